@@ -1,0 +1,3 @@
+"""modelmon: a Kubernetes operator that keeps ML models in production honest."""
+
+__version__ = "0.1.0"
