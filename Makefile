@@ -1,0 +1,25 @@
+# Two entry points for a newcomer (see README): `make demo` and `make test`.
+PYTHON ?= python3
+
+.PHONY: setup demo test unit cluster control-plane
+
+setup:
+	bash hack/setup.sh
+
+demo: setup
+	bash hack/demo.sh
+
+# The README's test command; .ci/run calls it.
+test: setup control-plane
+	$(PYTHON) -m pytest -q
+
+unit: 
+	$(PYTHON) -m pytest -q tests/unit
+
+# Build (once, cached by version) the real control plane used by the integration tests.
+control-plane:
+	$(PYTHON) hack/control_plane.py build
+
+# Start the control plane for a person; prints the KUBECONFIG to use with kubectl.
+cluster: control-plane
+	$(PYTHON) hack/control_plane.py up
