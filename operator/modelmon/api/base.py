@@ -1,0 +1,18 @@
+"""Base model for specs: camelCase field names as in Kubernetes, unknown fields rejected."""
+
+from __future__ import annotations
+
+import pydantic
+from pydantic.alias_generators import to_camel
+
+
+class SpecModel(pydantic.BaseModel):
+    """Strict spec model: a misspelled field is an error naming the field, never ignored."""
+
+    model_config = pydantic.ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        use_attribute_docstrings=True,
+    )

@@ -1,0 +1,162 @@
+"""Running a drift and data-quality check: tables in, a :class:`DriftReport` out.
+
+The glue between reading (``modelmon.data``) and the pure core (``modelmon.drift``).
+Columns are independent, so they are checked in a thread pool: arrow's readers and
+numpy's sort release the GIL, and each worker holds one column of each side at a time,
+which keeps memory proportional to the columns in flight, not to the table.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import os
+import time
+from collections.abc import Callable, Sequence
+
+from modelmon.api.drift import CheckConfig, FeatureSpec
+from modelmon.data.errors import DataError
+from modelmon.data.tables import Table
+from modelmon.drift import features, profile, quality, verdict
+from modelmon.drift.results import DriftReport, FeatureDrift, QualityIssue
+from modelmon.stats import binning
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PlannedColumn:
+    name: str
+    kind: str
+    spec: FeatureSpec | None
+
+
+def _workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def plan_columns(*, reference_columns: dict[str, str], current: Table, config: CheckConfig,
+                 columns: Sequence[str] | None, reference_name: str) -> tuple[list[PlannedColumn], list[QualityIssue]]:
+    """Decide which columns to check, with which type; ``reference_columns`` maps name -> kind."""
+    issues: list[QualityIssue] = []
+    if config.features:
+        wanted = [PlannedColumn(name=f.name, kind=f.type, spec=f) for f in config.features]
+    elif columns:
+        wanted = [PlannedColumn(name=c, kind=reference_columns.get(c, "numeric"), spec=None) for c in columns]
+    else:
+        wanted = [PlannedColumn(name=n, kind=k, spec=None) for n, k in reference_columns.items()
+                  if k in ("numeric", "categorical")]
+        for name in current.columns:
+            if name not in reference_columns:
+                issues.append(quality.structural_issue(
+                    column=name, check="missingColumn",
+                    message=f"column {name!r} is in the current data but not in the reference"))
+        return wanted, issues
+    for column in wanted:
+        for where, names in ((reference_name, reference_columns), (current.path, current.columns)):
+            if column.name not in names:
+                raise DataError(f"{where}: has no column {column.name!r} (columns: {', '.join(list(names)[:20])}); "
+                                f"fix the name in --columns / features, or the data")
+    return wanted, issues
+
+
+def build_profile(table: Table, *, bins: int, columns: Sequence[str] | None = None,
+                  kinds: dict[str, str] | None = None) -> profile.ReferenceProfile:
+    """Profile every numeric/categorical column of a reference table (sorted once each)."""
+    if table.num_rows == 0:
+        raise DataError(f"{table.path}: the reference has no rows; point at the data the model was trained on")
+    names = list(columns) if columns else [c for c in table.columns if table.kind(c) in ("numeric", "categorical")]
+    kinds = kinds or {}
+
+    def one(name: str) -> profile.ColumnProfile:
+        return _profile_column(table, name, kind=kinds.get(name) or table.kind(name), bins=bins)
+
+    with concurrent.futures.ThreadPoolExecutor(_workers()) as pool:
+        profiled = list(pool.map(one, names))
+    return profile.ReferenceProfile(source=table.path, bins=bins, columns={p.name: p for p in profiled})
+
+
+def _profile_column(table: Table, name: str, *, kind: str, bins: int) -> profile.ColumnProfile:
+    if kind == "numeric":
+        return profile.profile_numeric(name, table.numeric(name), bins=bins)
+    counts, missing = table.category_counts(name)
+    return profile.profile_categorical(name, counts=counts, missing=missing)
+
+
+def run_check(*, reference: Table | profile.ReferenceProfile, current: Table, config: CheckConfig,
+              columns: Sequence[str] | None = None, clock: Callable[[], float] = time.perf_counter) -> DriftReport:
+    """Check ``current`` against ``reference`` (a table, or a saved profile of one)."""
+    started = clock()
+    if current.num_rows == 0:
+        raise DataError(f"{current.path}: the current window has no rows; nothing to check. "
+                        f"Widen the window or check that data is arriving")
+    spec = config.drift
+    if isinstance(reference, Table):
+        if reference.num_rows == 0:
+            raise DataError(f"{reference.path}: the reference has no rows; point at the data the model was trained on")
+        ref_kinds = {c: reference.kind(c) for c in reference.columns}
+        reference_name, reference_rows = reference.path, reference.num_rows
+    else:
+        ref_kinds = {n: p.kind for n, p in reference.columns.items()}
+        reference_name = reference.source
+        reference_rows = max((_rows(p) for p in reference.columns.values()), default=0)
+    planned, issues = plan_columns(reference_columns=ref_kinds, current=current, config=config,
+                                   columns=columns, reference_name=reference_name)
+
+    def one(column: PlannedColumn) -> FeatureDrift:
+        return _check_column(reference, current, column, config)
+
+    with concurrent.futures.ThreadPoolExecutor(_workers()) as pool:
+        results = list(pool.map(one, planned))
+    for result in results:
+        issues.extend(quality.assess_quality(result, limits=config.data_quality))
+        if result.status in ("typeMismatch", "missingColumn"):
+            issues.append(quality.structural_issue(column=result.name, check=result.status, message=result.reason))
+    return DriftReport(
+        reference=reference_name, current=current.path, reference_rows=reference_rows,
+        current_rows=current.num_rows, features=tuple(results),
+        dataset=verdict.assess_dataset(results, drift_share=spec.drift_share),
+        quality_issues=tuple(issues), duration_seconds=round(clock() - started, 4),
+    )
+
+
+def _rows(p: profile.ColumnProfile) -> int:
+    return p.sample.rows if isinstance(p, profile.NumericProfile) else p.rows
+
+
+def _check_column(reference: Table | profile.ReferenceProfile, current: Table, column: PlannedColumn,
+                  config: CheckConfig) -> FeatureDrift:
+    name, spec = column.name, config.drift
+    if name not in current.columns:
+        return features.not_judged(name=name, kind=column.kind, status="missingColumn",
+                                   reason=f"column {name!r} is missing from the current data ({current.path})",
+                                   reference_rows=0, current_rows=current.num_rows)
+    current_kind = current.kind(name)
+    if column.kind == "numeric" and current_kind != "numeric":
+        return features.not_judged(
+            name=name, kind="numeric", status="typeMismatch",
+            reason=(f"column {name!r} is numeric in the reference but {current.schema.field(name).type} in the "
+                    f"current data; fix the producer, or declare the feature categorical"),
+            reference_rows=0, current_rows=current.num_rows)
+    ref_profile = _reference_column(reference, column, bins=spec.bins)
+    if isinstance(ref_profile, profile.NumericProfile):
+        sample = profile.sort_sample(current.numeric(name))
+        return features.compare_numeric(ref_profile, sample, spec=spec, feature=column.spec)
+    counts, missing = current.category_counts(name)
+    return features.compare_categorical(ref_profile, counts=counts, missing=missing, spec=spec, feature=column.spec)
+
+
+def _reference_column(reference: Table | profile.ReferenceProfile, column: PlannedColumn,
+                      *, bins: int) -> profile.ColumnProfile:
+    if isinstance(reference, Table):
+        return _profile_column(reference, column.name, kind=column.kind, bins=bins)
+    stored = reference.columns.get(column.name)
+    if stored is None:
+        raise DataError(f"{reference.source}: the profile has no column {column.name!r}; rebuild it with "
+                        f"`modelmon profile` including that column")
+    if isinstance(stored, profile.NumericProfile) and reference.bins != bins and stored.sample.finite.size:
+        edges = binning.quantile_edges(stored.sample.finite, bins=bins)
+        return dataclasses.replace(stored, edges=edges,
+                                   bin_counts=binning.counts_in_bins(stored.sample.finite, edges=edges))
+    if stored.kind != column.kind:
+        raise DataError(f"{reference.source}: column {column.name!r} was profiled as {stored.kind} but is "
+                        f"configured {column.kind}; rebuild the profile")
+    return stored

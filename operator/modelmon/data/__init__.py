@@ -1,0 +1,1 @@
+"""Reading data: files in CSV, JSON Lines and Parquet, column by column, through pyarrow."""

@@ -1,0 +1,151 @@
+"""Tables on disk, opened lazily and read a column at a time.
+
+Parquet is columnar on disk, so a column is read without touching the others and
+memory stays proportional to the columns in flight. CSV and JSON Lines are parsed once
+(pyarrow's multithreaded readers) and then served column by column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+
+from modelmon.data.errors import DataError
+
+Format = Literal["csv", "jsonl", "parquet"]
+ColumnKind = Literal["numeric", "categorical", "timestamp", "unsupported"]
+
+_EXTENSIONS: dict[str, Format] = {
+    ".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".parquet": "parquet", ".pq": "parquet",
+}
+
+
+def detect_format(path: str, explicit: str | None = None) -> Format:
+    if explicit:
+        if explicit not in ("csv", "jsonl", "parquet"):
+            raise DataError(f"unknown input format {explicit!r}: use csv, jsonl or parquet")
+        return explicit  # type: ignore[return-value]
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    for suffix in reversed(suffixes):
+        if suffix in _EXTENSIONS:
+            return _EXTENSIONS[suffix]
+    raise DataError(f"{path}: cannot tell the format from the file name; name it .csv, .jsonl or .parquet, "
+                    f"or pass --input-format")
+
+
+def kind_of(dtype: pa.DataType) -> ColumnKind:
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return "numeric"
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_boolean(dtype) \
+            or pa.types.is_dictionary(dtype):
+        return "categorical"
+    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype) or pa.types.is_time(dtype):
+        return "timestamp"
+    if pa.types.is_null(dtype):
+        return "numeric"  # an all-null column: judged as missing values, never as drift
+    return "unsupported"
+
+
+@dataclasses.dataclass
+class Table:
+    """A data file, opened once; columns are read on demand and are thread-safe to read."""
+
+    path: str
+    format: Format
+    schema: pa.Schema
+    num_rows: int
+    _parquet: pq.ParquetFile | None = None
+    _table: pa.Table | None = None
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+    def kind(self, column: str) -> ColumnKind:
+        return kind_of(self.schema.field(column).type)
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        if self._table is not None:
+            return self._table.column(name)
+        assert self._parquet is not None
+        # ParquetFile is not safe to share between threads; reads are serialised per
+        # column while the parsing/decoding inside is multithreaded by arrow itself.
+        with self._lock:
+            return self._parquet.read(columns=[name], use_threads=True).column(0)
+
+    def numeric(self, name: str) -> npt.NDArray[np.float64]:
+        return to_float64(self.column(name), where=f"{self.path}: column {name!r}")
+
+    def category_counts(self, name: str) -> tuple[dict[str, int], int]:
+        return category_counts(self.column(name))
+
+
+def open_table(path: str, *, format: str | None = None) -> Table:
+    """Open a data file; raises :class:`DataError` naming the file and the fix."""
+    local = path[len("file://"):] if path.startswith("file://") else path
+    fmt = detect_format(local, format)
+    if not os.path.exists(local):
+        raise DataError(f"{local}: no such file; check the path (relative paths start from {os.getcwd()})")
+    if os.path.isdir(local):
+        raise DataError(f"{local}: is a directory; point at a {fmt} file")
+    try:
+        if fmt == "parquet":
+            parquet = pq.ParquetFile(local)
+            return Table(path=local, format=fmt, schema=parquet.schema_arrow,
+                         num_rows=parquet.metadata.num_rows, _parquet=parquet)
+        table = _read_text(local, fmt)
+    except DataError:
+        raise
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, ValueError) as error:
+        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"{local}: cannot read as {fmt}: {first_line}. Check the file's format "
+                        f"(or pass --input-format) and that it is not truncated") from error
+    return Table(path=local, format=fmt, schema=table.schema, num_rows=table.num_rows, _table=table)
+
+
+def _read_text(path: str, fmt: Format) -> pa.Table:
+    if fmt == "jsonl":
+        return pa_json.read_json(path)
+    delimiter = "\t" if path.lower().endswith(".tsv") else ","
+    return pa_csv.read_csv(path, parse_options=pa_csv.ParseOptions(delimiter=delimiter))
+
+
+def to_float64(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.float64]:
+    """A numeric column as float64 with nulls as NaN (zero-copy when it already is)."""
+    if pa.types.is_null(column.type):
+        return np.full(len(column), np.nan)
+    if not (pa.types.is_floating(column.type) and column.type.bit_width == 64):
+        try:
+            column = pc.cast(column, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            raise DataError(f"{where}: cannot read as numbers ({error}); declare it categorical") from error
+    if column.num_chunks == 1 and column.null_count == 0:
+        return column.chunk(0).to_numpy(zero_copy_only=True)
+    return column.to_numpy()
+
+
+def category_counts(column: pa.ChunkedArray) -> tuple[dict[str, int], int]:
+    """Counts of each category (as text) and the number of missing values."""
+    missing = column.null_count
+    if pa.types.is_dictionary(column.type):
+        column = pc.cast(column, column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    counted = pc.value_counts(column.drop_null())
+    values = counted.field("values").to_pylist()
+    counts = counted.field("counts").to_pylist()
+    pairs = sorted(zip(values, counts), key=lambda pair: (-pair[1], pair[0]))
+    return {str(v): int(c) for v, c in pairs}, int(missing)

@@ -1,0 +1,144 @@
+"""Per-feature drift: one current column against its reference profile.
+
+Every statistic of a numeric feature comes from one sort of the current column: KS and
+Wasserstein from a linear merge with the sorted reference, the binned divergences from
+binary searches of the reference's quantile edges. The chosen method decides the verdict;
+the others are reported alongside.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from modelmon.api.drift import DriftSpec, FeatureSpec, PVALUE_METHODS
+from modelmon.drift import methods
+from modelmon.drift.profile import CategoricalProfile, NumericProfile, SortedSample
+from modelmon.drift.results import ColumnQuality, FeatureDrift
+from modelmon.stats import binning, chisquare, divergence, ecdf, severity
+
+UNSEEN = "__unseen__"
+
+
+def _verdict(*, name: str, kind: str, method: str, scores: dict[str, float], spec: DriftSpec,
+             reference_rows: int, current_rows: int, quality: ColumnQuality) -> FeatureDrift:
+    score = scores[method]
+    strength, cuts = methods.strength_and_cuts(method, score, spec)
+    level = severity.classify(strength, cuts=cuts)
+    pvalue = scores.get("ks_pvalue") if method == "ks" else scores.get("chi2_pvalue") if method == "chi2" else None
+    return FeatureDrift(
+        name=name, kind=kind, status="judged", method=method,  # type: ignore[arg-type]
+        score=score, pvalue=pvalue, severity=level.label,
+        severity_score=round(severity.score_0_100(strength, cuts=cuts), 1),
+        drifted=level >= severity.Severity.MODERATE,
+        reason=_reason(method, score, level),
+        reference_rows=reference_rows, current_rows=current_rows,
+        scores=scores, quality=quality,
+    )
+
+
+def _reason(method: str, score: float, level: severity.Severity) -> str:
+    shown = f"p={score:.3g}" if method in PVALUE_METHODS else f"{method}={score:.4g}"
+    return f"{shown}: {level.label}"
+
+
+def not_judged(*, name: str, kind: str, status: str, reason: str, reference_rows: int,
+               current_rows: int, quality: ColumnQuality | None = None) -> FeatureDrift:
+    """A feature that cannot be judged: reported as unknown, never as drift."""
+    return FeatureDrift(
+        name=name, kind=kind, status=status, method=None, score=None, pvalue=None,  # type: ignore[arg-type]
+        severity="unknown", severity_score=0.0, drifted=False, reason=reason,
+        reference_rows=reference_rows, current_rows=current_rows, quality=quality,
+    )
+
+
+def compare_numeric(reference: NumericProfile, current: SortedSample, *, spec: DriftSpec,
+                    feature: FeatureSpec | None = None) -> FeatureDrift:
+    ref, cur = reference.sample.finite, current.finite
+    quality = numeric_quality(reference, current)
+    if min(ref.size, cur.size) < spec.min_rows:
+        return not_judged(
+            name=reference.name, kind="numeric", status="insufficientData",
+            reason=(f"{ref.size} valid reference and {cur.size} valid current values; "
+                    f"at least {spec.min_rows} needed on each side (drift.minRows)"),
+            reference_rows=reference.sample.rows, current_rows=current.rows, quality=quality)
+    compared = ecdf.compare_sorted(ref, cur)
+    current_counts = binning.counts_in_bins(cur, edges=reference.edges)
+    scores = {
+        "ks": compared.ks_pvalue,
+        "ks_statistic": compared.ks_statistic,
+        "ks_pvalue": compared.ks_pvalue,
+        "wasserstein": ecdf.normalised_wasserstein(compared.wasserstein, reference_std=reference.std),
+        "wasserstein_raw": compared.wasserstein,
+        "psi": divergence.psi(reference.bin_counts, current_counts),
+        "kl": divergence.kl_divergence(reference.bin_counts, current_counts),
+        "js": divergence.js_distance(reference.bin_counts, current_counts),
+        "hellinger": divergence.hellinger(reference.bin_counts, current_counts),
+    }
+    method = methods.choose_method(kind="numeric", reference_n=ref.size, current_n=cur.size, spec=spec,
+                                   feature=feature, constant_reference=reference.std == 0.0)
+    if method == "wasserstein" and math.isnan(scores["wasserstein"]):
+        method = "ks"
+    return _verdict(name=reference.name, kind="numeric", method=method, scores=scores, spec=spec,
+                    reference_rows=reference.sample.rows, current_rows=current.rows, quality=quality)
+
+
+def numeric_quality(reference: NumericProfile, current: SortedSample) -> ColumnQuality:
+    cur = current.finite
+    outside = None
+    if cur.size and reference.sample.finite.size:
+        below = int(np.searchsorted(cur, reference.minimum, side="left"))
+        above = int(cur.size - np.searchsorted(cur, reference.maximum, side="right"))
+        outside = (below + above) / cur.size
+    return ColumnQuality(
+        rows=current.rows, missing=current.missing,
+        missing_rate=_rate(current.missing, current.rows),
+        reference_missing_rate=_rate(reference.sample.missing, reference.sample.rows),
+        non_finite=current.non_finite, out_of_range_share=outside,
+        constant=bool(cur.size > 1 and cur[0] == cur[-1]),
+    )
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def compare_categorical(reference: CategoricalProfile, *, counts: dict[str, int], missing: int,
+                        spec: DriftSpec, feature: FeatureSpec | None = None) -> FeatureDrift:
+    categories = list(reference.counts)
+    ref_counts = np.array([reference.counts[c] for c in categories] + [0], dtype=np.int64)
+    seen = [counts.get(c, 0) for c in categories]
+    unseen = {c: n for c, n in counts.items() if c not in reference.counts}
+    cur_counts = np.array(seen + [sum(unseen.values())], dtype=np.int64)
+    ref_n, cur_n = int(ref_counts.sum()), int(cur_counts.sum())
+    quality = ColumnQuality(
+        rows=cur_n + missing, missing=missing, missing_rate=_rate(missing, cur_n + missing),
+        reference_missing_rate=_rate(reference.missing, reference.rows),
+        unseen_share=_rate(int(cur_counts[-1]), cur_n) if cur_n else None,
+        unseen_examples=tuple(sorted(unseen, key=lambda c: -unseen[c])[:5]),
+        constant=len([n for n in counts.values() if n]) == 1 and cur_n > 1,
+    )
+    if min(ref_n, cur_n) < spec.min_rows:
+        return not_judged(
+            name=reference.name, kind="categorical", status="insufficientData",
+            reason=(f"{ref_n} valid reference and {cur_n} valid current values; "
+                    f"at least {spec.min_rows} needed on each side (drift.minRows)"),
+            reference_rows=reference.rows, current_rows=cur_n + missing, quality=quality)
+    tested = chisquare.chi_square_homogeneity(ref_counts, cur_counts)
+    scores = {
+        "chi2": tested.pvalue,
+        "chi2_statistic": tested.statistic,
+        "chi2_pvalue": tested.pvalue,
+        "psi": divergence.psi(ref_counts, cur_counts),
+        "kl": divergence.kl_divergence(ref_counts, cur_counts),
+        "js": divergence.js_distance(ref_counts, cur_counts),
+        "hellinger": divergence.hellinger(ref_counts, cur_counts),
+    }
+    method = methods.choose_method(kind="categorical", reference_n=ref_n, current_n=cur_n, spec=spec, feature=feature)
+    if method not in scores or method in ("ks", "wasserstein"):
+        return not_judged(name=reference.name, kind="categorical", status="typeMismatch",
+                          reason=f"method {method} needs a numeric feature; use chi2, psi, js, kl or hellinger",
+                          reference_rows=reference.rows, current_rows=cur_n + missing, quality=quality)
+    return _verdict(name=reference.name, kind="categorical", method=method, scores=scores, spec=spec,
+                    reference_rows=reference.rows, current_rows=cur_n + missing, quality=quality)

@@ -1,0 +1,1 @@
+"""Pure statistics: numpy/scipy only, no Kubernetes, no I/O. Each module is one concept."""
