@@ -1,0 +1,60 @@
+"""Saving and loading reference profiles (``.npz``), so repeated checks skip the reference.
+
+One file: each numeric column's sorted finite values as an array, and a JSON header with
+everything else. Loading never unpickles (``allow_pickle=False``): a profile is data, not code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from modelmon.data.errors import DataError
+from modelmon.drift import profile
+
+FORMAT_VERSION = 1
+
+
+def save_profile(ref: profile.ReferenceProfile, path: str) -> None:
+    header: dict[str, object] = {"version": FORMAT_VERSION, "source": ref.source, "bins": ref.bins, "columns": []}
+    arrays: dict[str, np.ndarray] = {}
+    columns: list[dict[str, object]] = []
+    for index, (name, column) in enumerate(ref.columns.items()):
+        if isinstance(column, profile.NumericProfile):
+            key = f"c{index}"
+            arrays[key] = column.sample.finite
+            columns.append({"name": name, "kind": "numeric", "array": key, "rows": column.sample.rows,
+                            "missing": column.sample.missing, "nonFinite": column.sample.non_finite})
+        else:
+            columns.append({"name": name, "kind": "categorical", "rows": column.rows,
+                            "missing": column.missing, "counts": column.counts})
+    header["columns"] = columns
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def load_profile(path: str) -> profile.ReferenceProfile:
+    if not Path(path).is_file():
+        raise DataError(f"{path}: no such profile file; build one with `modelmon profile`")
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            header = json.loads(bytes(stored["header"]).decode())
+            if header.get("version") != FORMAT_VERSION:
+                raise DataError(f"{path}: profile format {header.get('version')} is not {FORMAT_VERSION}; rebuild it")
+            bins = int(header["bins"])
+            columns: dict[str, profile.ColumnProfile] = {}
+            for column in header["columns"]:
+                if column["kind"] == "numeric":
+                    finite = stored[column["array"]]
+                    sample = profile.SortedSample(rows=column["rows"], missing=column["missing"],
+                                                  non_finite=column["nonFinite"], finite=finite)
+                    columns[column["name"]] = profile.profile_sorted(column["name"], sample, bins=bins)
+                else:
+                    columns[column["name"]] = profile.CategoricalProfile(
+                        name=column["name"], rows=column["rows"], missing=column["missing"], counts=column["counts"])
+    except (OSError, ValueError, KeyError) as error:
+        raise DataError(f"{path}: not a readable modelmon profile ({error}); rebuild it with `modelmon profile`") from error
+    return profile.ReferenceProfile(source=header["source"], bins=bins, columns=columns)

@@ -1,0 +1,125 @@
+"""One-sided one-proportion z-test: has a live rate (accuracy, hit rate) fallen below its baseline?
+
+The performance check compares a proportion measured on the current window with the
+backtest baseline ``p0``. A fixed drop threshold alone cannot tell a real decay from the
+noise of a small window; this test says how surprising the observed proportion would be
+if the model still performed at ``p0``.
+
+Formula, for ``x`` successes in ``n`` trials and ``p_hat = x / n``::
+
+    z = (p_hat - p0) / sqrt(p0 * (1 - p0) / n)
+    p = Phi(z)        alternative "less"    (H1: the true proportion is below p0)
+    p = 1 - Phi(z)    alternative "greater" (H1: the true proportion is above p0)
+
+Conventions: the standard error comes from the null proportion ``p0`` (the score test),
+not from ``p_hat``, so a window with ``p_hat`` of 0 or 1 still has a finite z; no continuity
+correction. The normal approximation is good when ``n * p0`` and ``n * (1 - p0)`` are both
+at least about 10; below that it is a rough guide (``scipy.stats.binomtest`` is exact).
+
+Worked example: baseline 0.9, 348 correct predictions out of 400: ``p_hat = 0.87``,
+``se = sqrt(0.9 * 0.1 / 400) = 0.015``, ``z = -0.03 / 0.015 = -2.0``,
+``p = Phi(-2.0) = 0.0228``: significant at alpha 0.05, not at 0.01.
+
+Edge cases, answered exactly rather than by dividing by zero:
+
+- ``n == 0``: nothing was observed; ``proportion``, ``z`` and ``p_value`` are None and
+  ``reason`` says why.
+- ``p0`` of 0 or 1: under the null every trial has the same outcome, so the number of
+  successes is exactly ``n * p0`` and the exact binomial p-value is 0 or 1. For "less" with
+  ``p0 = 1``, a single failure gives ``z = -inf`` and ``p = 0`` (impossible under the null);
+  no failures give ``z = 0`` and ``p = 1``. Generally ``z`` is 0 when ``p_hat == p0`` and
+  ``+-inf`` with the sign of ``p_hat - p0`` otherwise, and ``p`` is 0 exactly when ``p_hat``
+  lies strictly on the alternative's side of ``p0``. ``reason`` notes the exact answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import operator
+from typing import Literal
+
+from scipy import stats as scipy_stats
+
+Alternative = Literal["less", "greater"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProportionTestResult:
+    """Outcome of :func:`one_proportion_ztest`.
+
+    ``reason`` explains a None ``p_value`` (no samples) or notes the exact answer for a
+    degenerate baseline of 0 or 1; it is None for an ordinary normal-approximation test.
+    """
+
+    successes: int
+    n: int
+    proportion: float | None
+    baseline: float
+    alternative: Alternative
+    z: float | None
+    p_value: float | None
+    reason: str | None = None
+
+    def significant(self, *, alpha: float) -> bool:
+        """True when ``p_value <= alpha``; False when the test could not run (None p-value)."""
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
+        return self.p_value is not None and self.p_value <= alpha
+
+
+def one_proportion_ztest(
+    successes: int, n: int, *, baseline: float, alternative: Alternative = "less"
+) -> ProportionTestResult:
+    """Test ``successes / n`` against ``baseline`` (see the module docstring for the formula).
+
+    >>> result = one_proportion_ztest(348, 400, baseline=0.9)
+    >>> round(result.z, 6), round(result.p_value, 4), result.significant(alpha=0.05)
+    (-2.0, 0.0228, True)
+    """
+    successes, n = _validated(successes, n, baseline=baseline, alternative=alternative)
+    if n == 0:
+        return ProportionTestResult(
+            successes=0, n=0, proportion=None, baseline=float(baseline), alternative=alternative,
+            z=None, p_value=None, reason="no samples (n == 0): the proportion is undefined",
+        )
+    proportion = successes / n
+    if baseline in (0.0, 1.0):
+        z, p_value, reason = _degenerate(proportion, baseline=baseline, alternative=alternative)
+    else:
+        z, p_value, reason = _normal(proportion, n=n, baseline=baseline, alternative=alternative)
+    return ProportionTestResult(
+        successes=successes, n=n, proportion=proportion, baseline=float(baseline),
+        alternative=alternative, z=z, p_value=p_value, reason=reason,
+    )
+
+
+def _normal(
+    proportion: float, *, n: int, baseline: float, alternative: Alternative
+) -> tuple[float, float, str | None]:
+    """z and its one-sided normal tail, standard error from the null proportion."""
+    z = (proportion - baseline) / math.sqrt(baseline * (1.0 - baseline) / n)
+    tail = scipy_stats.norm.cdf(z) if alternative == "less" else scipy_stats.norm.sf(z)
+    return z, float(tail), None
+
+
+def _degenerate(
+    proportion: float, *, baseline: float, alternative: Alternative
+) -> tuple[float, float, str]:
+    """Exact answer for a baseline of 0 or 1: the null puts all its mass on ``n * p0``."""
+    difference = proportion - baseline
+    z = 0.0 if difference == 0.0 else math.copysign(math.inf, difference)
+    on_alternative_side = difference < 0.0 if alternative == "less" else difference > 0.0
+    reason = f"baseline {baseline:g} is degenerate: exact p-value of a point-mass null"
+    return z, 0.0 if on_alternative_side else 1.0, reason
+
+
+def _validated(successes: int, n: int, *, baseline: float, alternative: str) -> tuple[int, int]:
+    successes, n = operator.index(successes), operator.index(n)
+    if n < 0 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
+    if not 0.0 <= baseline <= 1.0:  # also rejects NaN
+        raise ValueError(f"baseline must be a proportion in [0, 1], got {baseline!r}")
+    if alternative not in ("less", "greater"):
+        raise ValueError(f"alternative must be 'less' or 'greater', got {alternative!r}")
+    return successes, n
