@@ -1,0 +1,49 @@
+"""Dataset verdict and data-quality issues."""
+
+import numpy as np
+import pytest
+
+from modelmon.api.drift import DataQualitySpec, DriftSpec
+from modelmon.drift import features, profile, quality, verdict
+
+
+def feature(name, drifted, status="judged"):
+    if status != "judged":
+        return features.not_judged(name=name, kind="numeric", status=status, reason="r",
+                                   reference_rows=1, current_rows=1)
+    ref = profile.profile_numeric(name, np.random.default_rng(0).normal(size=500), bins=10)
+    cur = np.random.default_rng(1).normal(2.0 if drifted else 0.0, 1, 500)
+    return features.compare_numeric(ref, profile.sort_sample(cur), spec=DriftSpec())
+
+
+@pytest.mark.parametrize("drifted,total,share,expected", [(1, 2, 0.5, True), (1, 3, 0.5, False),
+                                                          (0, 3, 0.5, False), (1, 3, 0.3, True)])
+def test_share_of_drifted_features(drifted, total, share, expected):
+    fs = [feature(f"f{i}", i < drifted) for i in range(total)]
+    result = verdict.assess_dataset(fs, drift_share=share)
+    assert result.drifted is expected
+    assert result.drifted_features == drifted and result.judged_features == total
+
+
+def test_insufficient_features_do_not_count_either_way():
+    fs = [feature("a", True), feature("b", False, status="insufficientData"),
+          feature("c", False, status="insufficientData")]
+    assert verdict.assess_dataset(fs, drift_share=0.5).drifted is True
+
+
+def test_nothing_judged_is_unknown_not_healthy():
+    result = verdict.assess_dataset([feature("a", False, status="insufficientData")], drift_share=0.5)
+    assert result.drifted is None and "no feature" in result.message
+
+
+def test_quality_limits():
+    ref = profile.profile_numeric("x", np.random.default_rng(0).uniform(0, 1, 1000), bins=10)
+    cur = np.random.default_rng(1).uniform(0, 1.5, 1000)
+    cur[:200] = np.nan
+    result = features.compare_numeric(ref, profile.sort_sample(cur), spec=DriftSpec())
+    issues = {i.check: i for i in quality.assess_quality(result, limits=DataQualitySpec())}
+    assert issues["missingRate"].value == pytest.approx(0.2)
+    assert 0.2 < issues["outOfRange"].value < 0.45
+    assert "outside the reference range" in issues["outOfRange"].message
+    relaxed = DataQualitySpec(max_missing_rate_increase=0.5, max_out_of_range_share=0.9)
+    assert quality.assess_quality(result, limits=relaxed) == []
