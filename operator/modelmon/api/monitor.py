@@ -1,0 +1,145 @@
+"""The ModelMonitor resource: the model under watch, its data, and how to judge it.
+
+These models are the single source of truth for the CRD (``modelmon crds`` generates
+``crds/modelmonitors.yaml`` from them) and for validating specs in the operator.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import croniter
+import pydantic
+
+from modelmon.api.base import SpecModel
+from modelmon.api.drift import DataQualitySpec, DriftSpec, FeatureSpec
+from modelmon.api.durations import Duration
+
+GROUP = "modelmon.io"
+VERSION = "v1alpha1"
+KIND = "ModelMonitor"
+PLURAL = "modelmonitors"
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+
+
+class LocalObjectRef(SpecModel):
+    name: str = pydantic.Field(min_length=1, max_length=253)
+    """Name of the object in the monitor's namespace."""
+
+
+class ModelRef(SpecModel):
+    """The model under watch."""
+
+    name: str = pydantic.Field(min_length=1, max_length=253)
+    """Model name, as people call it (shown in `kubectl get mm`)."""
+    version: str | None = pydantic.Field(default=None, max_length=128)
+    """Version of the model now serving."""
+    deployment_ref: LocalObjectRef | None = None
+    """The Deployment that serves the model."""
+
+
+class ConfigMapKeyRef(SpecModel):
+    name: str = pydantic.Field(min_length=1, max_length=253)
+    """ConfigMap in the monitor's namespace."""
+    key: str = pydantic.Field(min_length=1, max_length=253)
+    """Key holding the data file's text."""
+
+
+class DataSource(SpecModel):
+    """Where a dataset is: a URI or a ConfigMap key (exactly one)."""
+
+    uri: str | None = pydantic.Field(default=None, pattern=r"^(file|https?|s3)://.+")
+    """file:///path on a mounted volume, http(s)://host/path, or s3://bucket/key."""
+    config_map_key_ref: ConfigMapKeyRef | None = None
+    """A small dataset kept in a ConfigMap key."""
+    format: Literal["csv", "jsonl", "parquet"] | None = None
+    """Data format; inferred from the URI's or key's extension when absent."""
+
+    @pydantic.model_validator(mode="after")
+    def _exactly_one(self) -> DataSource:
+        if (self.uri is None) == (self.config_map_key_ref is None):
+            raise ValueError("set exactly one of uri or configMapKeyRef")
+        return self
+
+
+class Window(SpecModel):
+    """Which part of the current data is checked."""
+
+    rows: int | None = pydantic.Field(default=None, ge=1)
+    """Only the last N rows."""
+    duration: Duration | None = None
+    """Only rows whose timestampColumn lies within this duration before the check."""
+    timestamp_column: str | None = None
+    """Column holding each row's time; required with duration."""
+
+    @pydantic.model_validator(mode="after")
+    def _duration_needs_column(self) -> Window:
+        if self.duration is not None and self.timestamp_column is None:
+            raise ValueError("window.duration needs window.timestampColumn")
+        return self
+
+
+class CurrentData(DataSource):
+    window: Window | None = None
+    """The window of current data to check; all of it when absent."""
+
+
+class CheckJob(SpecModel):
+    """How the drift-check job runs."""
+
+    image: str | None = None
+    """Image running `modelmon check`; the operator's default when absent."""
+    active_deadline_seconds: int = pydantic.Field(default=600, ge=10, le=86400)
+    """A check running longer is stopped."""
+    backoff_limit: int = pydantic.Field(default=2, ge=0, le=10)
+    """Retries of a failed check pod."""
+    resources: dict[str, dict[str, str]] | None = None
+    """Container resources (requests/limits), as in a Pod spec."""
+    volume_claim: str | None = None
+    """PersistentVolumeClaim mounted read-only at /data for file:// sources."""
+
+
+class ModelMonitorSpec(SpecModel):
+    """A model under watch: its data, how drift is judged, and when it is checked."""
+
+    model: ModelRef
+    """The model under watch."""
+    schedule: str = "0 * * * *"
+    """Cron expression of the drift check (the CronJob's schedule)."""
+    suspend: bool = False
+    """Pause scheduled checks (existing state is kept)."""
+    reference: DataSource
+    """Reference data: what the model was trained or validated on."""
+    current: CurrentData
+    """Current data: what the model sees in production."""
+    features: list[FeatureSpec] | None = None
+    """Features to check and their types; inferred from the data when absent."""
+    drift: DriftSpec = DriftSpec()
+    """Drift methods and thresholds."""
+    data_quality: DataQualitySpec = DataQualitySpec()
+    """Data-quality limits."""
+    check_job: CheckJob = CheckJob()
+    """How the drift-check job runs."""
+
+    @pydantic.field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if not croniter.croniter.is_valid(value) or len(value.split()) not in (1, 5):
+            raise ValueError(f"{value!r} is not a 5-field cron expression (minute hour day month weekday), "
+                             f"e.g. '*/15 * * * *'")
+        return value
+
+    @pydantic.field_validator("features")
+    @classmethod
+    def _unique(cls, value: list[FeatureSpec] | None) -> list[FeatureSpec] | None:
+        if value:
+            names = [f.name for f in value]
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"features listed twice: {', '.join(duplicates)}")
+        return value
+
+
+def parse_spec(raw: dict[str, Any]) -> ModelMonitorSpec:
+    return ModelMonitorSpec.model_validate(raw)

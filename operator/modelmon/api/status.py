@@ -1,0 +1,123 @@
+"""Status of a ModelMonitor, as the operator and the check job write it.
+
+Conditions follow metav1.Condition; ``lastCheck`` is the check job's report summarised to
+what people and tools read (the full report is in the job's log and ``--output``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pydantic
+
+from modelmon.api.base import SpecModel
+
+Health = Literal["Healthy", "Warning", "Critical", "Unknown"]
+
+
+class Condition(SpecModel):
+    """A metav1.Condition."""
+
+    type: str = pydantic.Field(pattern=r"^[A-Z][A-Za-z0-9]*$", max_length=316)
+    """Condition type: Ready, Drifted, DataQualityDegraded, DataUnavailable, ..."""
+    status: Literal["True", "False", "Unknown"]
+    """Whether the condition holds."""
+    reason: str = pydantic.Field(pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", max_length=1024)
+    """CamelCase reason, for machines."""
+    message: str = pydantic.Field(default="", max_length=32768)
+    """Human-readable detail."""
+    last_transition_time: str
+    """When status last changed (RFC 3339)."""
+    observed_generation: int | None = pydantic.Field(default=None, ge=0)
+    """The spec generation the condition was computed for."""
+
+
+class FeatureResult(SpecModel):
+    """One feature's drift in the last check."""
+
+    name: str
+    """Feature (column) name."""
+    kind: Literal["numeric", "categorical"]
+    """How it was compared."""
+    status: Literal["judged", "insufficientData", "typeMismatch", "missingColumn"]
+    """Whether it could be judged."""
+    method: str | None = None
+    """Method that decided the verdict."""
+    score: float | None = None
+    """The method's score (a p-value for ks and chi2)."""
+    pvalue: float | None = None
+    """p-value, for test methods."""
+    severity: str
+    """stable | moderate | significant | critical | unknown."""
+    severity_score: float = pydantic.Field(ge=0, le=100)
+    """0-100, comparable across methods."""
+    drifted: bool
+    """Whether the feature drifted."""
+    reason: str = ""
+    """Why, in words."""
+
+
+class QualityIssueStatus(SpecModel):
+    column: str
+    """Column the issue concerns."""
+    check: str
+    """missingRate, outOfRange, unseenCategories, typeMismatch, ..."""
+    severity: Literal["warning", "critical"]
+    """How bad."""
+    value: float | None = None
+    """Measured value."""
+    limit: float | None = None
+    """Configured limit."""
+    message: str
+    """Human-readable detail."""
+
+
+class DatasetVerdictStatus(SpecModel):
+    drifted: bool | None = None
+    """Dataset drift; null when no feature could be judged."""
+    drifted_features: int = pydantic.Field(ge=0)
+    """Number of drifted features."""
+    judged_features: int = pydantic.Field(ge=0)
+    """Number of features with enough data to judge."""
+    share: float | None = None
+    """Drifted share of judged features."""
+    message: str = ""
+    """Summary in words."""
+
+
+class LastCheck(SpecModel):
+    """Summary of the last drift check."""
+
+    time: str
+    """When the check finished (RFC 3339)."""
+    duration_seconds: float = pydantic.Field(ge=0)
+    """How long it took."""
+    reference_rows: int = pydantic.Field(default=0, ge=0)
+    """Rows of reference data."""
+    current_rows: int = pydantic.Field(default=0, ge=0)
+    """Rows of current data checked."""
+    dataset: DatasetVerdictStatus | None = None
+    """Dataset verdict; absent when the data could not be read."""
+    features: list[FeatureResult] = pydantic.Field(default_factory=list, max_length=1000)
+    """Per-feature results."""
+    quality_issues: list[QualityIssueStatus] = pydantic.Field(default_factory=list, max_length=1000)
+    """Data-quality issues."""
+    error: str | None = None
+    """Why the check could not run (data unavailable), if it could not."""
+
+
+class ModelMonitorStatus(SpecModel):
+    """What the operator knows about the model, written only through the status subresource."""
+
+    observed_generation: int | None = pydantic.Field(default=None, ge=0)
+    """The spec generation the operator last reconciled."""
+    health: Health | None = None
+    """Healthy | Warning | Critical | Unknown."""
+    drifted_features: int | None = pydantic.Field(default=None, ge=0)
+    """Number of drifted features in the last check."""
+    conditions: list[Condition] = pydantic.Field(default_factory=list)
+    """Ready, Drifted, DataQualityDegraded, DataUnavailable."""
+    last_check: LastCheck | None = None
+    """The last drift check's results."""
+    check_cron_job: str | None = None
+    """Name of the drift-check CronJob."""
