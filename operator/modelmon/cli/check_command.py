@@ -34,9 +34,12 @@ def register(commands: Any) -> None:
         "check", help="check current data against a reference for drift and data quality",
         description="Check current data against a reference for drift and data quality.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reference", required=True, metavar="REF",
+    parser.add_argument("--reference", metavar="REF",
                         help="reference data (csv, jsonl, parquet) or a profile (.npz)")
-    parser.add_argument("--current", required=True, metavar="CUR", help="current data (csv, jsonl, parquet)")
+    parser.add_argument("--current", metavar="CUR", help="current data (csv, jsonl, parquet)")
+    parser.add_argument("--monitor", metavar="NAMESPACE/NAME",
+                        help="check a ModelMonitor's data and write status.lastCheck (the drift-check job's mode; "
+                             "in-cluster or with KUBECONFIG)")
     parser.add_argument("--config", metavar="FILE",
                         help="YAML/JSON with features, drift and dataQuality, as in the ModelMonitor spec")
     parser.add_argument("--columns", metavar="A,B,...", help="only these columns (comma-separated)")
@@ -65,6 +68,11 @@ def load_config(path: str | None) -> CheckConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.monitor:
+        return run_monitor(args.monitor)
+    if not (args.reference and args.current):
+        print("modelmon check: error: give --reference and --current, or --monitor NAMESPACE/NAME", file=sys.stderr)
+        return 2
     try:
         config = load_config(args.config)
         columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
@@ -89,3 +97,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"modelmon check: error: no verdict: {report.dataset.message}", file=sys.stderr)
         return 2
     return 3 if report.dataset.drifted else 0
+
+
+def run_monitor(target: str) -> int:
+    """Exit 0 once status is written (drift or not: the report says which), 1 when the API
+    cannot be reached or written (the Job retries), 2 for a bad target or spec."""
+    from modelmon.k8s import monitor_check  # the kubernetes client only where it is needed
+
+    namespace, _, name = target.partition("/")
+    if not namespace or not name:
+        print(f"modelmon check: error: --monitor {target!r}: write NAMESPACE/NAME", file=sys.stderr)
+        return 2
+    try:
+        outcome = monitor_check.run_monitor_check(namespace=namespace, name=name)
+    except monitor_check.MonitorCheckError as error:
+        print(f"modelmon check: error: {error}", file=sys.stderr)
+        return 2 if "invalid spec" in str(error) else 1
+    if outcome.report is not None:
+        print(render_table(outcome.report))
+    else:
+        print(f"modelmon check: data unavailable: {outcome.last_check.get('error')}", file=sys.stderr)
+    return 0

@@ -149,3 +149,27 @@ def category_counts(column: pa.ChunkedArray) -> tuple[dict[str, int], int]:
     counts = counted.field("counts").to_pylist()
     pairs = sorted(zip(values, counts), key=lambda pair: (-pair[1], pair[0]))
     return {str(v): int(c) for v, c in pairs}, int(missing)
+
+
+def window(table: Table, *, rows: int | None = None, seconds: float | None = None,
+           timestamp_column: str | None = None, now: float | None = None) -> Table:
+    """The current window: the last ``rows`` rows, and/or rows within ``seconds`` before ``now``."""
+    if rows is None and seconds is None:
+        return table
+    data = table._table if table._table is not None else table._parquet.read()  # type: ignore[union-attr]
+    if seconds is not None:
+        if timestamp_column is None or timestamp_column not in data.column_names:
+            raise DataError(f"{table.path}: window.timestampColumn {timestamp_column!r} is not a column; "
+                            f"name the column holding each row's time")
+        stamps = data.column(timestamp_column)
+        if not pa.types.is_timestamp(stamps.type):
+            try:
+                stamps = pc.cast(stamps, pa.timestamp("us", tz="UTC"))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise DataError(f"{table.path}: column {timestamp_column!r} is not a timestamp ({error})") from error
+        cutoff = pa.scalar(int(((now or 0.0) - seconds) * 1_000_000), type=pa.timestamp("us", tz="UTC"))
+        stamps = pc.cast(stamps, pa.timestamp("us", tz="UTC"))
+        data = data.filter(pc.greater_equal(stamps, cutoff))
+    if rows is not None and data.num_rows > rows:
+        data = data.slice(data.num_rows - rows)
+    return Table(path=table.path, format=table.format, schema=data.schema, num_rows=data.num_rows, _table=data)

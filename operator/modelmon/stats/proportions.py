@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import operator
-from typing import Literal
+from typing import Literal, SupportsIndex
 
 from scipy import stats as scipy_stats
 
@@ -69,7 +69,8 @@ class ProportionTestResult:
 
 
 def one_proportion_ztest(
-    successes: int, n: int, *, baseline: float, alternative: Alternative = "less"
+    successes: SupportsIndex, n: SupportsIndex, *, baseline: float,
+    alternative: Alternative = "less",
 ) -> ProportionTestResult:
     """Test ``successes / n`` against ``baseline`` (see the module docstring for the formula).
 
@@ -77,19 +78,21 @@ def one_proportion_ztest(
     >>> round(result.z, 6), round(result.p_value, 4), result.significant(alpha=0.05)
     (-2.0, 0.0228, True)
     """
-    successes, n = _validated(successes, n, baseline=baseline, alternative=alternative)
-    if n == 0:
+    count, trials = _validated(successes, n, baseline=baseline, alternative=alternative)
+    if trials == 0:
         return ProportionTestResult(
             successes=0, n=0, proportion=None, baseline=float(baseline), alternative=alternative,
             z=None, p_value=None, reason="no samples (n == 0): the proportion is undefined",
         )
-    proportion = successes / n
+    proportion = count / trials
+    reason: str | None
     if baseline in (0.0, 1.0):
         z, p_value, reason = _degenerate(proportion, baseline=baseline, alternative=alternative)
     else:
-        z, p_value, reason = _normal(proportion, n=n, baseline=baseline, alternative=alternative)
+        z, p_value, reason = _normal(proportion, n=trials, baseline=baseline,
+                                     alternative=alternative)
     return ProportionTestResult(
-        successes=successes, n=n, proportion=proportion, baseline=float(baseline),
+        successes=count, n=trials, proportion=proportion, baseline=float(baseline),
         alternative=alternative, z=z, p_value=p_value, reason=reason,
     )
 
@@ -114,12 +117,14 @@ def _degenerate(
     return z, 0.0 if on_alternative_side else 1.0, reason
 
 
-def _validated(successes: int, n: int, *, baseline: float, alternative: str) -> tuple[int, int]:
-    successes, n = operator.index(successes), operator.index(n)
-    if n < 0 or not 0 <= successes <= n:
-        raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
+def _validated(
+    successes: SupportsIndex, n: SupportsIndex, *, baseline: float, alternative: str
+) -> tuple[int, int]:
+    count, trials = operator.index(successes), operator.index(n)
+    if trials < 0 or not 0 <= count <= trials:
+        raise ValueError(f"need 0 <= successes <= n, got successes={count}, n={trials}")
     if not 0.0 <= baseline <= 1.0:  # also rejects NaN
         raise ValueError(f"baseline must be a proportion in [0, 1], got {baseline!r}")
     if alternative not in ("less", "greater"):
         raise ValueError(f"alternative must be 'less' or 'greater', got {alternative!r}")
-    return successes, n
+    return count, trials

@@ -1,0 +1,34 @@
+"""Condition types, reasons and health values in one place (as Argo's utils/conditions)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ConditionType(str, enum.Enum):
+    READY = "Ready"
+    DRIFTED = "Drifted"
+    DATA_QUALITY_DEGRADED = "DataQualityDegraded"
+    DATA_UNAVAILABLE = "DataUnavailable"
+
+
+class Reason(str, enum.Enum):
+    RECONCILED = "Reconciled"
+    INVALID_SPEC = "InvalidSpec"
+    RECONCILE_FAILED = "ReconcileFailed"
+    DRIFT_DETECTED = "DriftDetected"
+    FEATURES_DRIFTED = "FeaturesDrifted"
+    NO_DRIFT = "NoDrift"
+    INSUFFICIENT_DATA = "InsufficientData"
+    AWAITING_FIRST_CHECK = "AwaitingFirstCheck"
+    QUALITY_ISSUES = "QualityIssues"
+    QUALITY_OK = "QualityOK"
+    READ_FAILED = "ReadFailed"
+    DATA_READ = "DataRead"
+
+
+class Health(str, enum.Enum):
+    HEALTHY = "Healthy"
+    WARNING = "Warning"
+    CRITICAL = "Critical"
+    UNKNOWN = "Unknown"

@@ -1,0 +1,1 @@
+"""Kubernetes glue: the only package that imports the ``kubernetes`` client."""

@@ -1,0 +1,87 @@
+"""``modelmon check --monitor NS/NAME``: the drift-check job's body.
+
+Reads the monitor's spec, fetches its data, runs the same check as the terminal command,
+and writes the summary to ``status.lastCheck`` through the status subresource. Unreadable
+data is a report too (``lastCheck.error``), so the operator can say DataUnavailable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import kubernetes
+import pydantic
+
+from modelmon import checking
+from modelmon.api import monitor as api
+from modelmon.api.durations import parse_duration
+from modelmon.api.drift import CheckConfig
+from modelmon.data import tables
+from modelmon.data.errors import DataError
+from modelmon.drift import summary
+from modelmon.drift.results import DriftReport
+from modelmon.k8s import client, sources
+
+
+class MonitorCheckError(Exception):
+    """The check could not even start (monitor missing, invalid spec, API refused)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    last_check: dict[str, Any]
+    report: DriftReport | None
+
+
+def _now_iso(clock: Callable[[], float]) -> str:
+    return datetime.datetime.fromtimestamp(clock(), tz=datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:
+    try:
+        body = client.custom_objects().get_namespaced_custom_object(api.GROUP, api.VERSION, namespace, api.PLURAL, name)
+    except kubernetes.client.ApiException as error:
+        raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {error.status} {error.reason}") from error
+    try:
+        spec = api.parse_spec(body.get("spec") or {})
+    except pydantic.ValidationError as error:
+        raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error.errors()[0]['msg']}") from error
+    started = time.perf_counter()
+    try:
+        report = _check(spec, namespace=namespace, clock=clock)
+        outcome = Outcome(last_check=summary.summarise(report, finished_at=_now_iso(clock)), report=report)
+    except DataError as error:
+        outcome = Outcome(last_check=summary.unavailable(error=str(error), finished_at=_now_iso(clock),
+                                                         duration_seconds=time.perf_counter() - started), report=None)
+    write_last_check(namespace=namespace, name=name, last_check=outcome.last_check)
+    return outcome
+
+
+def _check(spec: api.ModelMonitorSpec, *, namespace: str, clock: Callable[[], float]) -> DriftReport:
+    config = CheckConfig(features=spec.features, drift=spec.drift, data_quality=spec.data_quality)
+    with tempfile.TemporaryDirectory(prefix="modelmon-") as scratch:
+        reference_path = sources.fetch_source(spec.reference, namespace=namespace, label="reference", scratch=scratch)
+        current_path = sources.fetch_source(spec.current, namespace=namespace, label="current", scratch=scratch)
+        reference = tables.open_table(reference_path, format=spec.reference.format)
+        current = tables.open_table(current_path, format=spec.current.format)
+        win = spec.current.window
+        if win is not None:
+            current = tables.window(current, rows=win.rows,
+                                    seconds=parse_duration(win.duration) if win.duration else None,
+                                    timestamp_column=win.timestamp_column, now=clock())
+        return checking.run_check(reference=reference, current=current, config=config)
+
+
+def write_last_check(*, namespace: str, name: str, last_check: dict[str, Any]) -> None:
+    patch = {"status": {"lastCheck": last_check}}
+    try:
+        client.custom_objects().patch_namespaced_custom_object_status(
+            api.GROUP, api.VERSION, namespace, api.PLURAL, name, patch)
+    except kubernetes.client.ApiException as error:
+        raise MonitorCheckError(f"cannot write status of ModelMonitor {namespace}/{name}: "
+                                f"{error.status} {error.reason}") from error
