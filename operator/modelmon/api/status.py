@@ -121,3 +121,5 @@ class ModelMonitorStatus(SpecModel):
     """The last drift check's results."""
     check_cron_job: str | None = None
     """Name of the drift-check CronJob."""
+    assessed_check: str | None = None
+    """Time of the lastCheck the operator last assessed (health, events, metrics)."""

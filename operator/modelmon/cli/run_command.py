@@ -1,0 +1,55 @@
+"""``modelmon run``: the operator process (kopf, with this project's settings)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("run", help="run the operator",
+                                 description="Run the operator. Every flag also reads MODELMON_<NAME> from the environment.")
+    parser.add_argument("--namespace", action="append", default=None, metavar="NS",
+                        help="watch this namespace (repeatable); all namespaces when absent")
+    parser.add_argument("--metrics-port", type=int, default=None, help="Prometheus /metrics port (0 disables)")
+    parser.add_argument("--liveness", default=None, metavar="URL", help="kopf liveness endpoint, e.g. http://0.0.0.0:8080/healthz")
+    parser.add_argument("--log-format", choices=["text", "json"], default=None)
+    parser.add_argument("--peering", default=None, metavar="NAME",
+                        help="kopf peering object: one active replica among several")
+    parser.set_defaults(handler=run)
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps({"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                           "message": record.getMessage()})
+
+
+def run(args: argparse.Namespace) -> int:
+    import kopf
+    import prometheus_client
+
+    from modelmon.controller import handlers
+    from modelmon.metrics import OperatorMetrics
+    from modelmon.settings import OperatorSettings
+
+    overrides = {key: value for key, value in {
+        "namespaces": args.namespace, "metrics_port": args.metrics_port, "liveness_endpoint": args.liveness,
+        "log_format": args.log_format, "peering": args.peering}.items() if value is not None}
+    settings = OperatorSettings(**overrides)
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    metrics = OperatorMetrics()
+    if settings.metrics_port:
+        prometheus_client.start_http_server(settings.metrics_port, registry=metrics.registry)
+    registry = kopf.OperatorRegistry()
+    handlers.register(registry, settings=settings, metrics=metrics)
+    kopf.run(registry=registry, standalone=settings.peering is None, peering_name=settings.peering,
+             clusterwide=not settings.namespaces, namespaces=settings.namespaces,
+             liveness_endpoint=settings.liveness_endpoint)
+    return 0

@@ -1,0 +1,1 @@
+"""The operator: kopf handlers (thin) over reconcilers that apply what the pure core plans."""

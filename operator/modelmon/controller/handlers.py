@@ -1,0 +1,110 @@
+"""kopf handlers: a few lines each, handing over to :mod:`modelmon.controller.reconcile`.
+
+Registered into a given registry (never globally), so tests run each operator fresh.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kopf
+import kubernetes
+
+from modelmon.api import monitor as api
+from modelmon.conditions import Reason
+from modelmon.controller import reconcile
+from modelmon.k8s import client, events
+from modelmon.manifests.checkjob import LABEL_MONITOR
+from modelmon.metrics import OperatorMetrics
+from modelmon.settings import OperatorSettings
+
+RESOURCE = (api.GROUP, api.VERSION, api.PLURAL)
+log = logging.getLogger(__name__)
+
+
+def _temporary(error: kubernetes.client.ApiException) -> bool:
+    return error.status in (409, 429) or (error.status or 0) >= 500 or error.status == 0
+
+
+def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
+    @kopf.on.startup(registry=registry)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        # kopf's bookkeeping lives in annotations, so our status is ours alone.
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="kopf.modelmon.io")
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="kopf.modelmon.io")
+        settings.persistence.finalizer = "modelmon.io/finalizer"
+        settings.posting.level = logging.WARNING
+
+    @kopf.on.resume(*RESOURCE, registry=registry)
+    @kopf.on.create(*RESOURCE, registry=registry)
+    @kopf.on.update(*RESOURCE, registry=registry)
+    def reconcile_monitor(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        raw = dict(body)
+        try:
+            outcome = reconcile.reconcile_children(raw, settings)
+        except reconcile.InvalidSpec as error:
+            patch.status.update(reconcile.ready_status(raw, ok=False, reason=Reason.INVALID_SPEC, message=str(error)))
+            events.post_event(body=raw, type="Warning", reason=Reason.INVALID_SPEC.value, message=str(error))
+            raise kopf.PermanentError(str(error)) from error
+        except kubernetes.client.ApiException as error:
+            if _temporary(error):
+                raise kopf.TemporaryError(f"API error {error.status} {error.reason}; retrying", delay=10) from error
+            message = f"cannot apply children: {error.status} {error.reason}"
+            patch.status.update(reconcile.ready_status(raw, ok=False, reason=Reason.RECONCILE_FAILED, message=message))
+            events.post_event(body=raw, type="Warning", reason=Reason.RECONCILE_FAILED.value, message=message)
+            raise kopf.PermanentError(message) from error
+        changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
+        patch.status.update(reconcile.ready_status(raw, ok=True, reason=Reason.RECONCILED,
+                                                   message=changed or "children up to date"))
+
+    @kopf.on.event(*RESOURCE, registry=registry)
+    def observe_monitor(event: dict[str, Any], body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        raw, meta = dict(body), body.metadata
+        if event.get("type") == "DELETED":
+            metrics.forget(namespace=meta.namespace, monitor=meta.name)
+            return
+        if reconcile.CHECK_NOW in (meta.annotations or {}):
+            _check_now(raw, patch)
+        update = reconcile.assess_last_check(raw)
+        if update is None:
+            return
+        patch.status.update(update.patch)
+        for note in update.assessment.events:
+            events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
+        metrics.record_check(namespace=meta.namespace, monitor=meta.name, last_check=raw["status"]["lastCheck"],
+                             health=update.assessment.health.value,
+                             drifted_features=update.assessment.drifted_features)
+
+    def _check_now(raw: dict[str, Any], patch: kopf.Patch) -> None:
+        try:
+            job = reconcile.start_check_now(raw, settings)
+            events.post_event(body=raw, type="Normal", reason="CheckStarted", message=f"started Job {job}")
+        except reconcile.InvalidSpec as error:
+            events.post_event(body=raw, type="Warning", reason=Reason.INVALID_SPEC.value,
+                              message=f"check-now ignored: {error}")
+        except kubernetes.client.ApiException as error:
+            log.warning("check-now for %s failed: %s", raw["metadata"]["name"], error.status)
+            return  # keep the annotation: the next event retries
+        patch.metadata.annotations[reconcile.CHECK_NOW] = None
+
+    @kopf.on.event("batch", "v1", "cronjobs", labels={LABEL_MONITOR: kopf.PRESENT}, registry=registry)
+    def restore_child(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
+        """A deleted drift-check CronJob is recreated at once (level-triggered repair)."""
+        if event.get("type") != "DELETED":
+            return
+        namespace, monitor = body.metadata.namespace, body.metadata.labels[LABEL_MONITOR]
+        try:
+            owner = client.custom_objects().get_namespaced_custom_object(*api_group_args(namespace, monitor))
+        except kubernetes.client.ApiException:
+            return  # the monitor is gone: the garbage collector removes the rest
+        if owner.get("metadata", {}).get("deletionTimestamp"):
+            return
+        try:
+            reconcile.reconcile_children(owner, settings)
+        except (reconcile.InvalidSpec, kubernetes.client.ApiException) as error:
+            log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
+
+
+def api_group_args(namespace: str, name: str) -> tuple[str, str, str, str, str]:
+    return api.GROUP, api.VERSION, namespace, api.PLURAL, name
