@@ -1,20 +1,45 @@
-"""Loading the Kubernetes client configuration once: in-cluster, else the kubeconfig."""
+"""The Kubernetes API client, configured once: in-cluster, else the kubeconfig.
+
+``use()`` swaps the client for a block (tests run the check job's code as its
+ServiceAccount by impersonation this way).
+"""
 
 from __future__ import annotations
 
-import functools
+import contextlib
+from collections.abc import Iterator
 
 import kubernetes
 from kubernetes.client import ApiClient
 
+_client: ApiClient | None = None
 
-@functools.cache
+
 def api_client() -> ApiClient:
+    global _client
+    if _client is None:
+        try:
+            kubernetes.config.load_incluster_config()
+        except kubernetes.config.ConfigException:
+            kubernetes.config.load_kube_config()
+        _client = ApiClient()
+    return _client
+
+
+def reset() -> None:
+    """Forget the configured client (the next call loads the configuration again)."""
+    global _client
+    _client = None
+
+
+@contextlib.contextmanager
+def use(replacement: ApiClient) -> Iterator[None]:
+    global _client
+    previous, _client = _client, replacement
     try:
-        kubernetes.config.load_incluster_config()
-    except kubernetes.config.ConfigException:
-        kubernetes.config.load_kube_config()
-    return ApiClient()
+        yield
+    finally:
+        _client = previous
 
 
 def custom_objects() -> kubernetes.client.CustomObjectsApi:
