@@ -1,0 +1,281 @@
+"""The operator against a real control plane: children, status, events, metrics, GC, RBAC.
+
+kube-apiserver, controller-manager (garbage collector, jobs) and kwok come from the
+``control_plane`` fixture; the operator runs in-process; the drift-check job's code runs
+in-process too (kwok's pods run no containers), as the job's own ServiceAccount.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import kubernetes
+import pytest
+
+from modelmon.k8s import client as k8s_client
+from modelmon.k8s import monitor_check
+from modelmon.manifests import checkjob
+from modelmon.metrics import OperatorMetrics
+from modelmon.settings import OperatorSettings
+
+from operator_harness import running_operator, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "examples" / "data"
+GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def kube(control_plane):
+    os.environ["KUBECONFIG"] = str(control_plane.kubeconfig)
+    k8s_client.reset()
+    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
+    api = kubernetes.client.ApiClient()
+    with k8s_client.use(api):
+        subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "apply", "-f",
+                        str(ROOT / "crds" / "modelmonitors.yaml")], check=True, capture_output=True)
+        subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "wait", "--for=condition=Established",
+                        "crd/modelmonitors.modelmon.io", "--timeout=60s"], check=True, capture_output=True)
+        yield api
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return OperatorMetrics()
+
+
+@pytest.fixture(scope="module")
+def operator(kube, metrics):
+    with running_operator(settings=OperatorSettings(check_image="modelmon:test"), metrics=metrics):
+        yield
+
+
+@pytest.fixture
+def namespace(kube):
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    core = kubernetes.client.CoreV1Api(kube)
+    core.create_namespace({"metadata": {"name": name}})
+    wait_for(lambda: _default_account(core, name), what=f"default ServiceAccount in {name}")
+    yield name
+    core.delete_namespace(name)
+
+
+def _default_account(core, namespace):
+    return core.read_namespaced_service_account("default", namespace)
+
+
+def monitor_body(name: str, **spec: Any) -> dict[str, Any]:
+    base = {"model": {"name": "credit", "version": "1"}, "schedule": "*/30 * * * *",
+            "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
+            "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}}}
+    base.update(spec)
+    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "ModelMonitor", "metadata": {"name": name}, "spec": base}
+
+
+def put_data(kube, namespace: str, *, current: str) -> None:
+    kubernetes.client.CoreV1Api(kube).create_namespaced_config_map(namespace, {
+        "metadata": {"name": "credit-data"},
+        "data": {"reference.csv": (DATA / "reference.csv").read_text(), "current.csv": (DATA / current).read_text()}})
+
+
+def get_monitor(kube, namespace, name):
+    return kubernetes.client.CustomObjectsApi(kube).get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
+
+
+def create_monitor(kube, namespace, body):
+    return kubernetes.client.CustomObjectsApi(kube).create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
+
+
+def patch_monitor(kube, namespace, name, patch):
+    return kubernetes.client.CustomObjectsApi(kube).patch_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL,
+                                                                                   name, patch)
+
+
+def condition(body, kind):
+    return next((c for c in (body.get("status") or {}).get("conditions") or [] if c["type"] == kind), None)
+
+
+def ready(kube, namespace, name):
+    body = get_monitor(kube, namespace, name)
+    cond = condition(body, "Ready")
+    if cond and cond["status"] == "True" and body["status"].get("observedGeneration") == body["metadata"]["generation"]:
+        return body
+    return None
+
+
+def events_of(kube, namespace, name):
+    listed = kubernetes.client.CoreV1Api(kube).list_namespaced_event(namespace)
+    return [e for e in listed.items if e.involved_object.name == name]
+
+
+def impersonating(control_plane, namespace, account):
+    configuration = kubernetes.client.Configuration()
+    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
+    api = kubernetes.client.ApiClient(configuration)
+    api.set_default_header("Impersonate-User", f"system:serviceaccount:{namespace}:{account}")
+    return api
+
+
+def test_monitor_gets_its_children_and_ready_status(kube, operator, namespace):
+    create_monitor(kube, namespace, monitor_body("credit"))
+    body = wait_for(lambda: ready(kube, namespace, "credit"), what="Ready=True")
+    assert body["status"]["health"] == "Unknown"
+    assert body["status"]["checkCronJob"] == "credit-drift-check"
+    batch, rbac = kubernetes.client.BatchV1Api(kube), kubernetes.client.RbacAuthorizationV1Api(kube)
+    cron = batch.read_namespaced_cron_job("credit-drift-check", namespace)
+    assert cron.spec.schedule == "*/30 * * * *"
+    assert cron.spec.concurrency_policy == "Forbid"
+    container = cron.spec.job_template.spec.template.spec.containers[0]
+    assert container.args == ["check", "--monitor", f"{namespace}/credit"]
+    assert container.security_context.read_only_root_filesystem is True
+    assert cron.metadata.owner_references[0].uid == body["metadata"]["uid"]
+    role = rbac.read_namespaced_role(checkjob.account_name("credit"), namespace)
+    assert {tuple(r.resources) for r in role.rules} == {("modelmonitors",), ("modelmonitors/status",), ("configmaps",)}
+    rbac.read_namespaced_role_binding(checkjob.account_name("credit"), namespace)
+    kubernetes.client.CoreV1Api(kube).read_namespaced_service_account(checkjob.account_name("credit"), namespace)
+
+
+def test_spec_change_patches_the_cronjob_and_a_no_op_changes_nothing(kube, operator, namespace):
+    create_monitor(kube, namespace, monitor_body("credit"))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    batch = kubernetes.client.BatchV1Api(kube)
+    before = batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.resource_version
+    patch_monitor(kube, namespace, "credit", {"metadata": {"labels": {"team": "risk"}}})
+    wait_for(lambda: get_monitor(kube, namespace, "credit")["metadata"].get("annotations", {}).get(
+        "kopf.modelmon.io/last-handled-configuration", "").find("risk") >= 0, what="the label change handled")
+    assert batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.resource_version == before
+    patch_monitor(kube, namespace, "credit", {"spec": {"schedule": "*/5 * * * *", "suspend": True}})
+    cron = wait_for(lambda: (c := batch.read_namespaced_cron_job("credit-drift-check", namespace))
+                    .spec.schedule == "*/5 * * * *" and c, what="schedule patched")
+    assert cron.spec.suspend is True
+    wait_for(lambda: ready(kube, namespace, "credit"), what="observedGeneration caught up")
+
+
+def test_check_as_the_job_account_drives_health_conditions_events_and_metrics(kube, operator, namespace, control_plane,
+                                                                               metrics):
+    put_data(kube, namespace, current="current-drifted.csv")
+    create_monitor(kube, namespace, monitor_body("credit"))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    as_job = impersonating(control_plane, namespace, checkjob.account_name("credit"))
+    with k8s_client.use(as_job):
+        outcome = monitor_check.run_monitor_check(namespace=namespace, name="credit")
+    assert outcome.report is not None and outcome.report.dataset.drifted is True
+    body = wait_for(lambda: (b := get_monitor(kube, namespace, "credit"))["status"].get("health") == "Critical" and b,
+                    what="health Critical")
+    assert body["status"]["lastCheck"]["dataset"]["drifted"] is True
+    assert body["status"]["driftedFeatures"] >= 3
+    assert condition(body, "Drifted")["status"] == "True"
+    assert condition(body, "DataQualityDegraded")["status"] == "True"
+    assert condition(body, "Ready")["status"] == "True"
+    warnings = wait_for(lambda: [e for e in events_of(kube, namespace, "credit") if e.type == "Warning"],
+                        what="a Warning event")
+    assert any(e.reason == "DriftDetected" for e in warnings)
+    value = metrics.registry.get_sample_value("modelmon_monitor_health",
+                                              {"namespace": namespace, "monitor": "credit", "state": "Critical"})
+    assert value == 1.0
+    income = metrics.registry.get_sample_value("modelmon_feature_drift_severity",
+                                               {"namespace": namespace, "monitor": "credit", "feature": "income"})
+    assert income and income > 50
+
+    # The data recovers: the next check brings health back and a Normal event.
+    core = kubernetes.client.CoreV1Api(kube)
+    core.patch_namespaced_config_map("credit-data", namespace,
+                                     {"data": {"current.csv": (DATA / "current-stable.csv").read_text()}})
+    with k8s_client.use(as_job):
+        monitor_check.run_monitor_check(namespace=namespace, name="credit", clock=lambda: 4102444800.0)
+    wait_for(lambda: get_monitor(kube, namespace, "credit")["status"].get("health") in ("Healthy", "Warning"),
+             what="recovery")
+    assert wait_for(lambda: [e for e in events_of(kube, namespace, "credit") if e.type == "Normal"
+                             and e.reason == "Recovered"], what="a Recovered event")
+
+
+def test_job_account_is_minimal(kube, operator, namespace, control_plane):
+    put_data(kube, namespace, current="current-stable.csv")
+    create_monitor(kube, namespace, monitor_body("credit"))
+    create_monitor(kube, namespace, monitor_body("other"))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    as_job = impersonating(control_plane, namespace, checkjob.account_name("credit"))
+    custom = kubernetes.client.CustomObjectsApi(as_job)
+    custom.get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "credit")
+    forbidden = [
+        lambda: custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL),
+        lambda: custom.get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "other"),
+        lambda: custom.patch_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "credit",
+                                                      {"spec": {"suspend": True}}),
+        lambda: kubernetes.client.CoreV1Api(as_job).list_namespaced_secret(namespace),
+        lambda: kubernetes.client.BatchV1Api(as_job).list_namespaced_job(namespace),
+    ]
+    for attempt in forbidden:
+        with pytest.raises(kubernetes.client.ApiException) as raised:
+            attempt()
+        assert raised.value.status == 403
+
+
+def test_unreadable_data_is_reported_as_data_unavailable(kube, operator, namespace, control_plane):
+    create_monitor(kube, namespace, monitor_body("credit"))  # its ConfigMap does not exist
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    with k8s_client.use(impersonating(control_plane, namespace, checkjob.account_name("credit"))):
+        outcome = monitor_check.run_monitor_check(namespace=namespace, name="credit")
+    assert outcome.report is None and "credit-data" in outcome.last_check["error"]
+    body = wait_for(lambda: (b := get_monitor(kube, namespace, "credit")) and condition(b, "DataUnavailable") and b,
+                    what="DataUnavailable")
+    assert condition(body, "DataUnavailable")["status"] == "True"
+    assert body["status"]["health"] == "Unknown"
+
+
+def test_invalid_spec_is_reported_and_fixing_it_recovers(kube, operator, namespace):
+    create_monitor(kube, namespace, monitor_body("credit", schedule="0 25 * * *"))
+    body = wait_for(lambda: (b := get_monitor(kube, namespace, "credit")) and condition(b, "Ready") and b,
+                    what="a Ready condition")
+    ready_condition = condition(body, "Ready")
+    assert ready_condition["status"] == "False" and ready_condition["reason"] == "InvalidSpec"
+    assert "spec.schedule" in ready_condition["message"]
+    assert wait_for(lambda: [e for e in events_of(kube, namespace, "credit") if e.reason == "InvalidSpec"],
+                    what="an InvalidSpec event")
+    batch = kubernetes.client.BatchV1Api(kube)
+    with pytest.raises(kubernetes.client.ApiException):
+        batch.read_namespaced_cron_job("credit-drift-check", namespace)
+    patch_monitor(kube, namespace, "credit", {"spec": {"schedule": "0 5 * * *"}})
+    wait_for(lambda: ready(kube, namespace, "credit"), what="recovery after the fix")
+    assert batch.read_namespaced_cron_job("credit-drift-check", namespace).spec.schedule == "0 5 * * *"
+
+
+def test_check_now_starts_a_job_and_clears_the_annotation(kube, operator, namespace):
+    create_monitor(kube, namespace, monitor_body("credit"))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    patch_monitor(kube, namespace, "credit", {"metadata": {"annotations": {"modelmon.io/check-now": "1"}}})
+    batch = kubernetes.client.BatchV1Api(kube)
+    jobs = wait_for(lambda: batch.list_namespaced_job(namespace, label_selector="modelmon.io/monitor=credit").items,
+                    what="a check Job")
+    assert jobs[0].spec.template.spec.containers[0].args == ["check", "--monitor", f"{namespace}/credit"]
+    wait_for(lambda: "modelmon.io/check-now" not in (get_monitor(kube, namespace, "credit")["metadata"]
+                                                     .get("annotations") or {}), what="annotation cleared")
+
+
+def test_deleted_cronjob_is_recreated_and_deleting_the_monitor_removes_children(kube, operator, namespace):
+    create_monitor(kube, namespace, monitor_body("credit"))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    batch = kubernetes.client.BatchV1Api(kube)
+    old = batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.uid
+    batch.delete_namespaced_cron_job("credit-drift-check", namespace)
+    wait_for(lambda: batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.uid != old,
+             what="CronJob recreated")
+    kubernetes.client.CustomObjectsApi(kube).delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "credit")
+
+    def gone():
+        try:
+            batch.read_namespaced_cron_job("credit-drift-check", namespace)
+        except kubernetes.client.ApiException as error:
+            return error.status == 404
+        return False
+
+    wait_for(gone, timeout=90, what="garbage collection of the CronJob")
+    rbac = kubernetes.client.RbacAuthorizationV1Api(kube)
+    wait_for(lambda: not rbac.list_namespaced_role(namespace, label_selector="modelmon.io/monitor=credit").items,
+             what="garbage collection of the Role")
