@@ -1,8 +1,9 @@
 """Per-feature drift: one current column against its reference profile.
 
-Every statistic of a numeric feature comes from one sort of the current column: KS and
-Wasserstein from a linear merge with the sorted reference, the binned divergences from
-binary searches of the reference's quantile edges. The chosen method decides the verdict;
+Every statistic of a numeric feature comes from one sort of the current column:
+Wasserstein from the two sorted samples' quantile functions, KS from binary searches of
+the sorted reference, the binned divergences from binary searches of the reference's
+quantile edges. The chosen method decides the verdict;
 the others are reported alongside.
 """
 
@@ -19,6 +20,9 @@ from modelmon.drift.results import ColumnQuality, FeatureDrift
 from modelmon.stats import binning, chisquare, divergence, ecdf, severity
 
 UNSEEN = "__unseen__"
+# KS costs a binary search per current value; beyond this size it is computed only when
+# it is the judging method (the other statistics come from the sort almost for free).
+KS_ALWAYS_MAX_ROWS = 100_000
 
 
 def _verdict(*, name: str, kind: str, method: str, scores: dict[str, float], spec: DriftSpec,
@@ -63,23 +67,23 @@ def compare_numeric(reference: NumericProfile, current: SortedSample, *, spec: D
             reason=(f"{ref.size} valid reference and {cur.size} valid current values; "
                     f"at least {spec.min_rows} needed on each side (drift.minRows)"),
             reference_rows=reference.sample.rows, current_rows=current.rows, quality=quality)
-    compared = ecdf.compare_sorted(ref, cur)
+    method = methods.choose_method(kind="numeric", reference_n=ref.size, current_n=cur.size, spec=spec,
+                                   feature=feature, constant_reference=reference.std == 0.0)
     current_counts = binning.counts_in_bins(cur, edges=reference.edges)
+    raw_wasserstein = ecdf.wasserstein_sorted(ref, cur)
     scores = {
-        "ks": compared.ks_pvalue,
-        "ks_statistic": compared.ks_statistic,
-        "ks_pvalue": compared.ks_pvalue,
-        "wasserstein": ecdf.normalised_wasserstein(compared.wasserstein, reference_std=reference.std),
-        "wasserstein_raw": compared.wasserstein,
+        "wasserstein": ecdf.normalised_wasserstein(raw_wasserstein, reference_std=reference.std),
+        "wasserstein_raw": raw_wasserstein,
         "psi": divergence.psi(reference.bin_counts, current_counts),
         "kl": divergence.kl_divergence(reference.bin_counts, current_counts),
         "js": divergence.js_distance(reference.bin_counts, current_counts),
         "hellinger": divergence.hellinger(reference.bin_counts, current_counts),
     }
-    method = methods.choose_method(kind="numeric", reference_n=ref.size, current_n=cur.size, spec=spec,
-                                   feature=feature, constant_reference=reference.std == 0.0)
     if method == "wasserstein" and math.isnan(scores["wasserstein"]):
         method = "ks"
+    if method == "ks" or max(ref.size, cur.size) <= KS_ALWAYS_MAX_ROWS:
+        statistic, pvalue = ecdf.ks_sorted(ref, cur)
+        scores.update(ks=pvalue, ks_statistic=statistic, ks_pvalue=pvalue)
     return _verdict(name=reference.name, kind="numeric", method=method, scores=scores, spec=spec,
                     reference_rows=reference.sample.rows, current_rows=current.rows, quality=quality)
 

@@ -29,8 +29,12 @@ def quantile_edges(sorted_reference: FloatArray, *, bins: int) -> FloatArray:
         raise ValueError(f"bins must be at least 2, got {bins}")
     if sorted_reference.size == 0:
         raise ValueError("cannot bin an empty reference")
-    levels = np.arange(1, bins) / bins
-    edges = np.quantile(sorted_reference, levels)
+    # numpy's default (linear) quantile, read off the sorted values instead of re-partitioning.
+    position = (sorted_reference.size - 1) * (np.arange(1, bins) / bins)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, sorted_reference.size - 1)
+    fraction = position - low
+    edges = sorted_reference[low] + fraction * (sorted_reference[high] - sorted_reference[low])
     return np.unique(edges)
 
 

@@ -1,23 +1,23 @@
-"""Two-sample statistics read off the merged empirical CDFs of two *sorted* samples.
+"""Two-sample statistics read off two *sorted* samples: Kolmogorov-Smirnov and Wasserstein-1.
 
-Kolmogorov-Smirnov and Wasserstein-1 both need the two empirical CDFs evaluated on the
-union of the samples. Both samples arrive already sorted (the reference once, in its
-profile; the current window once per check), so one stable merge of the two sorted runs
-gives every number at once: no method sorts again.
+Both samples arrive sorted (the reference once, in its profile; the current window once
+per check), so neither statistic sorts again:
+
+- Wasserstein-1 is computed from the quantile functions: ``W1 = integral_0^1 |Qf(t) - Qg(t)| dt``.
+  With equal sizes this is ``mean |ref_sorted - cur_sorted|``; otherwise the two step
+  functions are walked on the union of their breakpoints ``i/n`` and ``j/m``, whose order
+  is pure arithmetic -- no comparison of data values, no merge.
+- KS evaluates the reference ECDF at the current values with one vectorised binary search.
 
 Conventions
 -----------
-- ``F`` is the reference ECDF, ``G`` the current ECDF, both right-continuous
-  (``F(x) = #{ref <= x} / n``), as in scipy.
-- Ties across the samples are handled exactly: the CDFs are only compared at the end
-  of each run of equal values.
-- NaN and infinities must be removed by the caller (see ``checks``): they are counted
-  and reported there, never silently mixed into a distance.
+- ``F`` is the reference ECDF, ``G`` the current ECDF, right-continuous
+  (``F(x) = #{ref <= x} / n``), as in scipy; ties within and across samples are exact.
+- NaN and infinities must be removed by the caller (``drift.profile.sort_sample``): they
+  are counted and reported there, never mixed into a distance.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 import numpy.typing as npt
@@ -30,69 +30,44 @@ FloatArray = npt.NDArray[np.float64]
 EXACT_KS_MAX_N = 10_000
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class EcdfComparison:
-    """KS statistic and p-value, and the raw Wasserstein-1 distance of two samples."""
-
-    ks_statistic: float
-    ks_pvalue: float
-    wasserstein: float
+def _require(reference: FloatArray, current: FloatArray) -> None:
+    if reference.size == 0 or current.size == 0:
+        raise ValueError("two-sample statistics need two non-empty samples")
 
 
-def compare_sorted(reference: FloatArray, current: FloatArray) -> EcdfComparison:
-    """Compare two sorted, finite, non-empty samples through their ECDFs.
+def ks_sorted(reference: FloatArray, current: FloatArray) -> tuple[float, float]:
+    """Two-sample KS statistic ``D = sup_x |F(x) - G(x)|`` and its two-sided p-value.
 
-    KS:  ``D = sup_x |F(x) - G(x)|``; two-sided p-value from the exact distribution when
-    both samples have at most 10,000 rows, else from ``scipy.stats.kstwo`` with
-    ``n_eff = round(n*m / (n+m))`` -- the same choice scipy's ``ks_2samp`` makes.
+    Between two consecutive current values G is constant and F only rises, so the supremum
+    is reached either at a current value (``G - F``) or just below one (``F(x-) - G``):
+    evaluating F at the current values (one binary search each) is exact.
 
-    Wasserstein-1 (earth mover's distance): ``W1 = integral |F(x) - G(x)| dx``, in the
-    units of the data (normalise it with :func:`normalised_wasserstein`).
+    p-value: the exact distribution when both samples have at most 10,000 rows, else
+    ``scipy.stats.kstwo`` with ``n_eff = round(n*m / (n+m))`` -- scipy's own choice in
+    ``ks_2samp``.
 
-    Worked example: reference ``[1, 2, 3]``, current ``[2, 3, 4]``. F-G is 1/3 on
-    [1, 4) and 0 elsewhere, so ``D = 1/3`` and ``W1 = 3 * 1/3 = 1``.
+    Worked example: reference ``[1, 2, 3]``, current ``[2, 3, 4]``: at x=1, F=1/3 and G=0,
+    and nowhere is the gap larger, so ``D = 1/3``.
     """
+    _require(reference, current)
     n, m = reference.size, current.size
-    if n == 0 or m == 0:
-        raise ValueError("compare_sorted needs two non-empty samples")
-    merged, gap = _merge_gaps(reference, current)
-    statistic = float(gap.max()) / (n * m)
-    steps = np.diff(merged)
-    wasserstein = float(np.dot(gap[:-1], steps)) / (n * m)
-    return EcdfComparison(
-        ks_statistic=statistic,
-        ks_pvalue=_ks_pvalue(statistic, reference, current),
-        wasserstein=wasserstein,
-    )
+    below_or_equal = np.searchsorted(reference, current, side="right")
+    strictly_below = below_or_equal.copy()
+    tied = below_or_equal > 0
+    tied[tied] = reference[below_or_equal[tied] - 1] == current[tied]
+    if tied.any():
+        strictly_below[tied] = np.searchsorted(reference, current[tied], side="left")
+    # G at and just below each current value, by its position in the sorted current sample.
+    run_end = np.searchsorted(current, current, side="right") if _has_ties(current) else np.arange(1, m + 1)
+    run_start = np.searchsorted(current, current, side="left") if _has_ties(current) else np.arange(m)
+    up = np.max(run_end * n - below_or_equal * m)          # (G - F) * n * m at current values
+    down = np.max(strictly_below * m - run_start * n)      # (F(x-) - G(x-)) * n * m
+    statistic = max(int(up), int(down), 0) / (n * m)
+    return statistic, _ks_pvalue(statistic, reference, current)
 
 
-def _merge_gaps(reference: FloatArray, current: FloatArray) -> tuple[FloatArray, npt.NDArray[np.int64]]:
-    """Merged values and ``|F - G| * n * m`` (exact integers) after each merged value.
-
-    At a value shared by both samples, intermediate positions of its run are not points
-    where both CDFs are defined; they are replaced by the value at the run's end, which
-    leaves the supremum and the integral unchanged.
-    """
-    n, m = reference.size, current.size
-    both = np.concatenate([reference, current])
-    # Stable sort of two sorted runs is a single linear merge (timsort).
-    order = np.argsort(both, kind="stable")
-    merged = both[order]
-    from_reference = np.cumsum(order < n, dtype=np.int64)
-    position = np.arange(1, n + m + 1, dtype=np.int64)
-    # (F - G) * n * m = from_reference * m - (position - from_reference) * n
-    gap = from_reference * (n + m) - position * n
-    np.abs(gap, out=gap)
-    run_ends = merged[1:] != merged[:-1]
-    if not run_ends.all():
-        gap = _values_at_run_ends(gap, run_ends)
-    return merged, gap
-
-
-def _values_at_run_ends(gap: npt.NDArray[np.int64], run_ends: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    ends = np.flatnonzero(np.append(run_ends, True))
-    run_of = np.searchsorted(ends, np.arange(gap.size), side="left")
-    return gap[ends[run_of]]
+def _has_ties(sorted_values: FloatArray) -> bool:
+    return bool(sorted_values.size > 1 and np.any(sorted_values[1:] == sorted_values[:-1]))
 
 
 def _ks_pvalue(statistic: float, reference: FloatArray, current: FloatArray) -> float:
@@ -102,6 +77,43 @@ def _ks_pvalue(statistic: float, reference: FloatArray, current: FloatArray) -> 
     large, small = max(n, m), min(n, m)
     effective_n = round(large * small / (large + small))
     return float(np.clip(scipy_stats.kstwo.sf(statistic, effective_n), 0.0, 1.0))
+
+
+def wasserstein_sorted(reference: FloatArray, current: FloatArray) -> float:
+    """Wasserstein-1 distance ``integral |F(x) - G(x)| dx`` in the data's units.
+
+    Computed as ``integral_0^1 |Qf(t) - Qg(t)| dt`` with ``Qf(t) = ref[ceil(t n) - 1]``.
+    On the common grid of denominator ``n*m`` the breakpoints are the integers ``i*m`` and
+    ``j*n``; between two consecutive breakpoints both quantile functions are constant.
+
+    Worked example: reference ``[1, 2, 3]``, current ``[2, 3, 4]``: every quantile is
+    shifted by 1, so ``W1 = 1``.
+    """
+    _require(reference, current)
+    n, m = reference.size, current.size
+    if n == m:
+        return float(np.mean(np.abs(reference - current)))
+    levels = _merged_levels(n, m)
+    widths = np.diff(levels, prepend=0)
+    ref_index = (levels + (m - 1)) // m - 1  # ceil(level / m) - 1
+    cur_index = (levels + (n - 1)) // n - 1
+    return float(np.dot(widths, np.abs(reference[ref_index] - current[cur_index]))) / (n * m)
+
+
+def _merged_levels(n: int, m: int) -> npt.NDArray[np.int64]:
+    """The sorted union (with repeats) of ``i*m`` (i = 1..n) and ``j*n`` (j = 1..m).
+
+    The j-th current level has ``floor((j*n - 1) / m)`` reference levels strictly below it,
+    so every position is known without comparing anything.
+    """
+    j = np.arange(1, m + 1, dtype=np.int64)
+    current_at = (j - 1) + (j * n - 1) // m
+    levels = np.empty(n + m, dtype=np.int64)
+    is_reference = np.ones(n + m, dtype=bool)
+    is_reference[current_at] = False
+    levels[current_at] = j * n
+    levels[is_reference] = np.arange(1, n + 1, dtype=np.int64) * m
+    return levels
 
 
 def normalised_wasserstein(raw: float, *, reference_std: float) -> float:
