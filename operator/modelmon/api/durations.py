@@ -24,4 +24,6 @@ def _check(text: str) -> str:
     return text
 
 
-Duration = Annotated[str, pydantic.AfterValidator(_check), pydantic.Field(pattern=PATTERN)]
+# The pattern goes to the JSON schema (and so the CRD) only: ``_check`` validates, with a message
+# that shows the accepted form, which a bare pattern mismatch would not.
+Duration = Annotated[str, pydantic.AfterValidator(_check), pydantic.Field(json_schema_extra={"pattern": PATTERN})]
