@@ -68,7 +68,7 @@ class Table:
     num_rows: int
     _parquet: pq.ParquetFile | None = None
     _table: pa.Table | None = None
-    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    _local: threading.local = dataclasses.field(default_factory=threading.local)
 
     @property
     def columns(self) -> list[str]:
@@ -80,11 +80,13 @@ class Table:
     def column(self, name: str) -> pa.ChunkedArray:
         if self._table is not None:
             return self._table.column(name)
-        assert self._parquet is not None
-        # ParquetFile is not safe to share between threads; reads are serialised per
-        # column while the parsing/decoding inside is multithreaded by arrow itself.
-        with self._lock:
-            return self._parquet.read(columns=[name], use_threads=True).column(0)
+        # A ParquetFile is not safe to share between threads: one per worker thread, so
+        # columns are read in parallel (the columns already run one per thread, so arrow's
+        # own thread pool would only contend with them).
+        handle = getattr(self._local, "parquet", None)
+        if handle is None:
+            handle = self._local.parquet = pq.ParquetFile(self.path)
+        return handle.read(columns=[name], use_threads=False).column(0)
 
     def numeric(self, name: str) -> npt.NDArray[np.float64]:
         return to_float64(self.column(name), where=f"{self.path}: column {name!r}")
