@@ -92,7 +92,7 @@ def run_check(*, reference: Table | profile.ReferenceProfile, current: Table, co
     if isinstance(reference, Table):
         if reference.num_rows == 0:
             raise DataError(f"{reference.path}: the reference has no rows; point at the data the model was trained on")
-        ref_kinds = {c: reference.kind(c) for c in reference.columns}
+        ref_kinds: dict[str, str] = {c: str(reference.kind(c)) for c in reference.columns}
         reference_name, reference_rows = reference.path, reference.num_rows
     else:
         ref_kinds = {n: p.kind for n, p in reference.columns.items()}

@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
 def run_monitor(target: str) -> int:
     """Exit 0 once status is written (drift or not: the report says which), 1 when the API
     cannot be reached or written (the Job retries), 2 for a bad target or spec."""
-    from modelmon.k8s import monitor_check  # the kubernetes client only where it is needed
+    from modelmon.k8s import (
+        monitor_check,  # the kubernetes client only where it is needed
+    )
 
     namespace, _, name = target.partition("/")
     if not namespace or not name:

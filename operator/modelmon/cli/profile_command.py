@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
         table = tables.open_table(args.reference, format=args.input_format)
-        kinds = {f.name: f.type for f in config.features} if config.features else None
+        kinds: dict[str, str] | None = {f.name: str(f.type) for f in config.features} if config.features else None
         built = checking.build_profile(table, bins=config.drift.bins,
                                        columns=list(kinds) if kinds else None, kinds=kinds)
         profiles.save_profile(built, args.output)

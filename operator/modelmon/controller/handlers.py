@@ -6,7 +6,7 @@ Registered into a given registry (never globally), so tests run each operator fr
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import kopf
 import kubernetes
@@ -59,10 +59,11 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
                                                    message=changed or "children up to date"))
 
     @kopf.on.event(*RESOURCE, registry=registry)
-    def observe_monitor(event: dict[str, Any], body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+    def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         raw, meta = dict(body), body.metadata
+        namespace, name = str(meta.namespace), str(meta.name)
         if event.get("type") == "DELETED":
-            metrics.forget(namespace=meta.namespace, monitor=meta.name)
+            metrics.forget(namespace=namespace, monitor=name)
             return
         if reconcile.CHECK_NOW in (meta.annotations or {}):
             _check_now(raw, patch)
@@ -72,7 +73,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         patch.status.update(update.patch)
         for note in update.assessment.events:
             events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
-        metrics.record_check(namespace=meta.namespace, monitor=meta.name, last_check=raw["status"]["lastCheck"],
+        metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
                              health=update.assessment.health.value,
                              drifted_features=update.assessment.drifted_features)
 
@@ -89,13 +90,14 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         patch.metadata.annotations[reconcile.CHECK_NOW] = None
 
     @kopf.on.event("batch", "v1", "cronjobs", labels={LABEL_MONITOR: kopf.PRESENT}, registry=registry)
-    def restore_child(event: dict[str, Any], body: kopf.Body, **_: Any) -> None:
+    def restore_child(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
         """A deleted drift-check CronJob is recreated at once (level-triggered repair)."""
         if event.get("type") != "DELETED":
             return
-        namespace, monitor = body.metadata.namespace, body.metadata.labels[LABEL_MONITOR]
+        namespace, monitor = str(body.metadata.namespace), body.metadata.labels[LABEL_MONITOR]
         try:
-            owner = client.custom_objects().get_namespaced_custom_object(*api_group_args(namespace, monitor))
+            owner = cast(dict[str, Any],
+                         client.custom_objects().get_namespaced_custom_object(*api_group_args(namespace, monitor)))
         except kubernetes.client.ApiException:
             return  # the monitor is gone: the garbage collector removes the rest
         if owner.get("metadata", {}).get("deletionTimestamp"):

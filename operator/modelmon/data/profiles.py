@@ -33,7 +33,7 @@ def save_profile(ref: profile.ReferenceProfile, path: str) -> None:
     header["columns"] = columns
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     with open(path, "wb") as handle:
-        np.savez(handle, **arrays)
+        np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds wrongly
 
 
 def load_profile(path: str) -> profile.ReferenceProfile:

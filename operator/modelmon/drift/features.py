@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from modelmon.api.drift import DriftSpec, FeatureSpec, PVALUE_METHODS
+from modelmon.api.drift import PVALUE_METHODS, DriftSpec, FeatureSpec
 from modelmon.drift import methods
 from modelmon.drift.profile import CategoricalProfile, NumericProfile, SortedSample
 from modelmon.drift.results import ColumnQuality, FeatureDrift

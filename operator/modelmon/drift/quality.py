@@ -6,6 +6,8 @@ missing is a quality issue *and* its remaining 40% are still judged for drift.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from modelmon.api.drift import DataQualitySpec
 from modelmon.drift.results import FeatureDrift, QualityIssue
 
@@ -46,9 +48,9 @@ def assess_quality(feature: FeatureDrift, *, limits: DataQualitySpec) -> list[Qu
     return issues
 
 
-def _grade(value: float, limit: float) -> str:  # type: ignore[return]
+def _grade(value: float, limit: float) -> Literal["warning", "critical"]:
     """Critical past four times the limit (or any excess over a zero limit), else warning."""
-    return "critical" if limit == 0 or value > 4 * limit else "warning"  # type: ignore[return-value]
+    return "critical" if limit == 0 or value > 4 * limit else "warning"
 
 
 def structural_issue(*, column: str, check: str, message: str) -> QualityIssue:

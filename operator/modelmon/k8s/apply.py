@@ -19,7 +19,7 @@ Manifest = dict[str, Any]
 
 def _api(kind: str) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
     core, batch, rbac = client.core(), client.batch(), client.rbac()
-    table = {
+    table: dict[str, tuple[Any, Any, Any]] = {
         "ServiceAccount": (core.create_namespaced_service_account, core.read_namespaced_service_account,
                            core.patch_namespaced_service_account),
         "Role": (rbac.create_namespaced_role, rbac.read_namespaced_role, rbac.patch_namespaced_role),
@@ -41,7 +41,7 @@ def differs(desired: Any, live: Any) -> bool:
     if isinstance(desired, list):
         if not isinstance(live, list) or len(desired) != len(live):
             return True
-        return any(differs(d, l) for d, l in zip(desired, live))
+        return any(differs(want, have) for want, have in zip(desired, live))
     return bool(desired != live)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any
+from typing import Any, cast
 
 import kubernetes
 
@@ -26,7 +26,7 @@ def post_event(*, body: dict[str, Any], type: str, reason: str, message: str) ->
         "firstTimestamp": now.isoformat(), "lastTimestamp": now.isoformat(), "count": 1,
     }
     try:
-        client.core().create_namespaced_event(meta["namespace"], event)
+        client.core().create_namespaced_event(meta["namespace"], cast(Any, event))
     except kubernetes.client.ApiException as error:
         # An Event is a courtesy: failing to post one must never fail a reconciliation.
         log.warning("could not post event %s for %s/%s: %s", reason, meta["namespace"], meta["name"], error.status)

@@ -12,15 +12,15 @@ import datetime
 import tempfile
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import kubernetes
 import pydantic
 
 from modelmon import checking
 from modelmon.api import monitor as api
-from modelmon.api.durations import parse_duration
 from modelmon.api.drift import CheckConfig
+from modelmon.api.durations import parse_duration
 from modelmon.data import tables
 from modelmon.data.errors import DataError
 from modelmon.drift import summary
@@ -44,7 +44,8 @@ def _now_iso(clock: Callable[[], float]) -> str:
 
 def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:
     try:
-        body = client.custom_objects().get_namespaced_custom_object(api.GROUP, api.VERSION, namespace, api.PLURAL, name)
+        body = cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
+            api.GROUP, api.VERSION, namespace, api.PLURAL, name))
     except kubernetes.client.ApiException as error:
         raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {error.status} {error.reason}") from error
     try:
