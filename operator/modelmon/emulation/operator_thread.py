@@ -1,0 +1,66 @@
+"""The real operator (kopf and our handlers) in a thread, pointed at an emulated cluster.
+
+kopf runs in its own thread with its own event loop: its shutdown cancels every task of
+its loop, so it must not share one with a caller or with the emulator. A fresh
+``kopf.OperatorRegistry`` per run keeps handlers from leaking between runs. Our handlers
+use the module-level ``kubernetes`` client, which is swapped for one that reaches the
+emulated cluster for the duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import kopf
+
+from modelmon.controller import handlers
+from modelmon.emulation.cluster import EmulatedCluster
+from modelmon.k8s import client
+from modelmon.metrics import OperatorMetrics
+from modelmon.settings import OperatorSettings
+
+
+@contextlib.contextmanager
+def running_operator(cluster: EmulatedCluster, *, settings: OperatorSettings, metrics: OperatorMetrics | None = None,
+                     configure: Callable[[kopf.OperatorSettings], None] | None = None,
+                     ready_timeout: float = 60) -> Iterator[threading.Thread]:
+    """Run the operator cluster-wide until the block ends; ``configure`` tunes kopf's settings."""
+    registry = kopf.OperatorRegistry()
+    handlers.register(registry, settings=settings, metrics=metrics or OperatorMetrics())
+
+    @kopf.on.login(registry=registry)
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        return cluster.connection_info()
+
+    if configure is not None:
+        @kopf.on.startup(registry=registry)
+        def tune(settings: kopf.OperatorSettings, **_: Any) -> None:
+            configure(settings)
+
+    stop, ready = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            asyncio.run(kopf.operator(registry=registry, standalone=True, clusterwide=True,
+                                      stop_flag=stop, ready_flag=ready))
+        except BaseException as error:  # reported to the caller below
+            failure.append(error)
+            ready.set()
+
+    with client.use(cluster.api_client()):
+        thread = threading.Thread(target=main, name="kopf-operator", daemon=True)
+        thread.start()
+        if not ready.wait(ready_timeout) or failure:
+            stop.set()
+            raise RuntimeError(f"the operator did not start: {failure[0]!r}" if failure else
+                               f"the operator was not ready in {ready_timeout} s")
+        try:
+            yield thread
+        finally:
+            stop.set()
+            thread.join(30)
