@@ -39,7 +39,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
     @kopf.on.resume(*RESOURCE, registry=registry)
     @kopf.on.create(*RESOURCE, registry=registry)
     @kopf.on.update(*RESOURCE, registry=registry)
-    def reconcile_monitor(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+    def reconcile_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, **_: Any) -> None:
         raw = dict(body)
         try:
             outcome = reconcile.reconcile_children(raw, settings)
@@ -49,7 +49,9 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             raise kopf.PermanentError(str(error)) from error
         except kubernetes.client.ApiException as error:
             if _temporary(error):
-                raise kopf.TemporaryError(f"API error {error.status} {error.reason}; retrying", delay=10) from error
+                delay = backoff_seconds(retry)
+                raise kopf.TemporaryError(f"API error {error.status} {error.reason}; retrying in {delay:.0f}s",
+                                          delay=delay) from error
             message = f"cannot apply children: {error.status} {error.reason}"
             patch.status.update(reconcile.ready_status(raw, ok=False, reason=Reason.RECONCILE_FAILED, message=message))
             events.post_event(body=raw, type="Warning", reason=Reason.RECONCILE_FAILED.value, message=message)
@@ -106,6 +108,11 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             reconcile.reconcile_children(owner, settings)
         except (reconcile.InvalidSpec, kubernetes.client.ApiException) as error:
             log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
+
+
+def backoff_seconds(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Exponential backoff for transient API errors: 2, 4, 8, ... seconds, at most 5 minutes."""
+    return float(min(cap, base * 2 ** min(retry, 16)))
 
 
 def api_group_args(namespace: str, name: str) -> tuple[str, str, str, str, str]:
