@@ -81,8 +81,11 @@ class EmulatedCluster:
         self._loop, self._stopping = asyncio.get_running_loop(), asyncio.Event()
         self.emulator = ApiServerEmulator(require_namespaces=self._require_namespaces)
         async with self.emulator:
-            runner = aiohttp.web.ServerRunner(aiohttp.web.Server(self.emulator, access_log=None),
-                                              handle_signals=False)
+            # A watch streams until the client goes away: cancel its handler then (or its
+            # bus subscription would pin every later event in memory), and do not wait
+            # for open watches at shutdown.
+            server = aiohttp.web.Server(self.emulator, access_log=None, handler_cancellation=True)
+            runner = aiohttp.web.ServerRunner(server, handle_signals=False, shutdown_timeout=0.5)
             await runner.setup()
             site = aiohttp.web.TCPSite(runner, self._host, self._port)
             await site.start()
