@@ -6,11 +6,11 @@ scale benchmark. ``EmulatedCluster`` serves the API on 127.0.0.1 and writes a ku
 extra, which brings kmock.
 """
 
-from modelmon.emulation.cluster import EmulatedCluster
+from modelmon.emulation.cluster import ClusterAccess, EmulatedCluster
 from modelmon.emulation.errors import ApiError
 from modelmon.emulation.server import ApiServerEmulator
 
-__all__ = ["ApiError", "ApiServerEmulator", "EmulatedCluster", "running_operator"]
+__all__ = ["ApiError", "ClusterAccess", "ApiServerEmulator", "EmulatedCluster", "running_operator"]
 
 
 def __getattr__(name: str):  # the operator thread imports kopf handlers: load it only when asked

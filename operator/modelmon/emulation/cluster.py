@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -25,6 +26,26 @@ from modelmon.emulation.server import CRDS, NAMESPACES, ApiServerEmulator
 
 T = TypeVar("T")
 CrdSource = Mapping[str, Any] | str | Path
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterAccess:
+    """How to reach an API server: enough for kopf and the client, and picklable.
+
+    A cluster served by another process (the scale benchmark does this, to measure the
+    operator's memory apart from the emulator's) is reached through this alone.
+    """
+
+    url: str
+    kubeconfig: Path
+
+    def api_client(self) -> kubernetes.client.ApiClient:
+        """A fresh ``kubernetes`` client for this cluster."""
+        return kubernetes.config.new_client_from_config(config_file=str(self.kubeconfig))
+
+    def connection_info(self) -> kopf.ConnectionInfo:
+        """What a kopf ``@kopf.on.login`` handler returns to reach this cluster."""
+        return kopf.ConnectionInfo(server=self.url, default_namespace="default")
 
 
 class EmulatedCluster:
@@ -121,13 +142,17 @@ class EmulatedCluster:
         }
         self._kubeconfig_path.write_text(yaml.safe_dump(config))
 
+    @property
+    def access(self) -> ClusterAccess:
+        return ClusterAccess(url=self.url, kubeconfig=self.kubeconfig)
+
     def api_client(self) -> kubernetes.client.ApiClient:
         """A fresh ``kubernetes`` client for this cluster (one per thread or component)."""
-        return kubernetes.config.new_client_from_config(config_file=str(self.kubeconfig))
+        return self.access.api_client()
 
     def connection_info(self) -> kopf.ConnectionInfo:
         """What a kopf ``@kopf.on.login`` handler returns to reach this cluster."""
-        return kopf.ConnectionInfo(server=self.url, default_namespace="default")
+        return self.access.connection_info()
 
     # --- direct access, for set-up and for cheap polling --------------------------------
 

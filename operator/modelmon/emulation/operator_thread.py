@@ -18,14 +18,14 @@ from typing import Any
 import kopf
 
 from modelmon.controller import handlers
-from modelmon.emulation.cluster import EmulatedCluster
+from modelmon.emulation.cluster import ClusterAccess, EmulatedCluster
 from modelmon.k8s import client
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 
 @contextlib.contextmanager
-def running_operator(cluster: EmulatedCluster, *, settings: OperatorSettings, metrics: OperatorMetrics | None = None,
+def running_operator(cluster: EmulatedCluster | ClusterAccess, *, settings: OperatorSettings, metrics: OperatorMetrics | None = None,
                      configure: Callable[[kopf.OperatorSettings], None] | None = None,
                      ready_timeout: float = 60) -> Iterator[threading.Thread]:
     """Run the operator cluster-wide until the block ends; ``configure`` tunes kopf's settings."""
