@@ -17,6 +17,7 @@ import concurrent.futures
 import json
 import multiprocessing
 import multiprocessing.connection
+import os
 import resource
 import sys
 import threading
@@ -43,7 +44,8 @@ def serve_emulator(conn: multiprocessing.connection.Connection, namespaces: list
             cluster.create_namespace(namespace)
         conn.send((cluster.url, str(cluster.kubeconfig)))
         conn.recv()  # any message: stop
-        conn.send(peak_rss_mb())
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        conn.send((peak_rss_mb(), usage.ru_utime + usage.ru_stime))
 
 
 def monitor_body(name: str) -> dict[str, Any]:
@@ -144,10 +146,13 @@ def main() -> int:
         threads = threading.active_count()
 
     operator_mb = peak_rss_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    operator_cpu = usage.ru_utime + usage.ru_stime
     emulator_mb: float | None = None
+    emulator_cpu: float | None = None
     if child is not None and conn is not None:
         conn.send("stop")
-        emulator_mb = conn.recv()
+        emulator_mb, emulator_cpu = conn.recv()
         child.join(30)
     elif cluster is not None:
         cluster.stop()
@@ -160,6 +165,9 @@ def main() -> int:
           f"{rss_at_start:.0f} MB at start, {rss_operator_idle:.0f} MB with the operator idle)")
     if emulator_mb is not None:
         print(f"peak RSS of the emulator process:  {emulator_mb:.0f} MB")
+    print(f"CPU seconds: operator process {operator_cpu:.1f}"
+          + (f", emulator process {emulator_cpu:.1f}" if emulator_cpu is not None else "")
+          + f" (of {seconds:.1f} s wall, {os.cpu_count()} CPUs)")
     print(f"kopf max_workers: {args.workers or 'kopf default'}; threads at the end: {threads}")
     met = result == 0 and seconds <= TARGET_SECONDS and operator_mb <= TARGET_MB
     print("targets met" if met else "targets MISSED")
