@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import ctypes
 import json
 import os
 import re
@@ -42,7 +41,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 HACK = Path(__file__).resolve().parent
 MODULE = HACK / "k8s"
@@ -108,7 +107,7 @@ def versions() -> dict[str, str]:
     for name, gomod, module in (("kubernetes", MODULE / "go.mod", "k8s.io/kubernetes"),
                                 ("etcd", MODULE / "go.mod", "go.etcd.io/etcd/server/v3"),
                                 ("kwok", MODULE / "kwok" / "go.mod", "sigs.k8s.io/kwok")):
-        match = re.search(rf"^\s*(?:require\s+)?{re.escape(module)}\s+(v\S+)", gomod.read_text(), re.M)
+        match = re.search(rf"^\s*(?:require\s+)?{re.escape(module)}\s+(v\S+)", gomod.read_text(), re.MULTILINE)
         if not match:
             raise ControlPlaneError(f"{module} is not required in {gomod}")
         found[name] = match.group(1)
@@ -251,9 +250,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+# A watchdog process reads the components' process ids from a pipe; when the pipe closes
+# because we died without stopping them (a killed test run), it kills their process groups.
+_WATCHDOG = """
+import os, signal, sys
+pids = [int(line) for line in sys.stdin]
+for pid in pids:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+def _watchdog() -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", _WATCHDOG], stdin=subprocess.PIPE, text=True,
+                            stdout=subprocess.DEVNULL, start_new_session=True)
 
 
 @dataclass
@@ -287,6 +299,7 @@ class ControlPlane:
     ports: dict[str, int] = field(default_factory=dict)
     remove_workdir: bool = False
     started_in: float = 0.0
+    watchdog: subprocess.Popen[str] | None = None
 
     @property
     def ca_file(self) -> Path:
@@ -323,6 +336,10 @@ class ControlPlane:
 
     def stop(self) -> None:
         """Stop every component (SIGTERM, then SIGKILL after a grace period); clean up."""
+        if self.watchdog:  # not needed any more: we are here to stop them
+            self.watchdog.kill()
+            self.watchdog.wait()
+            self.watchdog = None
         for component in reversed(self.components):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(component.process.pid, signal.SIGTERM)
@@ -341,7 +358,7 @@ class ControlPlane:
         if self.remove_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self) -> ControlPlane:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -366,8 +383,10 @@ def _spawn(plane: ControlPlane, name: str, argv: list[str]) -> Component:
     log = plane.log_dir / f"{name}.log"
     with open(log, "ab") as out:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=plane.workdir, start_new_session=True,
-                                   preexec_fn=_die_with_parent)
+                                   cwd=plane.workdir, start_new_session=True)
+    if plane.watchdog and plane.watchdog.stdin:
+        plane.watchdog.stdin.write(f"{process.pid}\n")
+        plane.watchdog.stdin.flush()
     component = Component(name, process, log)
     plane.components.append(component)
     (plane.log_dir / f"{name}.cmdline").write_text(" ".join(argv) + "\n")
@@ -413,6 +432,18 @@ def start(workdir: str | os.PathLike[str] | None = None, *, timeout: float = 120
     if not is_built():
         raise ControlPlaneError(f"the control-plane binaries are not in {bins}: run "
                                 "`python3 hack/control_plane.py build`")
+    for attempt in range(3):
+        try:
+            return _start(bins, workdir, timeout)
+        except ControlPlaneError as error:
+            # A free port picked here can be taken by another process before ours binds it.
+            if "address already in use" not in str(error) or attempt == 2:
+                raise
+            _log(f"a port was taken meanwhile; starting again: {str(error).splitlines()[0]}")
+    raise AssertionError("unreachable")
+
+
+def _start(bins: Path, workdir: str | os.PathLike[str] | None, timeout: float) -> ControlPlane:
     t0 = time.monotonic()
     remove = workdir is None
     root = Path(tempfile.mkdtemp(prefix="modelmon-cp.") if workdir is None else workdir).resolve()
@@ -421,7 +452,7 @@ def start(workdir: str | os.PathLike[str] | None = None, *, timeout: float = 120
              ("etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok")}
     server = f"https://127.0.0.1:{ports['apiserver']}"
     plane = ControlPlane(workdir=root, server=server, kubeconfig=root / "admin.kubeconfig",
-                         ports=ports, remove_workdir=remove)
+                         ports=ports, remove_workdir=remove, watchdog=_watchdog())
     try:
         plane.log_dir.mkdir(exist_ok=True)
         pki = root / "pki"
@@ -593,6 +624,8 @@ def main(argv: list[str] | None = None) -> int:
     except ControlPlaneError as error:
         print(f"control plane: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # during the build or the start: already cleaned up
+        return 130
     return 0
 
 

@@ -19,7 +19,7 @@ HACK = Path(__file__).resolve().parents[2] / "hack"
 if str(HACK) not in sys.path:
     sys.path.insert(0, str(HACK))
 
-import control_plane as _control_plane  # noqa: E402  (hack/ is no package)
+import control_plane as _control_plane
 
 
 @pytest.fixture(scope="session")
