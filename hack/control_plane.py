@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -139,11 +140,20 @@ def build(*, force: bool = False) -> Path:
     if is_built() and not force:
         _log(f"binaries present in {target}")
         return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; the others wait and reuse it
+        if is_built() and not force:
+            _log(f"binaries present in {target}")
+            return target
+        return _build(target)
+
+
+def _build(target: Path) -> Path:
     go = shutil.which("go")
     if not go:
         raise ControlPlaneError("`go` is not on PATH: the control plane is built from Go modules "
                                 "(hack/k8s/go.mod); install Go >= 1.24")
-    target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="bin.", dir=target.parent))
     staging.chmod(0o755)
     started = time.monotonic()
