@@ -346,6 +346,10 @@ class ControlPlane:
 
     def stop(self) -> None:
         """Stop every component (SIGTERM, then SIGKILL after a grace period); clean up."""
+        if self.components:
+            rss = self.rss_bytes()
+            _log("stopping; resident memory " + ", ".join(f"{k} {v >> 20} MiB" for k, v in rss.items())
+                 + f", total {sum(rss.values()) >> 20} MiB")
         if self.watchdog:  # not needed any more: we are here to stop them
             self.watchdog.kill()
             self.watchdog.wait()
