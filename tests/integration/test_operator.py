@@ -37,6 +37,7 @@ def kube(control_plane):
     k8s_client.reset()
     kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
     api = kubernetes.client.ApiClient()
+    k8s_client.configure(api)  # the operator's threads and the test's share the admin client
     with k8s_client.use(api):
         subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "apply", "-f",
                         str(ROOT / "crds" / "modelmonitors.yaml")], check=True, capture_output=True)

@@ -1,12 +1,15 @@
 """The Kubernetes API client, configured once: in-cluster, else the kubeconfig.
 
-``use()`` swaps the client for a block (tests run the check job's code as its
-ServiceAccount by impersonation this way).
+``use()`` swaps the client for a block in the calling thread only (tests run the check
+job's code as its ServiceAccount by impersonation this way, while the operator's threads
+keep their own identity).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,17 +17,28 @@ import kubernetes
 from kubernetes.client import ApiClient
 
 _client: ApiClient | None = None
+_thread = threading.local()
 
 
 def api_client() -> ApiClient:
     global _client
+    override: ApiClient | None = getattr(_thread, "client", None)
+    if override is not None:
+        return override
     if _client is None:
         try:
             kubernetes.config.load_incluster_config()
         except kubernetes.config.ConfigException:
-            kubernetes.config.load_kube_config()
+            # KUBECONFIG read now, not when the kubernetes package was imported.
+            kubernetes.config.load_kube_config(config_file=os.environ.get("KUBECONFIG"))
         _client = ApiClient()
     return _client
+
+
+def configure(replacement: ApiClient) -> None:
+    """Use ``replacement`` process-wide (every thread without its own ``use()`` block)."""
+    global _client
+    _client = replacement
 
 
 def reset() -> None:
@@ -35,12 +49,12 @@ def reset() -> None:
 
 @contextlib.contextmanager
 def use(replacement: ApiClient) -> Iterator[None]:
-    global _client
-    previous, _client = _client, replacement
+    previous = getattr(_thread, "client", None)
+    _thread.client = replacement
     try:
         yield
     finally:
-        _client = previous
+        _thread.client = previous
 
 
 _typed: dict[tuple[int, str], Any] = {}
