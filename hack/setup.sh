@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Installs everything the demo and the tests need on a fresh machine: Python packages
-# (this project with its test extra). Idempotent: a second run costs seconds.
+# Installs everything the demo and the tests need on a fresh machine: this project with its
+# test and demo extras. The test control plane is built from Go modules by
+# `make control-plane` (hack/control_plane.py); it needs go, openssl and kubectl.
+# Idempotent: a second run costs seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+for tool in python3 go openssl kubectl; do
+  command -v "$tool" >/dev/null || { echo "setup: $tool is needed (Go builds the test control plane from hack/k8s; kubectl is its client)" >&2; exit 1; }
+done
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e '.[test,demo]'
