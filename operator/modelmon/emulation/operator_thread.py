@@ -52,7 +52,7 @@ def running_operator(cluster: EmulatedCluster | ClusterAccess, *, settings: Oper
             failure.append(error)
             ready.set()
 
-    with client.use(cluster.api_client()):
+    with client.process_wide(cluster.api_client()):  # the operator's threads, not only this one
         thread = threading.Thread(target=main, name="kopf-operator", daemon=True)
         thread.start()
         if not ready.wait(ready_timeout) or failure:

@@ -41,6 +41,17 @@ def configure(replacement: ApiClient) -> None:
     _client = replacement
 
 
+@contextlib.contextmanager
+def process_wide(replacement: ApiClient) -> Iterator[None]:
+    """``configure(replacement)`` for a block, then restore what was there."""
+    global _client
+    previous, _client = _client, replacement
+    try:
+        yield
+    finally:
+        _client = previous
+
+
 def reset() -> None:
     """Forget the configured client (the next call loads the configuration again)."""
     global _client
