@@ -2,52 +2,42 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import kopf
+from kubernetes.client import ApiClient
 
-from modelmon.controller import handlers
+from modelmon.emulation import operator_thread
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 T = TypeVar("T")
 
 
+class _KubeconfigCluster:
+    """What modelmon.emulation's operator runner needs of a cluster, for a real one."""
+
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+
+    def connection_info(self) -> kopf.ConnectionInfo:
+        config = self._api.configuration  # the admin kubeconfig, as the client loaded it
+        return kopf.ConnectionInfo(server=config.host, ca_path=config.ssl_ca_cert,
+                                   certificate_path=config.cert_file, private_key_path=config.key_file)
+
+    def api_client(self) -> ApiClient:
+        return self._api
+
+
 @contextlib.contextmanager
-def running_operator(*, settings: OperatorSettings, metrics: OperatorMetrics) -> Iterator[None]:
-    """kopf in a thread with its own loop (its shutdown cancels every task of its loop)."""
-    registry = kopf.OperatorRegistry()
-    handlers.register(registry, settings=settings, metrics=metrics)
-
-    @kopf.on.login(registry=registry)
-    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-        return kopf.login_with_kubeconfig(**kwargs)
-
-    stop, ready = threading.Event(), threading.Event()
-    failure: list[BaseException] = []
-
-    def main() -> None:
-        try:
-            asyncio.run(kopf.operator(registry=registry, standalone=True, clusterwide=True,
-                                      stop_flag=stop, ready_flag=ready))
-        except BaseException as error:  # surfaced to the test below
-            failure.append(error)
-            ready.set()
-
-    thread = threading.Thread(target=main, name="kopf-operator", daemon=True)
-    thread.start()
-    assert ready.wait(60), "the operator did not become ready in 60 s"
-    assert not failure, f"the operator failed to start: {failure[0]!r}"
-    try:
+def running_operator(*, api: ApiClient, settings: OperatorSettings, metrics: OperatorMetrics) -> Iterator[None]:
+    """The same runner the demo and the scale benchmark use, against the real control plane."""
+    with operator_thread.running_operator(_KubeconfigCluster(api), settings=settings,  # type: ignore[arg-type]
+                                          metrics=metrics):
         yield
-    finally:
-        stop.set()
-        thread.join(30)
 
 
 def wait_for(probe: Callable[[], T | None], *, timeout: float = 60.0, interval: float = 0.25,

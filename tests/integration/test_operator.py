@@ -53,7 +53,7 @@ def metrics():
 
 @pytest.fixture(scope="module")
 def operator(kube, metrics):
-    with running_operator(settings=OperatorSettings(check_image="modelmon:test"), metrics=metrics):
+    with running_operator(api=kube, settings=OperatorSettings(check_image="modelmon:test"), metrics=metrics):
         yield
 
 
