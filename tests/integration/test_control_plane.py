@@ -367,8 +367,10 @@ def test_children_of_a_custom_resource_are_garbage_collected(api, widgets, names
     core.create_namespaced_config_map(namespace, owned_configmap(
         "child-of-widget", owner, api_version=f"{GROUP}/{VERSION}", kind=KIND))
     widgets.delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "parent")
+    # The garbage collector learns of a new CRD at its next discovery resync (every 30 s),
+    # so a child of a brand-new kind can wait that long before its owner's deletion is seen.
     eventually(lambda: gone(lambda: core.read_namespaced_config_map("child-of-widget", namespace)),
-               timeout=30, what="the child ConfigMap to be collected")
+               timeout=90, what="the child ConfigMap to be collected")
 
 
 
