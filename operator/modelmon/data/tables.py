@@ -85,7 +85,7 @@ class Table:
         # own thread pool would only contend with them).
         handle = getattr(self._local, "parquet", None)
         if handle is None:
-            handle = self._local.parquet = _open_parquet(self.path)
+            handle = self._local.parquet = _open_parquet(self.path, self.schema)
         return handle.read(columns=[name], use_threads=False).column(0)
 
     def numeric(self, name: str) -> npt.NDArray[np.float64]:
@@ -95,11 +95,16 @@ class Table:
         return category_counts(self.column(name))
 
 
-def _open_parquet(path: str) -> pq.ParquetFile:
+def _is_text(dtype: pa.DataType) -> bool:
+    return bool(pa.types.is_string(dtype) or pa.types.is_large_string(dtype))
+
+
+def _open_parquet(path: str, schema: pa.Schema | None = None) -> pq.ParquetFile:
     """Text columns are read dictionary-encoded (as Parquet stores them): counting
     categories then costs a bincount of small integers, not hashing every string."""
-    schema = pq.read_schema(path)
-    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    schema = schema if schema is not None else pq.read_schema(path)
+    text = [f.name for f in schema if _is_text(f.type)
+            or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
     return pq.ParquetFile(path, read_dictionary=text)
 
 
@@ -150,8 +155,7 @@ def to_float64(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.float64
 def category_counts(column: pa.ChunkedArray) -> tuple[dict[str, int], int]:
     """Counts of each category (as text) and the number of missing values."""
     missing = column.null_count
-    if pa.types.is_dictionary(column.type) and (pa.types.is_string(column.type.value_type)
-                                                or pa.types.is_large_string(column.type.value_type)):
+    if pa.types.is_dictionary(column.type) and _is_text(column.type.value_type):
         return _dictionary_counts(column), int(missing)
     if pa.types.is_dictionary(column.type):
         column = pc.cast(column, column.type.value_type)

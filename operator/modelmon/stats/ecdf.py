@@ -58,8 +58,11 @@ def ks_sorted(reference: FloatArray, current: FloatArray) -> tuple[float, float]
     if tied.any():
         strictly_below[tied] = np.searchsorted(reference, current[tied], side="left")
     # G at and just below each current value, by its position in the sorted current sample.
-    run_end = np.searchsorted(current, current, side="right") if _has_ties(current) else np.arange(1, m + 1)
-    run_start = np.searchsorted(current, current, side="left") if _has_ties(current) else np.arange(m)
+    if _has_ties(current):
+        run_end = np.searchsorted(current, current, side="right")
+        run_start = np.searchsorted(current, current, side="left")
+    else:
+        run_end, run_start = np.arange(1, m + 1), np.arange(m)
     up = np.max(run_end * n - below_or_equal * m)          # (G - F) * n * m at current values
     down = np.max(strictly_below * m - run_start * n)      # (F(x-) - G(x-)) * n * m
     statistic = max(int(up), int(down), 0) / (n * m)
