@@ -1,0 +1,149 @@
+"""Alert state as it lives in ``status.alerts``, and one planning step over it.
+
+Pure: status dicts and a clock in; the next status fields, the state changes worth an
+Event, the notifications for the sinks and the acknowledgement annotation out.
+
+Acknowledgement (annotation ``modelmon.io/ack: <id>[,<id>...]``) silences re-notification
+of those alerts while their severity stays where it was. It is consumed: when an
+acknowledged alert escalates or resolves, its id leaves the annotation, so the
+escalation pages again and a later recurrence is a fresh alert. Re-acknowledge with
+``kubectl annotate --overwrite``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from modelmon.policies.alerts import RANK, Alert, Decision, Notification, Observation, Policy, plan_alerts
+from modelmon.policies.observations import Scope, scope_of
+
+ACK_ANNOTATION = "modelmon.io/ack"
+Change = Literal["firing", "escalated", "deescalated", "resolved", "acknowledged"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StateChange:
+    change: Change
+    alert: Alert
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AlertStep:
+    status: dict[str, Any]
+    """``alerts`` and ``alertNotifications`` for the status patch."""
+    changes: list[StateChange]
+    notifications: list[Notification]
+    held_back: int
+    ack_annotation: str | None
+    """The new value of the ack annotation, or None when it does not change ('' removes it)."""
+
+
+def parse_acks(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def to_epoch(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def to_stamp(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def alert_from_status(raw: dict[str, Any]) -> Alert:
+    return Alert(id=raw["id"], type=raw["type"], subject=raw["subject"], severity=raw["severity"],
+                 message=raw.get("message", ""), first_seen=to_epoch(raw["firstSeen"]) or 0.0,
+                 last_seen=to_epoch(raw["lastSeen"]) or 0.0, count=int(raw.get("count", 1)),
+                 streak=int(raw.get("streak", 0)), last_notified=to_epoch(raw.get("lastNotified")),
+                 acknowledged=bool(raw.get("acknowledged")), resolved_at=to_epoch(raw.get("resolvedAt")))
+
+
+def alert_to_status(alert: Alert) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "id": alert.id, "type": alert.type, "subject": alert.subject, "severity": alert.severity,
+        "message": alert.message[:1024], "firstSeen": to_stamp(alert.first_seen),
+        "lastSeen": to_stamp(alert.last_seen), "count": alert.count, "streak": alert.streak,
+        "acknowledged": alert.acknowledged, "state": "firing" if alert.active else "resolved",
+    }
+    if alert.last_notified is not None:
+        raw["lastNotified"] = to_stamp(alert.last_notified)
+    if alert.resolved_at is not None:
+        raw["resolvedAt"] = to_stamp(alert.resolved_at)
+    return raw
+
+
+def plan_step(*, status: dict[str, Any], observations: Iterable[Observation], scope: Scope,
+              ack_annotation: str | None, now: float, policy: Policy) -> AlertStep:
+    """Plan the alerts of one scope; alerts of the other scope pass through untouched."""
+    previous = [alert_from_status(a) for a in status.get("alerts") or []]
+    ours = [a for a in previous if scope_of(a.type) == scope]
+    others = [a for a in previous if scope_of(a.type) != scope]
+    notified_at = [t for t in (to_epoch(s) for s in status.get("alertNotifications") or []) if t is not None]
+    acks = parse_acks(ack_annotation)
+    decision: Decision = plan_alerts(previous=ours, observations=observations, acknowledged=acks,
+                                     notified_at=notified_at, now=now,
+                                     policy=dataclasses.replace(policy, max_alerts=10**6))
+    merged = _bounded(others + decision.alerts, policy.max_alerts)
+    changes = state_changes(ours, decision.alerts)
+    consumed = {c.alert.id for c in changes if c.change in ("escalated", "resolved")}
+    kept_acks = [a for a in acks if a not in consumed]
+    return AlertStep(
+        status={"alerts": [alert_to_status(a) for a in merged],
+                "alertNotifications": [to_stamp(t) for t in decision.notified_at]},
+        changes=changes, notifications=decision.notifications, held_back=decision.held_back,
+        ack_annotation=None if kept_acks == acks else ",".join(kept_acks))
+
+
+def acknowledge(*, status: dict[str, Any], ack_annotation: str | None) -> tuple[list[dict[str, Any]], list[StateChange]]:
+    """Mark alerts acknowledged as soon as the annotation names them (no need to wait for a check)."""
+    acks = set(parse_acks(ack_annotation))
+    alerts = [alert_from_status(a) for a in status.get("alerts") or []]
+    updated = [dataclasses.replace(a, acknowledged=True) if a.id in acks and a.active and not a.acknowledged else a
+               for a in alerts]
+    changes = [StateChange(change="acknowledged", alert=new) for old, new in zip(alerts, updated) if new is not old]
+    return [alert_to_status(a) for a in updated], changes
+
+
+def state_changes(before: Sequence[Alert], after: Sequence[Alert]) -> list[StateChange]:
+    old = {a.id: a for a in before}
+    changes: list[StateChange] = []
+    for alert in after:
+        was = old.get(alert.id)
+        if alert.active and (was is None or not was.active):
+            changes.append(StateChange(change="firing", alert=alert))
+        elif was is not None and was.active and not alert.active:
+            changes.append(StateChange(change="resolved", alert=alert))
+        elif was is not None and alert.active and RANK[alert.severity] != RANK[was.severity]:
+            rose = RANK[alert.severity] > RANK[was.severity]
+            changes.append(StateChange(change="escalated" if rose else "deescalated", alert=alert))
+        elif was is not None and alert.acknowledged and not was.acknowledged:
+            changes.append(StateChange(change="acknowledged", alert=alert))
+    return changes
+
+
+def _bounded(alerts: list[Alert], limit: int) -> list[Alert]:
+    if len(alerts) <= limit:
+        return alerts
+    resolved = sorted((a for a in alerts if not a.active), key=lambda a: a.resolved_at or 0.0)
+    drop = {a.id for a in resolved[: len(alerts) - limit]}
+    kept = [a for a in alerts if a.id not in drop]
+    # Still too many active alerts: keep the most severe, then the most recent.
+    if len(kept) > limit:
+        kept = sorted(kept, key=lambda a: (RANK[a.severity], a.last_seen), reverse=True)[:limit]
+    return kept
+
+
+def active_counts(status_alerts: Sequence[dict[str, Any]]) -> dict[str, int]:
+    counts = {"info": 0, "warning": 0, "critical": 0}
+    for alert in status_alerts:
+        if alert.get("state") == "firing":
+            counts[alert["severity"]] = counts.get(alert["severity"], 0) + 1
+    return counts
