@@ -32,6 +32,8 @@ class OperatorMetrics:
                                        ["namespace", "monitor"], registry=self.registry)
         self.drifted_features = prom.Gauge("modelmon_drifted_features", "Drifted features in the last check.",
                                            ["namespace", "monitor"], registry=self.registry)
+        self.alerts_active = prom.Gauge("modelmon_alerts_active", "Firing alerts of a monitor, by severity.",
+                                        ["namespace", "monitor", "severity"], registry=self.registry)
 
     def record_check(self, *, namespace: str, monitor: str, last_check: dict[str, Any], health: str,
                      drifted_features: int) -> None:
@@ -47,10 +49,14 @@ class OperatorMetrics:
                 self.drift_score.labels(namespace, monitor, feature["name"], feature.get("method") or "").set(feature["score"])
             self.drift_severity.labels(namespace, monitor, feature["name"]).set(feature.get("severityScore") or 0.0)
 
+    def record_alerts(self, *, namespace: str, monitor: str, active: dict[str, int]) -> None:
+        for severity, count in active.items():
+            self.alerts_active.labels(namespace, monitor, severity).set(count)
+
     def forget(self, *, namespace: str, monitor: str) -> None:
         """Drop a deleted monitor's series so dashboards do not show ghosts."""
         for metric in (self.drift_score, self.drift_severity, self.health, self.checks, self.check_duration,
-                       self.rows_checked, self.drifted_features):
+                       self.rows_checked, self.drifted_features, self.alerts_active):
             for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
                 if labels[:2] == (namespace, monitor):
                     metric.remove(*labels)

@@ -106,6 +106,52 @@ class LastCheck(SpecModel):
     """Why the check could not run (data unavailable), if it could not."""
 
 
+class AlertStatus(SpecModel):
+    """One alert, deduplicated by (type, subject)."""
+
+    id: str = pydantic.Field(max_length=64)
+    """Stable id (acknowledge with the annotation modelmon.io/ack: <id>)."""
+    type: Literal["drift", "performance", "dataQuality", "dataUnavailable", "retraining", "rollout"]
+    """What the alert is about."""
+    subject: str = pydantic.Field(max_length=512)
+    """The feature, column, metric/window or RetrainingJob concerned."""
+    severity: Literal["info", "warning", "critical"]
+    """How urgent."""
+    state: Literal["firing", "resolved"]
+    """Whether the condition still holds."""
+    message: str = pydantic.Field(default="", max_length=1024)
+    """What was found, in words."""
+    first_seen: str
+    """When it first fired (RFC 3339)."""
+    last_seen: str
+    """When it was last observed."""
+    count: int = pydantic.Field(ge=1)
+    """Checks in which it was observed."""
+    streak: int = pydantic.Field(default=0, ge=0)
+    """Consecutive checks in which it was observed (escalation counts these)."""
+    acknowledged: bool = False
+    """Silenced by the modelmon.io/ack annotation until its severity rises."""
+    last_notified: str | None = None
+    """When sinks were last notified about it."""
+    resolved_at: str | None = None
+    """When its condition cleared."""
+
+
+class SinkStatus(SpecModel):
+    """Delivery to one alert sink."""
+
+    name: str
+    """The sink's name in spec.alerts.sinks (or the operator's defaults)."""
+    last_success: str | None = None
+    """When a notification was last delivered."""
+    last_error: str | None = None
+    """The last delivery error (credentials redacted)."""
+    last_error_time: str | None = None
+    """When it happened."""
+    pending: int = pydantic.Field(default=0, ge=0)
+    """Notifications waiting for delivery or a retry."""
+
+
 class ModelMonitorStatus(SpecModel):
     """What the operator knows about the model, written only through the status subresource."""
 
@@ -123,3 +169,11 @@ class ModelMonitorStatus(SpecModel):
     """Name of the drift-check CronJob."""
     assessed_check: str | None = None
     """Time of the lastCheck the operator last assessed (health, events, metrics)."""
+    alerts: list[AlertStatus] = pydantic.Field(default_factory=list, max_length=200)
+    """Active alerts and recently resolved ones (bounded; the oldest resolved drop first)."""
+    alert_notifications: list[str] = pydantic.Field(default_factory=list, max_length=1000)
+    """Times of notifications in the last hour (the per-monitor rate limit's memory)."""
+    alert_lifecycle_seen: str | None = None
+    """The retraining state the lifecycle alerts were last planned for."""
+    alert_sinks: list[SinkStatus] = pydantic.Field(default_factory=list, max_length=50)
+    """Delivery state per alert sink."""

@@ -13,10 +13,12 @@ import kubernetes
 
 from modelmon.api import monitor as api
 from modelmon.conditions import Reason
-from modelmon.controller import reconcile
+from modelmon.controller import alerting, reconcile
 from modelmon.k8s import client, events
 from modelmon.manifests.checkjob import LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
+from modelmon.policies import alert_state
+from modelmon.policies.alerts import Policy
 from modelmon.settings import OperatorSettings
 
 RESOURCE = (api.GROUP, api.VERSION, api.PLURAL)
@@ -27,7 +29,8 @@ def _temporary(error: kubernetes.client.ApiException) -> bool:
     return error.status in (409, 429) or (error.status or 0) >= 500 or error.status == 0
 
 
-def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
+def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics,
+             dispatch: alerting.Dispatch | None = None) -> None:
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         # kopf's bookkeeping lives in annotations, so our status is ours alone.
@@ -70,14 +73,20 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         if reconcile.CHECK_NOW in (meta.annotations or {}):
             _check_now(raw, patch)
         update = reconcile.assess_last_check(raw)
-        if update is None:
-            return
-        patch.status.update(update.patch)
-        for note in update.assessment.events:
-            events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
-        metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
-                             health=update.assessment.health.value,
-                             drifted_features=update.assessment.drifted_features)
+        if update is not None:
+            patch.status.update(update.patch)
+            for note in update.assessment.events:
+                events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
+            metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
+                                 health=update.assessment.health.value,
+                                 drifted_features=update.assessment.drifted_features)
+        status = {**(raw.get("status") or {}), **(update.patch if update else {})}
+        alerts = alerting.plan(raw, status=status, new_check=update is not None,
+                               policy=alert_policy(raw, settings), now=alerting.now())
+        if alerts is not None:
+            alerting.apply_update(alerts, body=raw, patch=patch, post_event=events.post_event, dispatch=dispatch)
+            metrics.record_alerts(namespace=namespace, monitor=name,
+                                  active=alert_state.active_counts(alerts.status["alerts"]))
 
     def _check_now(raw: dict[str, Any], patch: kopf.Patch) -> None:
         try:
@@ -108,6 +117,10 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             reconcile.reconcile_children(owner, settings)
         except (reconcile.InvalidSpec, kubernetes.client.ApiException) as error:
             log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
+
+
+def alert_policy(body: dict[str, Any], settings: OperatorSettings) -> Policy:
+    return Policy()
 
 
 def backoff_seconds(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:

@@ -1,0 +1,123 @@
+"""Alerts of a ModelMonitor: plan with the pure policy, then patch status, post Events and
+hand the notifications to the sinks' dispatcher.
+
+Planning happens at three moments, each idempotent so a repeated watch event changes
+nothing: a new check was assessed (check alerts), the retraining state moved (lifecycle
+alerts), or the ack annotation names alerts not yet acknowledged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from modelmon.policies import alert_state
+from modelmon.policies.alert_state import ACK_ANNOTATION, StateChange
+from modelmon.policies.alerts import Notification, Policy
+from modelmon.policies.observations import check_observations, lifecycle_observations
+
+log = logging.getLogger(__name__)
+
+
+class Dispatch(Protocol):
+    def __call__(self, *, body: dict[str, Any], notifications: list[Notification]) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AlertUpdate:
+    status: dict[str, Any]
+    changes: list[StateChange]
+    notifications: list[Notification]
+    held_back: int
+    ack_annotation: str | None
+
+
+def lifecycle_signature(retraining: dict[str, Any] | None) -> str:
+    """What of ``status.retraining`` the lifecycle alerts depend on, as a comparable string."""
+    retraining = retraining or {}
+    picked = {key: {k: (retraining.get(key) or {}).get(k) for k in ("name", "phase")} for key in ("active", "last")}
+    return json.dumps(picked, sort_keys=True)
+
+
+def plan(body: dict[str, Any], *, status: dict[str, Any], new_check: bool, policy: Policy,
+         now: float) -> AlertUpdate | None:
+    """The alert update for this event, or None when nothing changes.
+
+    ``status`` is the monitor's status with this event's pending patch applied (so a check
+    assessed in the same event is seen).
+    """
+    ack = ((body.get("metadata") or {}).get("annotations") or {}).get(ACK_ANNOTATION)
+    current = dict(status)
+    changes: list[StateChange] = []
+    notifications: list[Notification] = []
+    held_back = 0
+    new_ack: str | None = None
+    touched = False
+
+    alerts, acked = alert_state.acknowledge(status=current, ack_annotation=ack)
+    if acked:
+        current["alerts"] = alerts
+        changes += acked
+        touched = True
+
+    steps = []
+    if new_check and current.get("lastCheck"):
+        steps.append(("check", check_observations(current["lastCheck"])))
+    signature = lifecycle_signature(current.get("retraining"))
+    if signature != current.get("alertLifecycleSeen"):
+        steps.append(("lifecycle", lifecycle_observations(current.get("retraining"))))
+    for scope, observations in steps:
+        step = alert_state.plan_step(status=current, observations=observations, scope=scope,  # type: ignore[arg-type]
+                                     ack_annotation=ack if new_ack is None else new_ack, now=now, policy=policy)
+        current.update(step.status)
+        changes += step.changes
+        notifications += step.notifications
+        held_back += step.held_back
+        if step.ack_annotation is not None:
+            new_ack = step.ack_annotation
+        touched = True
+    if not touched:
+        return None
+    patch = {key: current[key] for key in ("alerts", "alertNotifications") if key in current}
+    patch["alertLifecycleSeen"] = signature
+    return AlertUpdate(status=patch, changes=changes, notifications=notifications, held_back=held_back,
+                       ack_annotation=new_ack)
+
+
+def event_for(change: StateChange) -> tuple[str, str, str]:
+    """(type, reason, message) of the Kubernetes Event telling one state change."""
+    alert = change.alert
+    loud = change.change in ("firing", "escalated") and alert.severity != "info"
+    reason = {"firing": "AlertFiring", "escalated": "AlertEscalated", "deescalated": "AlertDeescalated",
+              "resolved": "AlertResolved", "acknowledged": "AlertAcknowledged"}[change.change]
+    message = f"[{alert.severity}] {alert.type}/{alert.subject} (id {alert.id}): {alert.message}"
+    if change.change == "escalated":
+        message += "; any acknowledgement was cleared"
+    return ("Warning" if loud else "Normal"), reason, message
+
+
+def apply_update(update: AlertUpdate, *, body: dict[str, Any], patch: Any,
+                 post_event: Callable[..., None], dispatch: Dispatch | None) -> None:
+    patch.status.update(update.status)
+    if update.ack_annotation is not None:
+        patch.metadata.annotations[ACK_ANNOTATION] = update.ack_annotation or None
+    for change in update.changes:
+        kind, reason, message = event_for(change)
+        post_event(body=body, type=kind, reason=reason, message=message)
+    if update.held_back:
+        meta = body["metadata"]
+        log.warning("alert rate limit for %s/%s: %d notification(s) held back (state kept in status.alerts)",
+                    meta.get("namespace"), meta.get("name"), update.held_back)
+    if update.notifications and dispatch is not None:
+        try:
+            dispatch(body=body, notifications=update.notifications)
+        except Exception:  # noqa: BLE001 - delivery must never fail a reconciliation
+            log.exception("handing notifications to the sinks failed")
+
+
+def now() -> float:
+    return time.time()
