@@ -15,10 +15,14 @@ import time
 from collections.abc import Callable, Sequence
 
 from modelmon.api.drift import CheckConfig, FeatureSpec
+from modelmon.api.performance import PerformanceSpec
+from modelmon.data import ground_truth as truth
 from modelmon.data.errors import DataError
 from modelmon.data.tables import Table
 from modelmon.drift import features, profile, quality, verdict
 from modelmon.drift.results import DriftReport, FeatureDrift, QualityIssue
+from modelmon.performance import assessment
+from modelmon.performance.report import PerformanceReport
 from modelmon.stats import binning
 
 
@@ -160,3 +164,18 @@ def _reference_column(reference: Table | profile.ReferenceProfile, column: Plann
         raise DataError(f"{reference.source}: column {column.name!r} was profiled as {stored.kind} but is "
                         f"configured {column.kind}; rebuild the profile")
     return stored
+
+
+def run_performance(predictions: Table, *, spec: PerformanceSpec, ground_truth: Table | None = None,
+                    now: float) -> PerformanceReport:
+    """Live performance of the predictions in ``predictions`` (targets there or in ``ground_truth``).
+
+    ``predictions`` is the whole current data, not the drift window: ground truth often
+    arrives after the drift window has moved on, and the performance windows count
+    labelled predictions. Unusable columns give unknown verdicts with the reason.
+    """
+    try:
+        labelled = truth.read_labelled(predictions, spec=spec, ground_truth=ground_truth)
+    except truth.PerformanceInputError as error:
+        return assessment.unavailable(spec, reason=str(error))
+    return assessment.assess_performance(labelled, spec=spec, now=now)

@@ -10,6 +10,7 @@ class ConditionType(str, enum.Enum):
     DRIFTED = "Drifted"
     DATA_QUALITY_DEGRADED = "DataQualityDegraded"
     DATA_UNAVAILABLE = "DataUnavailable"
+    DEGRADED = "Degraded"
 
 
 class Reason(str, enum.Enum):
@@ -25,6 +26,10 @@ class Reason(str, enum.Enum):
     QUALITY_OK = "QualityOK"
     READ_FAILED = "ReadFailed"
     DATA_READ = "DataRead"
+    PERFORMANCE_DEGRADED = "PerformanceDegraded"
+    PERFORMANCE_DECLINING = "PerformanceDeclining"
+    PERFORMANCE_OK = "PerformanceOK"
+    PERFORMANCE_NOT_WATCHED = "PerformanceNotWatched"
 
 
 class Health(str, enum.Enum):

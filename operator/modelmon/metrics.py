@@ -11,6 +11,8 @@ from typing import Any
 import prometheus_client as prom
 
 HEALTH_STATES = ("Healthy", "Warning", "Critical", "Unknown")
+#: modelmon_performance_severity's values: a number, so that alerts can say ``>= 2``.
+PERFORMANCE_SEVERITY = {"unknown": -1, "ok": 0, "warning": 1, "critical": 2}
 
 
 class OperatorMetrics:
@@ -32,6 +34,23 @@ class OperatorMetrics:
                                        ["namespace", "monitor"], registry=self.registry)
         self.drifted_features = prom.Gauge("modelmon_drifted_features", "Drifted features in the last check.",
                                            ["namespace", "monitor"], registry=self.registry)
+        window = ["namespace", "monitor", "metric", "window"]
+        self.performance_value = prom.Gauge("modelmon_performance_value", "Live value of a watched metric on a "
+                                            "window of labelled predictions.", window, registry=self.registry)
+        self.performance_baseline = prom.Gauge("modelmon_performance_baseline", "Backtest baseline of the metric.",
+                                               window, registry=self.registry)
+        self.performance_change = prom.Gauge("modelmon_performance_change", "Relative change of the metric "
+                                             "against its baseline.", window, registry=self.registry)
+        self.performance_p_value = prom.Gauge("modelmon_performance_p_value", "One-sided p-value of a drop below "
+                                              "the baseline (proportions only).", window, registry=self.registry)
+        self.performance_samples = prom.Gauge("modelmon_performance_samples", "Labelled predictions in the window.",
+                                              window, registry=self.registry)
+        self.performance_severity = prom.Gauge("modelmon_performance_severity", "Verdict of the metric on the "
+                                               "window: -1 unknown, 0 ok, 1 warning, 2 critical.",
+                                               window, registry=self.registry)
+        self.performance_labelled = prom.Gauge("modelmon_performance_labelled_predictions", "Predictions whose "
+                                               "ground truth has arrived, by state (labelled, unlabelled).",
+                                               ["namespace", "monitor", "state"], registry=self.registry)
         self.alerts_active = prom.Gauge("modelmon_alerts_active", "Firing alerts of a monitor, by severity.",
                                         ["namespace", "monitor", "severity"], registry=self.registry)
 
@@ -48,6 +67,35 @@ class OperatorMetrics:
             if feature.get("score") is not None:
                 self.drift_score.labels(namespace, monitor, feature["name"], feature.get("method") or "").set(feature["score"])
             self.drift_severity.labels(namespace, monitor, feature["name"]).set(feature.get("severityScore") or 0.0)
+        self._record_performance(namespace=namespace, monitor=monitor, performance=last_check.get("performance"))
+
+    def _performance_metrics(self) -> tuple[prom.Gauge, ...]:
+        return (self.performance_value, self.performance_baseline, self.performance_change, self.performance_p_value,
+                self.performance_samples, self.performance_severity, self.performance_labelled)
+
+    @staticmethod
+    def _drop(*, namespace: str, monitor: str, metrics: tuple[prom.Gauge, ...]) -> None:
+        for metric in metrics:
+            for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
+                if labels[:2] == (namespace, monitor):
+                    metric.remove(*labels)
+
+    def _record_performance(self, *, namespace: str, monitor: str, performance: dict[str, Any] | None) -> None:
+        """Series for this check only: windows or metrics no longer reported, and values that
+        could not be computed, must not linger as if still measured."""
+        self._drop(namespace=namespace, monitor=monitor, metrics=self._performance_metrics())
+        if not performance:
+            return
+        for state in ("labelled", "unlabelled"):
+            self.performance_labelled.labels(namespace, monitor, state).set(int(performance.get(state) or 0))
+        for entry in performance.get("metrics") or []:
+            labels = (namespace, monitor, str(entry.get("metric")), str(entry.get("window")))
+            self.performance_severity.labels(*labels).set(PERFORMANCE_SEVERITY.get(entry.get("severity"), -1))
+            self.performance_samples.labels(*labels).set(int(entry.get("samples") or 0))
+            for gauge, key in ((self.performance_value, "value"), (self.performance_baseline, "baseline"),
+                               (self.performance_change, "change"), (self.performance_p_value, "pValue")):
+                if entry.get(key) is not None:
+                    gauge.labels(*labels).set(float(entry[key]))
 
     def record_alerts(self, *, namespace: str, monitor: str, active: dict[str, int]) -> None:
         for severity, count in active.items():
@@ -56,7 +104,7 @@ class OperatorMetrics:
     def forget(self, *, namespace: str, monitor: str) -> None:
         """Drop a deleted monitor's series so dashboards do not show ghosts."""
         for metric in (self.drift_score, self.drift_severity, self.health, self.checks, self.check_duration,
-                       self.rows_checked, self.drifted_features, self.alerts_active):
+                       self.rows_checked, self.drifted_features, self.alerts_active, *self._performance_metrics()):
             for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
                 if labels[:2] == (namespace, monitor):
                     metric.remove(*labels)

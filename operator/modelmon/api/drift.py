@@ -11,6 +11,7 @@ from typing import Literal
 import pydantic
 
 from modelmon.api.base import SpecModel
+from modelmon.api.performance import PerformanceSpec
 
 NumericMethod = Literal["auto", "psi", "ks", "js", "kl", "wasserstein", "hellinger"]
 CategoricalMethod = Literal["auto", "chi2", "psi", "js", "kl", "hellinger"]
@@ -120,3 +121,5 @@ class CheckConfig(SpecModel):
     """Drift methods and thresholds."""
     data_quality: DataQualitySpec = DataQualitySpec()
     """Data-quality limits."""
+    performance: PerformanceSpec | None = None
+    """Live performance against the backtest baseline (prediction and target columns)."""

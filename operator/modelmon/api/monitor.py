@@ -14,6 +14,8 @@ import pydantic
 from modelmon.api.base import SpecModel
 from modelmon.api.drift import DataQualitySpec, DriftSpec, FeatureSpec
 from modelmon.api.durations import Duration
+from modelmon.api.performance import PerformanceSpec
+from modelmon.api.sources import ConfigMapKeyRef, DataSource  # noqa: F401 - re-exported: api.monitor.DataSource
 
 GROUP = "modelmon.io"
 VERSION = "v1alpha1"
@@ -37,30 +39,6 @@ class ModelRef(SpecModel):
     """Version of the model now serving."""
     deployment_ref: LocalObjectRef | None = None
     """The Deployment that serves the model."""
-
-
-class ConfigMapKeyRef(SpecModel):
-    name: str = pydantic.Field(min_length=1, max_length=253)
-    """ConfigMap in the monitor's namespace."""
-    key: str = pydantic.Field(min_length=1, max_length=253)
-    """Key holding the data file's text."""
-
-
-class DataSource(SpecModel):
-    """Where a dataset is: a URI or a ConfigMap key (exactly one)."""
-
-    uri: str | None = pydantic.Field(default=None, pattern=r"^(file|https?|s3)://.+")
-    """file:///path on a mounted volume, http(s)://host/path, or s3://bucket/key."""
-    config_map_key_ref: ConfigMapKeyRef | None = None
-    """A small dataset kept in a ConfigMap key."""
-    format: Literal["csv", "jsonl", "parquet"] | None = None
-    """Data format; inferred from the URI's or key's extension when absent."""
-
-    @pydantic.model_validator(mode="after")
-    def _exactly_one(self) -> DataSource:
-        if (self.uri is None) == (self.config_map_key_ref is None):
-            raise ValueError("set exactly one of uri or configMapKeyRef")
-        return self
 
 
 class Window(SpecModel):
@@ -121,6 +99,8 @@ class ModelMonitorSpec(SpecModel):
     """Data-quality limits."""
     check_job: CheckJob = CheckJob()
     """How the drift-check job runs."""
+    performance: PerformanceSpec | None = None
+    """Live performance against the backtest baseline; not watched when absent."""
 
     @pydantic.field_validator("schedule")
     @classmethod

@@ -85,6 +85,50 @@ class DatasetVerdictStatus(SpecModel):
     """Summary in words."""
 
 
+class PerformanceMetricStatus(SpecModel):
+    """One watched metric on one window, against its baseline."""
+
+    metric: str
+    """accuracy, precision, recall, f1, hitRate, mae, rmse or mape."""
+    window: str
+    """The window, e.g. ``last 50`` (predictions) or ``last 6h``."""
+    samples: int = pydantic.Field(ge=0)
+    """Labelled predictions the value was computed from."""
+    value: float | None = None
+    """The metric on the window; absent when it could not be computed."""
+    baseline: float
+    """The backtest value."""
+    change: float | None = None
+    """Relative change against the baseline, (value - baseline) / baseline."""
+    p_value: float | None = None
+    """One-sided p-value of a drop below the baseline (proportions only)."""
+    significant: bool | None = None
+    """Whether the drop is significant at the spec's significance level (proportions only)."""
+    severity: Literal["ok", "warning", "critical", "unknown"]
+    """The verdict: a drop that is not significant is a warning at most."""
+    reason: str = ""
+    """Why this severity, in words."""
+    recommendation: str = ""
+    """One sentence: what was seen and what to do."""
+
+
+class PerformanceStatus(SpecModel):
+    """Live performance against the backtest baseline in the last check."""
+
+    task: Literal["classification", "regression"]
+    """What the model predicts."""
+    labelled: int = pydantic.Field(ge=0)
+    """Labelled predictions available."""
+    unlabelled: int = pydantic.Field(ge=0)
+    """Predictions still waiting for their ground truth."""
+    severity: Literal["ok", "warning", "critical", "unknown"]
+    """Worst over the watched metrics (unknown only when no window could judge a metric)."""
+    recommendation: str = ""
+    """The worst finding in one sentence, or ``no action``."""
+    metrics: list[PerformanceMetricStatus] = pydantic.Field(default_factory=list, max_length=100)
+    """One entry per watched metric and window."""
+
+
 class LastCheck(SpecModel):
     """Summary of the last drift check."""
 
@@ -104,6 +148,8 @@ class LastCheck(SpecModel):
     """Data-quality issues."""
     error: str | None = None
     """Why the check could not run (data unavailable), if it could not."""
+    performance: PerformanceStatus | None = None
+    """Live performance against the baseline; absent when spec.performance is not set."""
 
 
 class AlertStatus(SpecModel):

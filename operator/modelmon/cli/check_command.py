@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +14,25 @@ import yaml
 
 from modelmon import checking
 from modelmon.api.drift import CheckConfig
+from modelmon.api.performance import PerformanceSpec
 from modelmon.cli.render import render_table
 from modelmon.data import profiles, tables
 from modelmon.data.errors import DataError
+from modelmon.performance.report import PerformanceReport
 
 EPILOG = """\
 exit status:
-  0  no drift: the dataset verdict is "no drift"
-  3  drift detected: the share of drifted features reached drift.driftShare
+  0  no drift: the dataset verdict is "no drift" (and performance, when configured,
+     is not critical)
+  3  drift detected: the share of drifted features reached drift.driftShare; or the
+     config's performance section found a critical decay against the baseline
   2  the check could not run or reach a verdict: usage error, unreadable or missing
      input, a configured column missing, no rows, or no feature with enough data
+
+Performance: with `performance:` in --config (task, predictionColumn, targetColumn,
+baseline, ...; as in the ModelMonitor spec) the current file's labelled predictions are
+judged against the baseline on each window. Targets in another file are joined on an
+id column: set performance.groundTruth (uri file://PATH, idColumn) or pass --ground-truth.
 
 The reference may be a data file or a profile saved by `modelmon profile` (.npz), which
 skips re-reading and re-sorting the reference on every check.
@@ -42,6 +52,8 @@ def register(commands: Any) -> None:
                              "in-cluster or with KUBECONFIG)")
     parser.add_argument("--config", metavar="FILE",
                         help="YAML/JSON with features, drift and dataQuality, as in the ModelMonitor spec")
+    parser.add_argument("--ground-truth", metavar="FILE",
+                        help="targets arriving apart from the predictions (needs performance.groundTruth.idColumn)")
     parser.add_argument("--columns", metavar="A,B,...", help="only these columns (comma-separated)")
     parser.add_argument("--input-format", choices=["csv", "jsonl", "parquet"],
                         help="format of the data files when their names do not tell")
@@ -82,21 +94,69 @@ def run(args: argparse.Namespace) -> int:
             reference = tables.open_table(args.reference, format=args.input_format)
         current = tables.open_table(args.current, format=args.input_format)
         report = checking.run_check(reference=reference, current=current, config=config, columns=columns)
+        performance = _performance(config.performance, current=current, ground_truth=args.ground_truth,
+                                   input_format=args.input_format)
     except DataError as error:
         print(f"modelmon check: error: {error}", file=sys.stderr)
         return 2
-    document = json.dumps(report.to_dict(), indent=2)
+    full = report.to_dict()
+    if performance is not None:
+        full["performance"] = performance.to_status()
+    document = json.dumps(full, indent=2)
     if args.output:
         try:
             Path(args.output).write_text(document + "\n")
         except OSError as error:
             print(f"modelmon check: error: {args.output}: cannot write the report ({error.strerror})", file=sys.stderr)
             return 2
-    print(document if args.format == "json" else render_table(report))
+    print(document if args.format == "json" else render_table(report) + render_performance(performance))
     if report.dataset.drifted is None:
         print(f"modelmon check: error: no verdict: {report.dataset.message}", file=sys.stderr)
         return 2
-    return 3 if report.dataset.drifted else 0
+    decayed = performance is not None and performance.severity == "critical"
+    return 3 if report.dataset.drifted or decayed else 0
+
+
+def _performance(spec: PerformanceSpec | None, *, current: tables.Table, ground_truth: str | None,
+                 input_format: str | None) -> PerformanceReport | None:
+    """The performance section of the report, when the config asks for it."""
+    if spec is None:
+        if ground_truth:
+            raise DataError("--ground-truth needs a performance section in --config")
+        return None
+    if ground_truth and spec.ground_truth is None:
+        raise DataError("--ground-truth needs performance.groundTruth.idColumn in --config (the column joining "
+                        "predictions to their targets)")
+    truth = None
+    if spec.ground_truth is not None:
+        path = ground_truth or spec.ground_truth.uri
+        if path is None or path.startswith(("http://", "https://", "s3://")):
+            raise DataError("performance.groundTruth: a local check reads a file:// uri or --ground-truth FILE")
+        truth = tables.open_table(path, format=spec.ground_truth.format or input_format)
+    return checking.run_performance(current, spec=spec, ground_truth=truth, now=time.time())
+
+
+def render_performance(performance: PerformanceReport | None) -> str:
+    """The performance section as a table, after the drift table; empty when not configured."""
+    if performance is None:
+        return ""
+    header = ["METRIC", "WINDOW", "N", "VALUE", "BASELINE", "CHANGE", "P-VALUE", "SEVERITY"]
+    rows = [header] + [[
+        v.metric, v.window, str(v.samples), _number(v.value), _number(v.baseline),
+        "-" if v.change is None else f"{v.change:+.1%}",
+        "-" if v.p_value is None else (f"{v.p_value:.2e}" if v.p_value < 1e-3 else f"{v.p_value:.4f}"),
+        v.severity] for v in performance.metrics]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["", f"performance ({performance.task}): {performance.labelled} labelled predictions, "
+                 f"{performance.unlabelled} awaiting ground truth"]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines += [f"not judged: {v.metric} {v.window}: {v.reason}" for v in performance.metrics if v.severity == "unknown"]
+    lines.append(f"performance: {performance.severity.upper()}: {performance.recommendation}")
+    return "\n" + "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
 
 
 def run_monitor(target: str) -> int:

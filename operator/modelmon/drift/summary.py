@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from modelmon.drift.results import DriftReport
+from modelmon.performance.report import PerformanceReport
 
 MAX_FEATURES = 200
 MAX_ISSUES = 100
@@ -17,9 +18,10 @@ def _num(value: float | None) -> float | None:
     return float(f"{value:.6g}")
 
 
-def summarise(report: DriftReport, *, finished_at: str) -> dict[str, Any]:
+def summarise(report: DriftReport, *, finished_at: str,
+              performance: PerformanceReport | None = None) -> dict[str, Any]:
     features = sorted(report.features, key=lambda f: (-f.severity_score, f.name))[:MAX_FEATURES]
-    return {
+    summary: dict[str, Any] = {
         "time": finished_at,
         "durationSeconds": round(report.duration_seconds, 3),
         "referenceRows": report.reference_rows,
@@ -43,6 +45,9 @@ def summarise(report: DriftReport, *, finished_at: str) -> dict[str, Any]:
             for i in report.quality_issues[:MAX_ISSUES]
         ],
     }
+    if performance is not None:
+        summary["performance"] = performance.to_status()
+    return summary
 
 
 def unavailable(*, error: str, finished_at: str, duration_seconds: float) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from modelmon.data.errors import DataError
 from modelmon.drift import summary
 from modelmon.drift.results import DriftReport
 from modelmon.k8s import client, sources
+from modelmon.performance import assessment
+from modelmon.performance.report import PerformanceReport
 
 
 class MonitorCheckError(Exception):
@@ -36,6 +38,7 @@ class MonitorCheckError(Exception):
 class Outcome:
     last_check: dict[str, Any]
     report: DriftReport | None
+    performance: PerformanceReport | None = None
 
 
 def _now_iso(clock: Callable[[], float]) -> str:
@@ -54,8 +57,9 @@ def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] =
         raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error.errors()[0]['msg']}") from error
     started = time.perf_counter()
     try:
-        report = _check(spec, namespace=namespace, clock=clock)
-        outcome = Outcome(last_check=summary.summarise(report, finished_at=_now_iso(clock)), report=report)
+        report, performance = _check(spec, namespace=namespace, clock=clock)
+        outcome = Outcome(last_check=summary.summarise(report, finished_at=_now_iso(clock), performance=performance),
+                          report=report, performance=performance)
     except DataError as error:
         outcome = Outcome(last_check=summary.unavailable(error=str(error), finished_at=_now_iso(clock),
                                                          duration_seconds=time.perf_counter() - started), report=None)
@@ -63,19 +67,39 @@ def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] =
     return outcome
 
 
-def _check(spec: api.ModelMonitorSpec, *, namespace: str, clock: Callable[[], float]) -> DriftReport:
+def _check(spec: api.ModelMonitorSpec, *, namespace: str,
+           clock: Callable[[], float]) -> tuple[DriftReport, PerformanceReport | None]:
     config = CheckConfig(features=spec.features, drift=spec.drift, data_quality=spec.data_quality)
     with tempfile.TemporaryDirectory(prefix="modelmon-") as scratch:
         reference_path = sources.fetch_source(spec.reference, namespace=namespace, label="reference", scratch=scratch)
         current_path = sources.fetch_source(spec.current, namespace=namespace, label="current", scratch=scratch)
         reference = tables.open_table(reference_path, format=spec.reference.format)
         current = tables.open_table(current_path, format=spec.current.format)
+        performance = _performance(spec, predictions=current, namespace=namespace, scratch=scratch, now=clock())
         win = spec.current.window
         if win is not None:
             current = tables.window(current, rows=win.rows,
                                     seconds=parse_duration(win.duration) if win.duration else None,
                                     timestamp_column=win.timestamp_column, now=clock())
-        return checking.run_check(reference=reference, current=current, config=config)
+        return checking.run_check(reference=reference, current=current, config=config), performance
+
+
+def _performance(spec: api.ModelMonitorSpec, *, predictions: tables.Table, namespace: str, scratch: str,
+                 now: float) -> PerformanceReport | None:
+    """Performance over the whole current data (not the drift window); an unreadable ground
+    truth makes its verdicts unknown and leaves the drift check standing."""
+    wanted = spec.performance
+    if wanted is None:
+        return None
+    truth = None
+    if wanted.ground_truth is not None:
+        try:
+            path = sources.fetch_source(wanted.ground_truth, namespace=namespace, label="performance.groundTruth",
+                                        scratch=scratch)
+            truth = tables.open_table(path, format=wanted.ground_truth.format)
+        except DataError as error:
+            return assessment.unavailable(wanted, reason=f"ground truth unavailable: {error}")
+    return checking.run_performance(predictions, spec=wanted, ground_truth=truth, now=now)
 
 
 def write_last_check(*, namespace: str, name: str, last_check: dict[str, Any]) -> None:

@@ -3,10 +3,16 @@
 Health:
 - Unknown: the data could not be read, or no feature had enough data (never "Healthy"
   for lack of evidence);
-- Critical: the dataset drifted (share of drifted features >= drift.driftShare), or a
-  critical data-quality issue (a column missing, of the wrong type, all missing, ...);
-- Warning: some feature drifted, or a data-quality issue;
-- Healthy: otherwise.
+- Critical: the dataset drifted (share of drifted features >= drift.driftShare), a
+  critical data-quality issue (a column missing, of the wrong type, all missing, ...), or
+  a critical performance decay against the baseline (decay is evidence enough even when
+  the drift verdict is unknown);
+- Warning: some feature drifted, a data-quality issue, or a performance warning;
+- Healthy: otherwise. Performance that cannot be judged yet (ground truth still to come)
+  leaves health to the drift check and says so in the Degraded condition.
+
+Degraded is True only for a critical decay (significant, or below the floor): that is
+what retraining acts on; a warning shows as False with reason PerformanceDeclining.
 """
 
 from __future__ import annotations
@@ -39,25 +45,28 @@ def assess_health(last_check: dict[str, Any], *, previous_health: str | None, ge
     issues = last_check.get("qualityIssues") or []
     drifted_names = [f["name"] for f in last_check.get("features") or [] if f.get("drifted")]
     critical_issues = [i for i in issues if i.get("severity") == "critical"]
+    decay = (last_check.get("performance") or {}).get("severity")
     if error:
         health = Health.UNKNOWN
-    elif dataset.get("drifted") is True or critical_issues:
+    elif dataset.get("drifted") is True or critical_issues or decay == "critical":
         health = Health.CRITICAL
     elif dataset.get("drifted") is None:
         health = Health.UNKNOWN
-    elif drifted_names or issues:
+    elif drifted_names or issues or decay == "warning":
         health = Health.WARNING
     else:
         health = Health.HEALTHY
     conditions = [
         _drift_condition(error, dataset, drifted_names, generation),
         _quality_condition(error, issues, generation),
+        _degraded_condition(error, last_check.get("performance"), generation),
         condition(type=ConditionType.DATA_UNAVAILABLE.value, status=bool(error),
                   reason=(Reason.READ_FAILED if error else Reason.DATA_READ).value,
                   message=error or f"read {last_check.get('currentRows', 0)} current rows", generation=generation),
     ]
     return HealthAssessment(health=health, drifted_features=len(drifted_names), conditions=conditions,
-                            events=_events(health, previous_health, error, dataset, issues))
+                            events=_events(health, previous_health, error, dataset, issues,
+                                           last_check.get("performance") or {}))
 
 
 def _drift_condition(error: str | None, dataset: dict[str, Any], drifted: list[str], generation: int | None) -> Condition:
@@ -86,8 +95,32 @@ def _quality_condition(error: str | None, issues: list[dict[str, Any]], generati
                      generation=generation)
 
 
+def _degraded_condition(error: str | None, performance: dict[str, Any] | None, generation: int | None) -> Condition:
+    kind = ConditionType.DEGRADED.value
+    if error:
+        return condition(type=kind, status=None, reason=Reason.INSUFFICIENT_DATA.value, message=error,
+                         generation=generation)
+    if not performance:
+        return condition(type=kind, status=None, reason=Reason.PERFORMANCE_NOT_WATCHED.value,
+                         message="spec.performance is not set: live performance is not compared with a baseline",
+                         generation=generation)
+    severity, message = performance.get("severity"), str(performance.get("recommendation") or "")
+    if severity == "critical":
+        return condition(type=kind, status=True, reason=Reason.PERFORMANCE_DEGRADED.value, message=message,
+                         generation=generation)
+    if severity == "warning":
+        return condition(type=kind, status=False, reason=Reason.PERFORMANCE_DECLINING.value, message=message,
+                         generation=generation)
+    if severity == "ok":
+        return condition(type=kind, status=False, reason=Reason.PERFORMANCE_OK.value,
+                         message=f"every watched metric within its thresholds "
+                                 f"({performance.get('labelled', 0)} labelled predictions)", generation=generation)
+    return condition(type=kind, status=None, reason=Reason.INSUFFICIENT_DATA.value, message=message,
+                     generation=generation)
+
+
 def _events(health: Health, previous: str | None, error: str | None, dataset: dict[str, Any],
-            issues: list[dict[str, Any]]) -> list[EventNote]:
+            issues: list[dict[str, Any]], performance: dict[str, Any]) -> list[EventNote]:
     if previous == health.value:
         return []
     if health is Health.HEALTHY:
@@ -100,5 +133,13 @@ def _events(health: Health, previous: str | None, error: str | None, dataset: di
     detail = dataset.get("message", "")
     if issues:
         detail += f"; {len(issues)} data-quality issue(s): {issues[0].get('message', '')}"
-    return [EventNote(type="Warning", reason=Reason.DRIFT_DETECTED.value if dataset.get("drifted") else health.value,
-                      message=f"health {health.value}: {detail}")]
+    decay = performance.get("severity")
+    if decay in ("warning", "critical"):
+        detail += f"; performance {decay}: {performance.get('recommendation', '')}"
+    if dataset.get("drifted"):
+        reason = Reason.DRIFT_DETECTED.value
+    elif decay == "critical":
+        reason = Reason.PERFORMANCE_DEGRADED.value
+    else:
+        reason = health.value
+    return [EventNote(type="Warning", reason=reason, message=f"health {health.value}: {detail}")]
