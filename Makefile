@@ -1,7 +1,7 @@
 # Two entry points for a newcomer (see README): `make demo` and `make test`.
 PYTHON ?= python3
 
-.PHONY: setup demo test unit cluster control-plane
+.PHONY: setup demo test unit cluster control-plane crds
 
 setup:
 	bash hack/setup.sh
@@ -23,3 +23,11 @@ control-plane:
 # Start the control plane for a person; prints the KUBECONFIG to use with kubectl.
 cluster: control-plane
 	$(PYTHON) hack/control_plane.py up
+
+# Regenerate crds/<plural>.yaml from the spec models (`modelmon crds` prints them all as one
+# stream) and copy them into the Helm chart, whose copies a unit test holds identical.
+crds:
+	modelmon crds | $(PYTHON) -c 'import re, sys, yaml; head, *docs = re.split(r"^---\n", sys.stdin.read(), flags=re.M); \
+	[open("crds/%s.yaml" % yaml.safe_load(doc)["spec"]["names"]["plural"], "w").write(head + "---\n" + doc) for doc in docs]'
+	rm -f charts/modelmon/crds/*.yaml
+	cp crds/*.yaml charts/modelmon/crds/
