@@ -33,10 +33,11 @@ class _KubeconfigCluster:
 
 
 @contextlib.contextmanager
-def running_operator(*, api: ApiClient, settings: OperatorSettings, metrics: OperatorMetrics) -> Iterator[None]:
+def running_operator(*, api: ApiClient, settings: OperatorSettings, metrics: OperatorMetrics,
+                     **extra: Any) -> Iterator[None]:
     """The same runner the demo and the scale benchmark use, against the real control plane."""
     with operator_thread.running_operator(_KubeconfigCluster(api), settings=settings,  # type: ignore[arg-type]
-                                          metrics=metrics):
+                                          metrics=metrics, **extra):
         yield
 
 

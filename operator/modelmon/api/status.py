@@ -219,6 +219,8 @@ class ModelMonitorStatus(SpecModel):
     """Active alerts and recently resolved ones (bounded; the oldest resolved drop first)."""
     alert_notifications: list[str] = pydantic.Field(default_factory=list, max_length=1000)
     """Times of notifications in the last hour (the per-monitor rate limit's memory)."""
+    consumed_acks: list[str] = pydantic.Field(default_factory=list, max_length=200)
+    """Acknowledged alert ids that escalated or resolved since: they no longer count."""
     alert_lifecycle_seen: str | None = None
     """The retraining state the lifecycle alerts were last planned for."""
     alert_sinks: list[SinkStatus] = pydantic.Field(default_factory=list, max_length=50)

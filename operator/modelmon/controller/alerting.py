@@ -33,7 +33,6 @@ class AlertUpdate:
     changes: list[StateChange]
     notifications: list[Notification]
     held_back: int
-    ack_annotation: str | None
 
 
 def lifecycle_signature(retraining: dict[str, Any] | None) -> str:
@@ -43,6 +42,10 @@ def lifecycle_signature(retraining: dict[str, Any] | None) -> str:
     return json.dumps(picked, sort_keys=True)
 
 
+def ack_of(body: dict[str, Any]) -> str | None:
+    return ((body.get("metadata") or {}).get("annotations") or {}).get(ACK_ANNOTATION)
+
+
 def plan(body: dict[str, Any], *, status: dict[str, Any], new_check: bool, policy: Policy,
          now: float) -> AlertUpdate | None:
     """The alert update for this event, or None when nothing changes.
@@ -50,19 +53,25 @@ def plan(body: dict[str, Any], *, status: dict[str, Any], new_check: bool, polic
     ``status`` is the monitor's status with this event's pending patch applied (so a check
     assessed in the same event is seen).
     """
-    ack = ((body.get("metadata") or {}).get("annotations") or {}).get(ACK_ANNOTATION)
+    ack = ack_of(body)
     current = dict(status)
     changes: list[StateChange] = []
     notifications: list[Notification] = []
     held_back = 0
-    new_ack: str | None = None
-    touched = False
+    touched: set[str] = set()
+
+    # A consumed id that left the annotation is forgotten, so it can be acknowledged anew.
+    named = set(alert_state.parse_acks(ack))
+    consumed = [c for c in current.get("consumedAcks") or [] if c in named]
+    if consumed != (current.get("consumedAcks") or []):
+        current["consumedAcks"] = consumed
+        touched.add("consumedAcks")
 
     alerts, acked = alert_state.acknowledge(status=current, ack_annotation=ack)
     if acked:
         current["alerts"] = alerts
         changes += acked
-        touched = True
+        touched.add("alerts")
 
     steps = []
     if new_check and current.get("lastCheck"):
@@ -70,22 +79,25 @@ def plan(body: dict[str, Any], *, status: dict[str, Any], new_check: bool, polic
     signature = lifecycle_signature(current.get("retraining"))
     if signature != current.get("alertLifecycleSeen"):
         steps.append(("lifecycle", lifecycle_observations(current.get("retraining"))))
+        current["alertLifecycleSeen"] = signature
+        touched.add("alertLifecycleSeen")
     for scope, observations in steps:
         step = alert_state.plan_step(status=current, observations=observations, scope=scope,  # type: ignore[arg-type]
-                                     ack_annotation=ack if new_ack is None else new_ack, now=now, policy=policy)
+                                     ack_annotation=ack, now=now, policy=policy)
         current.update(step.status)
+        touched.update(step.status)
         changes += step.changes
         notifications += step.notifications
         held_back += step.held_back
-        if step.ack_annotation is not None:
-            new_ack = step.ack_annotation
-        touched = True
     if not touched:
         return None
-    patch = {key: current[key] for key in ("alerts", "alertNotifications") if key in current}
-    patch["alertLifecycleSeen"] = signature
-    return AlertUpdate(status=patch, changes=changes, notifications=notifications, held_back=held_back,
-                       ack_annotation=new_ack)
+    return AlertUpdate(status={key: current[key] for key in sorted(touched)}, changes=changes,
+                       notifications=notifications, held_back=held_back)
+
+
+def ack_cleanup(body: dict[str, Any]) -> str | None:
+    """The ack annotation without consumed ids ('' to remove it), or None when it is clean."""
+    return alert_state.cleaned_annotation(body.get("status") or {}, ack_of(body))
 
 
 def event_for(change: StateChange) -> tuple[str, str, str]:
@@ -103,8 +115,6 @@ def event_for(change: StateChange) -> tuple[str, str, str]:
 def apply_update(update: AlertUpdate, *, body: dict[str, Any], patch: Any,
                  post_event: Callable[..., None], dispatch: Dispatch | None) -> None:
     patch.status.update(update.status)
-    if update.ack_annotation is not None:
-        patch.metadata.annotations[ACK_ANNOTATION] = update.ack_annotation or None
     for change in update.changes:
         kind, reason, message = event_for(change)
         post_event(body=body, type=kind, reason=reason, message=message)

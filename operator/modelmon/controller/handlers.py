@@ -70,8 +70,6 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         if event.get("type") == "DELETED":
             metrics.forget(namespace=namespace, monitor=name)
             return
-        if reconcile.CHECK_NOW in (meta.annotations or {}):
-            _check_now(raw, patch)
         update = reconcile.assess_last_check(raw)
         if update is not None:
             patch.status.update(update.patch)
@@ -86,7 +84,16 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         if alerts is not None:
             alerting.apply_update(alerts, body=raw, patch=patch, post_event=events.post_event, dispatch=dispatch)
             metrics.record_alerts(namespace=namespace, monitor=name,
-                                  active=alert_state.active_counts(alerts.status["alerts"]))
+                                  active=alert_state.active_counts(alerts.status.get("alerts") or []))
+        if update is not None or alerts is not None:
+            # Metadata work waits for the next event: kopf patches the body before the status,
+            # and the watch event in between would show half of this change and be handled again.
+            return
+        if reconcile.CHECK_NOW in (meta.annotations or {}):
+            _check_now(raw, patch)
+        cleaned = alerting.ack_cleanup(raw)
+        if cleaned is not None:
+            patch.metadata.annotations[alert_state.ACK_ANNOTATION] = cleaned or None
 
     def _check_now(raw: dict[str, Any], patch: kopf.Patch) -> None:
         try:

@@ -27,10 +27,13 @@ from modelmon.settings import OperatorSettings
 @contextlib.contextmanager
 def running_operator(cluster: EmulatedCluster | ClusterAccess, *, settings: OperatorSettings, metrics: OperatorMetrics | None = None,
                      configure: Callable[[kopf.OperatorSettings], None] | None = None,
-                     ready_timeout: float = 60) -> Iterator[threading.Thread]:
-    """Run the operator cluster-wide until the block ends; ``configure`` tunes kopf's settings."""
+                     ready_timeout: float = 60, **extra: Any) -> Iterator[threading.Thread]:
+    """Run the operator cluster-wide until the block ends; ``configure`` tunes kopf's settings.
+
+    ``extra`` goes to :func:`modelmon.controller.handlers.register` (e.g. a test's ``dispatch``).
+    """
     registry = kopf.OperatorRegistry()
-    handlers.register(registry, settings=settings, metrics=metrics or OperatorMetrics())
+    handlers.register(registry, settings=settings, metrics=metrics or OperatorMetrics(), **extra)
 
     @kopf.on.login(registry=registry)
     def login(**_: Any) -> kopf.ConnectionInfo:

@@ -5,9 +5,10 @@ Event, the notifications for the sinks and the acknowledgement annotation out.
 
 Acknowledgement (annotation ``modelmon.io/ack: <id>[,<id>...]``) silences re-notification
 of those alerts while their severity stays where it was. It is consumed: when an
-acknowledged alert escalates or resolves, its id leaves the annotation, so the
-escalation pages again and a later recurrence is a fresh alert. Re-acknowledge with
-``kubectl annotate --overwrite``.
+acknowledged alert escalates or resolves, its id is recorded in ``status.consumedAcks``
+and stops counting, so the escalation pages again and a later recurrence is a fresh
+alert; the operator then removes the id from the annotation (in a later event: see
+``controller/alerting.py``), and a person re-acknowledges with ``kubectl annotate --overwrite``.
 """
 
 from __future__ import annotations
@@ -37,12 +38,25 @@ class AlertStep:
     changes: list[StateChange]
     notifications: list[Notification]
     held_back: int
-    ack_annotation: str | None
-    """The new value of the ack annotation, or None when it does not change ('' removes it)."""
+    consumed: list[str]
+    """Acknowledged ids this step escalated or resolved."""
 
 
 def parse_acks(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def effective_acks(status: dict[str, Any], ack_annotation: str | None) -> list[str]:
+    """The annotation's ids that still count: not consumed by an escalation or resolution."""
+    consumed = set(status.get("consumedAcks") or [])
+    return [a for a in parse_acks(ack_annotation) if a not in consumed]
+
+
+def cleaned_annotation(status: dict[str, Any], ack_annotation: str | None) -> str | None:
+    """The ack annotation without consumed ids, or None when it needs no change."""
+    acks = parse_acks(ack_annotation)
+    kept = effective_acks(status, ack_annotation)
+    return None if kept == acks else ",".join(kept)
 
 
 def to_epoch(stamp: str | None) -> float | None:
@@ -87,24 +101,23 @@ def plan_step(*, status: dict[str, Any], observations: Iterable[Observation], sc
     ours = [a for a in previous if scope_of(a.type) == scope]
     others = [a for a in previous if scope_of(a.type) != scope]
     notified_at = [t for t in (to_epoch(s) for s in status.get("alertNotifications") or []) if t is not None]
-    acks = parse_acks(ack_annotation)
+    acks = effective_acks(status, ack_annotation)
     decision: Decision = plan_alerts(previous=ours, observations=observations, acknowledged=acks,
                                      notified_at=notified_at, now=now,
                                      policy=dataclasses.replace(policy, max_alerts=10**6))
     merged = _bounded(others + decision.alerts, policy.max_alerts)
     changes = state_changes(ours, decision.alerts)
-    consumed = {c.alert.id for c in changes if c.change in ("escalated", "resolved")}
-    kept_acks = [a for a in acks if a not in consumed]
+    consumed = sorted({c.alert.id for c in changes if c.change in ("escalated", "resolved")} & set(acks))
     return AlertStep(
         status={"alerts": [alert_to_status(a) for a in merged],
-                "alertNotifications": [to_stamp(t) for t in decision.notified_at]},
-        changes=changes, notifications=decision.notifications, held_back=decision.held_back,
-        ack_annotation=None if kept_acks == acks else ",".join(kept_acks))
+                "alertNotifications": [to_stamp(t) for t in decision.notified_at],
+                "consumedAcks": sorted(set(status.get("consumedAcks") or []) | set(consumed))},
+        changes=changes, notifications=decision.notifications, held_back=decision.held_back, consumed=consumed)
 
 
 def acknowledge(*, status: dict[str, Any], ack_annotation: str | None) -> tuple[list[dict[str, Any]], list[StateChange]]:
     """Mark alerts acknowledged as soon as the annotation names them (no need to wait for a check)."""
-    acks = set(parse_acks(ack_annotation))
+    acks = set(effective_acks(status, ack_annotation))
     alerts = [alert_from_status(a) for a in status.get("alerts") or []]
     updated = [dataclasses.replace(a, acknowledged=True) if a.id in acks and a.active and not a.acknowledged else a
                for a in alerts]

@@ -1,7 +1,7 @@
 """Alert state in status: round trip, scoped planning, Events' state changes, acknowledgement."""
 
 from modelmon.policies.alert_state import (acknowledge, active_counts, alert_from_status, alert_to_status,
-                                           parse_acks, plan_step, to_epoch)
+                                           cleaned_annotation, effective_acks, parse_acks, plan_step, to_epoch)
 from modelmon.policies.alerts import Observation, Policy, alert_id
 from modelmon.policies.observations import check_observations, lifecycle_observations
 
@@ -57,13 +57,25 @@ def test_acknowledgement_applies_at_once_and_is_consumed_by_escalation_and_resol
     again, changes = acknowledge(status=acked, ack_annotation=ident)
     assert changes == []  # idempotent: no second Event
     quiet = step(acked, [DRIFT], now=T0 + 6 * 3600, ack=ident, policy=Policy(escalate_after=99))
-    assert quiet.notifications == [] and quiet.ack_annotation is None
+    assert quiet.notifications == [] and quiet.consumed == []
     worse = step(quiet.status, [Observation(type="drift", subject="income", severity="critical", message="m")],
                  now=T0 + 7 * 3600, ack=f"{ident},other")
     assert [n.action for n in worse.notifications] == ["escalated"]
-    assert worse.ack_annotation == "other" and not worse.status["alerts"][0]["acknowledged"]
+    assert worse.consumed == [ident] and worse.status["consumedAcks"] == [ident]
+    assert not worse.status["alerts"][0]["acknowledged"]
+    # While the consumed id is still in the annotation it does not count ...
+    assert effective_acks(worse.status, f"{ident},other") == ["other"]
+    _, changes = acknowledge(status=worse.status, ack_annotation=ident)
+    assert changes == []
+    later = step(worse.status, [Observation(type="drift", subject="income", severity="critical", message="m")],
+                 now=T0 + 20 * 3600, ack=ident)
+    assert [n.action for n in later.notifications] == ["repeat"]  # the cooldown passed: it pages again
+    # ... and the operator strips it from the annotation.
+    assert cleaned_annotation(worse.status, f"{ident},other") == "other"
+    assert cleaned_annotation(worse.status, ident) == ""
+    assert cleaned_annotation(worse.status, "other") is None
     resolved = step({**fired.status, "alerts": alerts}, [], now=T0 + 60, ack=ident)
-    assert resolved.ack_annotation == ""
+    assert resolved.consumed == [ident]
 
 
 def test_bounded_status_drops_the_oldest_resolved_first():
