@@ -1,0 +1,197 @@
+"""The operator pod meets the restricted Pod Security Standard, and its RBAC is least privilege
+yet enough: every API call in the operator's code is allowed, nothing more is wildcarded."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelmon.api import monitor as monitor_api
+from modelmon.manifests import checkjob
+from chart_rendering import EVERYTHING_ON, ROOT, one, operator_container, render, select
+
+PACKAGE = ROOT / "operator" / "modelmon"
+
+
+def pod_spec(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    return one(documents, "Deployment")["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("values", [{}, EVERYTHING_ON], ids=["defaults", "everything-on"])
+def test_pod_meets_the_restricted_pod_security_standard(values):
+    documents = render(values)
+    pod, container = pod_spec(documents), operator_container(documents)
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    context = container["securityContext"]
+    assert context["allowPrivilegeEscalation"] is False
+    assert context["readOnlyRootFilesystem"] is True
+    assert context["runAsNonRoot"] is True
+    assert context["capabilities"] == {"drop": ["ALL"]}
+    assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+    for forbidden in ("hostNetwork", "hostPID", "hostIPC"):
+        assert not pod.get(forbidden)
+    assert "privileged" not in context
+
+
+def test_the_only_writable_path_is_a_bounded_tmp():
+    documents = render()
+    mounts = operator_container(documents)["volumeMounts"]
+    volumes = {v["name"]: v for v in pod_spec(documents)["volumes"]}
+    assert mounts == [{"name": "tmp", "mountPath": "/tmp"}]
+    assert volumes["tmp"] == {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}
+
+
+def test_the_pod_runs_as_the_images_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    user = re.findall(r"^USER\s+(\d+)(?::(\d+))?\s*$", dockerfile, flags=re.M)[-1]
+    context = pod_spec(render())["securityContext"]
+    assert (str(context["runAsUser"]), str(context["runAsGroup"])) == user
+
+
+# --- RBAC ------------------------------------------------------------------------------------------
+
+def rbac_documents(values: dict[str, Any]) -> list[dict[str, Any]]:
+    documents = render(values)
+    return select(documents, "ClusterRole") + select(documents, "Role")
+
+
+VALUE_SETS = {"cluster-wide": {}, "namespaced": EVERYTHING_ON,
+              "peering": {"replicaCount": 2, "operator": {"peering": {"enabled": True}}}}
+
+
+@pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
+def test_no_wildcards_no_escalation_no_secret_listing(values):
+    for role in rbac_documents(values):
+        for rule in role["rules"]:
+            for key in ("apiGroups", "resources", "verbs"):
+                assert "*" not in rule[key], (role["metadata"]["name"], rule)
+            assert not {"escalate", "bind", "impersonate", "deletecollection"} & set(rule["verbs"]), rule
+            assert "nonResourceURLs" not in rule
+            if "secrets" in rule["resources"]:
+                assert rule["verbs"] == ["get"], "Secrets are read by name only, never listed or watched"
+            # Rights on RBAC objects are for the checker accounts only: create/patch, never delete.
+            if rule["apiGroups"] == ["rbac.authorization.k8s.io"]:
+                assert set(rule["verbs"]) <= {"get", "create", "patch"}
+                assert "clusterroles" not in rule["resources"] and "clusterrolebindings" not in rule["resources"]
+
+
+def granted(rules: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(group, resource, verb) for rule in rules for group in rule["apiGroups"]
+            for resource in rule["resources"] for verb in rule["verbs"]}
+
+
+#: Typed client method stems -> (API group, plural). Calls through the typed clients name
+#: their resource in the method name (create_namespaced_cron_job...).
+TYPED_RESOURCES = {
+    "config_map": ("", "configmaps"), "event": ("", "events"), "pod": ("", "pods"), "secret": ("", "secrets"),
+    "service": ("", "services"), "service_account": ("", "serviceaccounts"), "namespace": ("", "namespaces"),
+    "persistent_volume_claim": ("", "persistentvolumeclaims"),
+    "cron_job": ("batch", "cronjobs"), "job": ("batch", "jobs"),
+    "deployment": ("apps", "deployments"), "replica_set": ("apps", "replicasets"),
+    "role": ("rbac.authorization.k8s.io", "roles"), "role_binding": ("rbac.authorization.k8s.io", "rolebindings"),
+}
+VERBS = {"create": "create", "read": "get", "patch": "patch", "delete": "delete", "list": "list",
+         "replace": "update"}
+TYPED_CALL = re.compile(r"\.(create|read|patch|delete|list|replace)_namespaced_(?!custom_object)([a-z_]+?)(_status|_log)?\b(?!_)")
+CUSTOM_CALL = re.compile(r"\.(get|patch|create|delete|list|replace)_(?:namespaced|cluster)_custom_object(_status)?\b")
+ALL_NAMESPACES_CALL = re.compile(r"\.list_([a-z_]+?)_for_all_namespaces\b")
+#: kopf handlers on built-in kinds: kopf.on.event("batch", "v1", "cronjobs", ...) lists and watches.
+KOPF_HANDLER = re.compile(r"kopf\.(?:on\.\w+|daemon|timer|index)\(\s*\"([^\"]*)\"\s*,\s*\"([^\"]*)\"\s*,\s*\"([a-z]+)\"")
+
+
+def operator_code() -> dict[Path, str]:
+    # The emulator is the no-cluster demo's API server, not code that runs against a cluster.
+    return {path: path.read_text() for path in PACKAGE.rglob("*.py") if "emulation" not in path.parts}
+
+
+def required_by_typed_calls() -> dict[tuple[str, str, str], list[str]]:
+    needed: dict[tuple[str, str, str], list[str]] = {}
+    for path, text in operator_code().items():
+        for verb, stem, sub in TYPED_CALL.findall(text):
+            assert stem in TYPED_RESOURCES, f"{path}: add {stem!r} to TYPED_RESOURCES (and the chart's RBAC)"
+            group, plural = TYPED_RESOURCES[stem]
+            resource = plural + ("/status" if sub == "_status" else "/log" if sub == "_log" else "")
+            needed.setdefault((group, resource, VERBS[verb]), []).append(str(path.relative_to(PACKAGE)))
+        for stem in ALL_NAMESPACES_CALL.findall(text):
+            assert stem in TYPED_RESOURCES, f"{path}: add {stem!r} to TYPED_RESOURCES (and the chart's RBAC)"
+            group, plural = TYPED_RESOURCES[stem]
+            needed.setdefault((group, plural, "list"), []).append(str(path.relative_to(PACKAGE)))
+        for group, _version, plural in KOPF_HANDLER.findall(text):
+            for verb in ("list", "watch"):
+                needed.setdefault(("" if group == "v1" else group, plural, verb), []).append(
+                    str(path.relative_to(PACKAGE)))
+    return needed
+
+
+def custom_resources() -> list[str]:
+    """Plurals of this project's custom resources: the CRDs the chart ships."""
+    import yaml
+
+    plurals = []
+    for path in sorted((ROOT / "charts" / "modelmon" / "crds").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if document:
+                plurals.append(document["spec"]["names"]["plural"])
+    return plurals
+
+
+def required_by_custom_object_calls() -> dict[tuple[str, str, str], list[str]]:
+    """A custom-object call names its plural through a constant: every project CRD is assumed
+    to be called the way any call in the code does (conservative, and exact for ModelMonitor)."""
+    needed: dict[tuple[str, str, str], list[str]] = {}
+    for path, text in operator_code().items():
+        for verb, status in CUSTOM_CALL.findall(text):
+            for plural in custom_resources():
+                resource = plural + ("/status" if status else "")
+                needed.setdefault(("modelmon.io", resource, VERBS.get(verb, verb)), []).append(
+                    str(path.relative_to(PACKAGE)))
+    return needed
+
+
+#: What kopf itself does with the resources the operator handles (watching, its annotations,
+#: the status patch of handlers, Events it posts).
+KOPF_NEEDS = {("modelmon.io", plural, verb) for plural in ("modelmonitors", "retrainingjobs")
+              for verb in ("list", "watch", "patch")} | {
+    ("modelmon.io", "modelmonitors/status", "patch"), ("modelmon.io", "retrainingjobs/status", "patch"),
+    ("batch", "cronjobs", "list"), ("batch", "cronjobs", "watch"), ("", "events", "create")}
+
+
+@pytest.mark.parametrize("values", [{}, EVERYTHING_ON], ids=["cluster-wide", "namespaced"])
+def test_every_api_call_in_the_operator_is_allowed(values):
+    documents = render(values)
+    namespaced = select(documents, "Role") or select(documents, "ClusterRole")
+    rights = granted(namespaced[0]["rules"])
+    needed = {**required_by_typed_calls(), **required_by_custom_object_calls()}
+    missing = {right: where for right, where in needed.items() if right not in rights}
+    assert not missing, f"the chart's RBAC lacks rights the code uses: {missing}"
+    assert KOPF_NEEDS <= rights, KOPF_NEEDS - rights
+    assert required_by_typed_calls(), "the scan found no API calls: its pattern is broken"
+
+
+def test_kopf_can_discover_crds_and_namespaces():
+    cluster_wide = granted(one(render(), "ClusterRole")["rules"])
+    assert {("apiextensions.k8s.io", "customresourcedefinitions", v) for v in ("list", "watch")} <= cluster_wide
+    namespaced = render(EVERYTHING_ON)
+    discovery = granted(one(namespaced, "ClusterRole")["rules"])
+    assert {("", "namespaces", "list"), ("", "namespaces", "watch")} <= discovery
+
+
+def test_operator_holds_every_right_it_grants_to_drift_check_jobs():
+    """RBAC refuses to create a Role granting rights the creator lacks (unless it may
+    escalate, which the chart never grants): the operator must hold what checkers get."""
+    spec = monitor_api.parse_spec({
+        "model": {"name": "m", "deploymentRef": {"name": "m"}},
+        "schedule": "*/15 * * * *",
+        "reference": {"configMapKeyRef": {"name": "ref-data", "key": "ref.csv"}},
+        "current": {"configMapKeyRef": {"name": "cur-data", "key": "cur.csv"}},
+    })
+    checker = checkjob.build_role(monitor="m", namespace="team-a", uid="u", spec=spec)
+    for values in ({}, EVERYTHING_ON):
+        documents = render(values)
+        holder = (select(documents, "Role") or select(documents, "ClusterRole"))[0]
+        assert granted(checker["rules"]) <= granted(holder["rules"])

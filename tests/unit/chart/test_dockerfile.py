@@ -1,0 +1,51 @@
+"""The operator image's Dockerfile (no Docker engine here: its instructions are checked)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from chart_rendering import ROOT
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+DOCKERIGNORE = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+
+
+def final_stage() -> str:
+    return re.split(r"^FROM\s", DOCKERFILE, flags=re.M)[-1]
+
+
+def instruction(name: str, text: str) -> list[str]:
+    return re.findall(rf"^{name}\s+(.+)$", text, flags=re.M)
+
+
+def test_runs_modelmon_run_as_a_numeric_non_root_user():
+    stage = final_stage()
+    assert stage.startswith("python:3.11-slim")
+    (user,) = instruction("USER", stage)
+    uid, _, gid = user.strip().partition(":")
+    assert uid.isdigit() and int(uid) != 0 and gid.isdigit() and int(gid) != 0
+    assert json.loads(instruction("ENTRYPOINT", stage)[0]) == ["modelmon"]
+    assert json.loads(instruction("CMD", stage)[0]) == ["run"]
+
+
+def test_installs_the_package_with_its_extras_from_wheels_only():
+    builds = " ".join(instruction("RUN", DOCKERFILE))
+    assert re.search(r"pip wheel .*\.\[demo\]", builds)
+    install = next(line for line in instruction("RUN", final_stage()) if "pip install" in line)
+    assert "--no-index" in install and "modelmon[demo]" in install
+
+
+def test_python_writes_nothing_outside_tmp():
+    env = " ".join(instruction("ENV", final_stage()))
+    assert "PYTHONDONTWRITEBYTECODE=1" in env and "HOME=/tmp" in env
+
+
+def test_build_context_leaves_out_what_the_image_does_not_need():
+    for excluded in (".git", "tests", "bench", "charts", "**/__pycache__"):
+        assert excluded in DOCKERIGNORE
+    copied = [line.split()[:-1] for line in instruction("COPY", DOCKERFILE) if "--from" not in line]
+    for sources in copied:
+        for source in sources:
+            assert source not in DOCKERIGNORE, f"{source} is copied but excluded from the build context"
