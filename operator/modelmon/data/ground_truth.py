@@ -56,7 +56,7 @@ def _values(table: Table, name: str, *, task: str, role: str) -> npt.NDArray[np.
 
 
 def labels(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.object_]:
-    """Class labels as text, None where missing. Non-integral numbers are scores, not labels."""
+    """Class labels as text, None where missing (or empty). Non-integral numbers are scores, not labels."""
     if pa.types.is_floating(column.type):
         finite = pc.drop_null(column)
         finite = finite.filter(pc.is_finite(finite))
@@ -71,7 +71,8 @@ def labels(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.object_]:
         text = pc.cast(column, pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise PerformanceInputError(f"{where}: of type {column.type}, which is not a label ({error})") from error
-    return np.asarray(text.to_pylist(), dtype=object)
+    # CSV readers give an empty cell of a text column as "": no class is spelled "", so it is missing.
+    return np.asarray([value or None for value in text.to_pylist()], dtype=object)
 
 
 def numbers(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.float64]:

@@ -72,15 +72,14 @@ class Judging:
 
 def judge(measure: Measure, *, how: Judging) -> MetricVerdict:
     """The verdict of ``measure`` under ``how`` (rules in the module docstring)."""
-    common = {"metric": how.metric, "window": how.window, "samples": measure.samples, "baseline": how.baseline}
     if measure.value is None or measure.samples < how.min_samples:
         reason = measure.reason or (f"{measure.samples} labelled predictions in the {how.window} window, fewer "
                                     f"than minSamples {how.min_samples}: no verdict until more ground truth arrives")
-        verdict = MetricVerdict(**common, value=measure.value, change=None, p_value=None, significant=None,
-                                severity="unknown", reason=reason, recommendation="")
-        return dataclasses.replace(verdict, recommendation=recommend(verdict))
+        return _verdict(measure, how=how, change=None, p_value=None, significant=None, severity="unknown",
+                        reason=reason)
     value = measure.value
     change = (value - how.baseline) / how.baseline if how.baseline != 0 else None
+    level: Severity
     level, why = _threshold_level(value, change=change, how=how)
     p_value, significant = _test(measure, how=how)
     if significant is False and level in ("warning", "critical"):
@@ -91,15 +90,23 @@ def judge(measure: Measure, *, how: Judging) -> MetricVerdict:
     if floor is not None and _beyond(value, floor, metric=how.metric):
         side = "above the ceiling" if how.metric in LOWER_IS_BETTER else "below the floor"
         level, why = "critical", f"{_fmt(how.metric, value)} is {side} {_fmt(how.metric, floor)}"
-    verdict = MetricVerdict(**common, value=value, change=change, p_value=p_value, significant=significant,
-                            severity=level, reason=why, recommendation="")
+    return _verdict(measure, how=how, change=change, p_value=p_value, significant=significant, severity=level,
+                    reason=why)
+
+
+def _verdict(measure: Measure, *, how: Judging, change: float | None, p_value: float | None,
+             significant: bool | None, severity: Severity, reason: str) -> MetricVerdict:
+    verdict = MetricVerdict(metric=how.metric, window=how.window, samples=measure.samples, value=measure.value,
+                            baseline=how.baseline, change=change, p_value=p_value, significant=significant,
+                            severity=severity, reason=reason, recommendation="")
     return dataclasses.replace(verdict, recommendation=recommend(verdict))
 
 
 def _threshold_level(value: float, *, change: float | None, how: Judging) -> tuple[Severity, str]:
     cuts, metric = how.thresholds, how.metric
+    levels: tuple[Severity, Severity] = ("critical", "warning")
     if cuts.bound == "absolute":
-        for level in ("critical", "warning"):
+        for level in levels:
             bound = getattr(cuts, level)
             if bound is not None and _beyond(value, bound, metric=metric, inclusive=True):
                 return level, f"{_fmt(metric, value)} past the {level} bound {_fmt(metric, bound)}"
@@ -109,7 +116,7 @@ def _threshold_level(value: float, *, change: float | None, how: Judging) -> tup
             return "ok", "equal to the baseline of 0"
         return "unknown", "the baseline is 0, so a relative change is undefined; use bound: absolute"
     worsening = change if metric in LOWER_IS_BETTER else -change
-    for level in ("critical", "warning"):
+    for level in levels:
         cut = getattr(cuts, level)
         if cut is not None and worsening >= cut - _SLACK:
             return level, f"change {change:+.1%} vs baseline, past the {level} threshold of {cut:.1%}"
