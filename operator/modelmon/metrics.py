@@ -18,6 +18,15 @@ PERFORMANCE_SEVERITY = {"unknown": -1, "ok": 0, "warning": 1, "critical": 2}
 class OperatorMetrics:
     def __init__(self, registry: prom.CollectorRegistry | None = None) -> None:
         self.registry = registry or prom.CollectorRegistry()
+        sink = ["namespace", "monitor", "sink", "sink_type"]
+        self.notifications_sent = prom.Counter("modelmon_notifications_sent", "Alert notifications delivered to a "
+                                               "sink (one grouped message each).", sink, registry=self.registry)
+        self.notifications_failed = prom.Counter("modelmon_notifications_failed", "Failed delivery attempts and "
+                                                 "notifications given up, by reason (error: an attempt failed and "
+                                                 "is retried; rejected, expired, dropped, closed: given up).",
+                                                 [*sink, "reason"], registry=self.registry)
+        self.notifications_pending = prom.Gauge("modelmon_notifications_pending", "Alert notifications waiting in "
+                                                "a sink's queue.", sink, registry=self.registry)
         self.drift_score = prom.Gauge("modelmon_feature_drift_score", "Drift score of a feature in the last check "
                                       "(the method's score; a p-value for ks and chi2).",
                                       ["namespace", "monitor", "feature", "method"], registry=self.registry)
@@ -35,7 +44,7 @@ class OperatorMetrics:
         self.drifted_features = prom.Gauge("modelmon_drifted_features", "Drifted features in the last check.",
                                            ["namespace", "monitor"], registry=self.registry)
         window = ["namespace", "monitor", "metric", "window"]
-        self.performance_value = prom.Gauge("modelmon_performance_value", "Live value of a watched metric on a "
+        self.performance_value = prom.Gauge("modelmon_performance_metric_value", "Live value of a watched metric on a "
                                             "window of labelled predictions.", window, registry=self.registry)
         self.performance_baseline = prom.Gauge("modelmon_performance_baseline", "Backtest baseline of the metric.",
                                                window, registry=self.registry)
@@ -53,6 +62,12 @@ class OperatorMetrics:
                                                ["namespace", "monitor", "state"], registry=self.registry)
         self.alerts_active = prom.Gauge("modelmon_alerts_active", "Firing alerts of a monitor, by severity.",
                                         ["namespace", "monitor", "severity"], registry=self.registry)
+        self.retraining_jobs = prom.Gauge("modelmon_retraining_jobs", "RetrainingJobs known to the operator, by phase.",
+                                          ["namespace", "phase"], registry=self.registry)
+        self.retraining_finished = prom.Counter("modelmon_retraining_finished", "RetrainingJobs that reached a "
+                                                "final phase, by phase.", ["namespace", "phase"],
+                                                registry=self.registry)
+        self._retraining_phases: dict[tuple[str, str], str] = {}
 
     def record_check(self, *, namespace: str, monitor: str, last_check: dict[str, Any], health: str,
                      drifted_features: int) -> None:
@@ -101,10 +116,46 @@ class OperatorMetrics:
         for severity, count in active.items():
             self.alerts_active.labels(namespace, monitor, severity).set(count)
 
+    def record_retraining(self, *, namespace: str, name: str, phase: str | None, finished: bool = False) -> None:
+        """The phase of one RetrainingJob (None: deleted); ``finished`` counts a transition to a final phase."""
+        key = (namespace, name)
+        if phase is None:
+            self._retraining_phases.pop(key, None)
+        else:
+            self._retraining_phases[key] = phase
+        counts: dict[str, int] = {}
+        for (ns, _), seen in self._retraining_phases.items():
+            if ns == namespace:
+                counts[seen] = counts.get(seen, 0) + 1
+        for labels in list(self.retraining_jobs._metrics):  # noqa: SLF001 - no public iteration
+            if labels[0] == namespace and labels[1] not in counts:
+                self.retraining_jobs.labels(*labels).set(0)
+        for seen, count in counts.items():
+            self.retraining_jobs.labels(namespace, seen).set(count)
+        if finished and phase is not None:
+            self.retraining_finished.labels(namespace, phase).inc()
+
     def forget(self, *, namespace: str, monitor: str) -> None:
         """Drop a deleted monitor's series so dashboards do not show ghosts."""
         for metric in (self.drift_score, self.drift_severity, self.health, self.checks, self.check_duration,
                        self.rows_checked, self.drifted_features, self.alerts_active, *self._performance_metrics()):
+            for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
+                if labels[:2] == (namespace, monitor):
+                    metric.remove(*labels)
+
+    def record_delivery(self, *, namespace: str, monitor: str, sink: str, sink_type: str, pending: int,
+                        sent: int = 0, failed: dict[str, int] | None = None) -> None:
+        """One change of a sink's queue: messages sent, failures by reason, what is still pending."""
+        labels = (namespace, monitor, sink, sink_type)
+        if sent:
+            self.notifications_sent.labels(*labels).inc(sent)
+        for reason, count in (failed or {}).items():
+            self.notifications_failed.labels(*labels, reason).inc(count)
+        self.notifications_pending.labels(*labels).set(pending)
+
+    def forget_sinks(self, *, namespace: str, monitor: str) -> None:
+        """Drop the delivery series of a deleted monitor's sinks."""
+        for metric in (self.notifications_sent, self.notifications_failed, self.notifications_pending):
             for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
                 if labels[:2] == (namespace, monitor):
                     metric.remove(*labels)
