@@ -125,7 +125,7 @@ def test_metrics_are_exported_per_metric_and_window(tmp_path):
     metrics.record_check(namespace="ml", monitor="churn", last_check=last_check, health="Critical", drifted_features=0)
     sample = metrics.registry.get_sample_value
     labels = {"namespace": "ml", "monitor": "churn", "metric": "accuracy", "window": "last 50"}
-    assert sample("modelmon_performance_value", labels) == pytest.approx(0.52)
+    assert sample("modelmon_performance_metric_value", labels) == pytest.approx(0.52)
     assert sample("modelmon_performance_baseline", labels) == 0.65
     assert sample("modelmon_performance_severity", labels) == 2
     assert sample("modelmon_performance_p_value", labels) < 0.05
@@ -133,7 +133,7 @@ def test_metrics_are_exported_per_metric_and_window(tmp_path):
                   {"namespace": "ml", "monitor": "churn", "state": "unlabelled"}) == UNLABELLED
     without = {k: v for k, v in last_check.items() if k != "performance"}
     metrics.record_check(namespace="ml", monitor="churn", last_check=without, health="Healthy", drifted_features=0)
-    assert sample("modelmon_performance_value", labels) is None  # no stale series once it is not reported
+    assert sample("modelmon_performance_metric_value", labels) is None  # no stale series once it is not reported
 
 
 # --------------------------------------------------------------------------- the terminal command
