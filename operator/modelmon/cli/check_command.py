@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         current = tables.open_table(args.current, format=args.input_format)
         report = checking.run_check(reference=reference, current=current, config=config, columns=columns)
         performance = _performance(config.performance, current=current, ground_truth=args.ground_truth,
-                                   input_format=args.input_format)
+                                   input_format=args.input_format, config_path=args.config)
     except DataError as error:
         print(f"modelmon check: error: {error}", file=sys.stderr)
         return 2
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _performance(spec: PerformanceSpec | None, *, current: tables.Table, ground_truth: str | None,
-                 input_format: str | None) -> PerformanceReport | None:
+                 input_format: str | None, config_path: str | None) -> PerformanceReport | None:
     """The performance section of the report, when the config asks for it."""
     if spec is None:
         if ground_truth:
@@ -132,6 +132,9 @@ def _performance(spec: PerformanceSpec | None, *, current: tables.Table, ground_
         path = ground_truth or spec.ground_truth.uri
         if path is None or path.startswith(("http://", "https://", "s3://")):
             raise DataError("performance.groundTruth: a local check reads a file:// uri or --ground-truth FILE")
+        if not ground_truth and config_path and not Path(path.removeprefix("file://")).is_absolute():
+            # A config travels with its data: file://labels.csv is next to the config, not the shell.
+            path = str(Path(config_path).parent / path.removeprefix("file://"))
         truth = tables.open_table(path, format=spec.ground_truth.format or input_format)
     return checking.run_performance(current, spec=spec, ground_truth=truth, now=time.time())
 
