@@ -147,7 +147,7 @@ def slack_message(batch: Batch, *, channel: str | None = None, username: str | N
     ]
     footer = {"type": "context", "elements": [
         {"type": "mrkdwn", "text": f"<{batch.link}|{_mrkdwn(batch.monitor)}> · notification {batch.id}"}]}
-    room = SLACK_MAX_BLOCKS - len(blocks) - 2
+    room = SLACK_MAX_BLOCKS - len(blocks) - 1  # the footer
     sections = [_slack_section(i) for i in batch.items]
     if len(sections) > room:
         hidden = len(sections) - room + 1
