@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from modelmon.cli import check_command, crds_command, profile_command, run_command
+from modelmon.cli import check_command, crds_command, demo_command, profile_command, run_command
+from modelmon.cli import docs_command
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -21,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check_command.register(commands)
     crds_command.register(commands)
+    docs_command.register(commands)
+    demo_command.register(commands)
     profile_command.register(commands)
     run_command.register(commands)
     return parser
