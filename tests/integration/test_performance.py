@@ -1,0 +1,160 @@
+"""Live performance through the operator on a real control plane (issue #6).
+
+The check job's code runs as the job's own ServiceAccount and reads predictions, the
+reference and late ground truth from a ConfigMap; it writes ``status.lastCheck.performance``
+through the status subresource (so the CRD's schema must keep every field); the operator
+turns it into health, the Degraded condition, an Event, a performance alert and metrics.
+Then the model recovers and Degraded clears.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import kubernetes
+import pytest
+
+from modelmon.k8s import client as k8s_client
+from modelmon.k8s import monitor_check
+from modelmon.manifests import checkjob
+from modelmon.metrics import OperatorMetrics
+from modelmon.settings import OperatorSettings
+
+from operator_harness import running_operator, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "performance"
+GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def kube(control_plane):
+    os.environ["KUBECONFIG"] = str(control_plane.kubeconfig)
+    k8s_client.reset()
+    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
+    api = kubernetes.client.ApiClient()
+    k8s_client.configure(api)
+    with k8s_client.use(api):
+        kubectl = ["kubectl", "--kubeconfig", str(control_plane.kubeconfig)]
+        subprocess.run([*kubectl, "apply", "-f",
+                        str(ROOT / "crds" / "modelmonitors.yaml")], check=True, capture_output=True)
+        subprocess.run([*kubectl, "wait", "--for=condition=Established", "crd/modelmonitors.modelmon.io",
+                        "--timeout=60s"], check=True, capture_output=True)
+        yield api
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return OperatorMetrics()
+
+
+@pytest.fixture(scope="module")
+def operator(kube, metrics):
+    with running_operator(api=kube, settings=OperatorSettings(check_image="modelmon:test"), metrics=metrics):
+        yield
+
+
+@pytest.fixture
+def namespace(kube):
+    name = f"perf-{uuid.uuid4().hex[:8]}"
+    core = kubernetes.client.CoreV1Api(kube)
+    core.create_namespace({"metadata": {"name": name}})
+    wait_for(lambda: core.read_namespaced_service_account("default", name), what=f"default ServiceAccount in {name}")
+    yield name
+    core.delete_namespace(name)
+
+
+def source(key: str) -> dict[str, Any]:
+    return {"configMapKeyRef": {"name": "churn-data", "key": key}}
+
+
+MONITOR = {
+    "apiVersion": f"{GROUP}/{VERSION}", "kind": "ModelMonitor", "metadata": {"name": "churn"},
+    "spec": {
+        "model": {"name": "churn", "version": "2.3.1"}, "schedule": "*/30 * * * *",
+        "reference": source("reference.csv"), "current": source("predictions.csv"),
+        "features": [{"name": "tenure_months", "type": "numeric"}, {"name": "plan", "type": "categorical"}],
+        "performance": {"task": "classification", "predictionColumn": "prediction", "targetColumn": "churned",
+                        "classes": ["churn", "stay"], "baseline": {"accuracy": 0.65},
+                        "groundTruth": {**source("ground-truth.csv"), "idColumn": "request_id"}},
+    },
+}
+
+
+def data(predictions: str) -> dict[str, str]:
+    return {"reference.csv": (EXAMPLE / "reference.csv").read_text(),
+            "predictions.csv": (EXAMPLE / predictions).read_text(),
+            "ground-truth.csv": (EXAMPLE / "ground-truth.csv").read_text()}
+
+
+def get_monitor(kube, namespace):
+    return kubernetes.client.CustomObjectsApi(kube).get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL,
+                                                                                 "churn")
+
+
+def condition(body, kind):
+    return next((c for c in (body.get("status") or {}).get("conditions") or [] if c["type"] == kind), None)
+
+
+def impersonating(control_plane, namespace, account):
+    configuration = kubernetes.client.Configuration()
+    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
+    api = kubernetes.client.ApiClient(configuration)
+    api.set_default_header("Impersonate-User", f"system:serviceaccount:{namespace}:{account}")
+    return api
+
+
+def test_decay_degrades_the_monitor_and_recovery_clears_it(kube, operator, namespace, control_plane, metrics):
+    core = kubernetes.client.CoreV1Api(kube)
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "churn-data"},
+                                                  "data": data("predictions-decayed.csv")})
+    kubernetes.client.CustomObjectsApi(kube).create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL,
+                                                                             MONITOR)
+    wait_for(lambda: (condition(get_monitor(kube, namespace), "Ready") or {}).get("status") == "True", what="Ready")
+    as_job = impersonating(control_plane, namespace, checkjob.account_name("churn"))
+    with k8s_client.use(as_job):
+        outcome = monitor_check.run_monitor_check(namespace=namespace, name="churn")
+    assert outcome.performance is not None and outcome.performance.severity == "critical"
+
+    body = wait_for(lambda: (b := get_monitor(kube, namespace))["status"].get("health") == "Critical" and b,
+                    what="health Critical")
+    stored = body["status"]["lastCheck"]["performance"]  # kept whole by the CRD's status schema
+    assert (stored["labelled"], stored["unlabelled"], stored["severity"]) == (200, 30, "critical")
+    newest = stored["metrics"][0]
+    assert (newest["metric"], newest["window"], newest["samples"], newest["severity"]) == ("accuracy", "last 50", 50,
+                                                                                           "critical")
+    assert newest["value"] == pytest.approx(0.52) and newest["pValue"] < 0.05 and newest["significant"] is True
+    assert body["status"]["lastCheck"]["dataset"]["drifted"] is False
+    degraded = condition(body, "Degraded")
+    assert (degraded["status"], degraded["reason"]) == ("True", "PerformanceDegraded")
+    assert degraded["observedGeneration"] == body["metadata"]["generation"]
+    assert degraded["message"].startswith("accuracy 52.0% vs 65.0% baseline over the last 50 predictions, p=0.027")
+
+    def events():
+        listed = core.list_namespaced_event(namespace).items
+        return [e for e in listed if e.involved_object.name == "churn" and e.reason == "PerformanceDegraded"]
+    (event, *_) = wait_for(events, what="a PerformanceDegraded Event")
+    assert event.type == "Warning" and "retrain" in event.message
+    alerts = wait_for(lambda: [a for a in get_monitor(kube, namespace)["status"].get("alerts") or []
+                               if a["type"] == "performance"], what="a performance alert")
+    assert {(a["subject"], a["severity"]) for a in alerts} >= {("accuracy/last 50", "critical")}
+    labels = {"namespace": namespace, "monitor": "churn", "metric": "accuracy", "window": "last 50"}
+    assert metrics.registry.get_sample_value("modelmon_performance_metric_value", labels) == pytest.approx(0.52)
+    assert metrics.registry.get_sample_value("modelmon_performance_severity", labels) == 2
+
+    # The retrained model performs like its backtest again: Degraded clears, health recovers.
+    core.patch_namespaced_config_map("churn-data", namespace, {"data": data("predictions-steady.csv")})
+    with k8s_client.use(as_job):
+        monitor_check.run_monitor_check(namespace=namespace, name="churn", clock=lambda: 4102444800.0)
+    body = wait_for(lambda: (b := get_monitor(kube, namespace))["status"].get("health") == "Healthy" and b,
+                    what="health Healthy")
+    degraded = condition(body, "Degraded")
+    assert (degraded["status"], degraded["reason"]) == ("False", "PerformanceOK")
+    assert body["status"]["lastCheck"]["performance"]["recommendation"] == "no action"
+    assert metrics.registry.get_sample_value("modelmon_performance_severity", labels) == 0
