@@ -1,0 +1,269 @@
+"""The chart's RBAC is enough: the real operator, logged in with a token of the chart's own
+ServiceAccount bound only to the chart's rendered ClusterRole, reconciles a ModelMonitor end to
+end on a real kube-apiserver (which enforces RBAC, including its escalation check when the
+operator creates the drift-check job's Role), without a single 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kopf
+import kubernetes
+import pytest
+import yaml
+
+from modelmon.controller import handlers
+from modelmon.emulation import operator_thread
+from modelmon.k8s import client as k8s_client
+from modelmon.k8s import monitor_check
+from modelmon.manifests import checkjob
+from modelmon.metrics import OperatorMetrics
+from modelmon.settings import OperatorSettings
+
+from operator_harness import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "unit" / "chart"))
+from chart_rendering import CHART, render  # noqa: E402
+
+DATA = ROOT / "examples" / "data"
+GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
+RELEASE_NAMESPACE = "modelmon-system"
+
+pytestmark = pytest.mark.cluster
+
+
+def kubectl(control_plane: Any, *args: str, input: str | None = None) -> None:
+    subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), *args], check=True,
+                   capture_output=True, text=True, input=input)
+
+
+@pytest.fixture(scope="module")
+def admin(control_plane) -> kubernetes.client.ApiClient:
+    configuration = kubernetes.client.Configuration()
+    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
+    api = kubernetes.client.ApiClient(configuration)
+    # What `helm install` does first: the chart's CRDs.
+    for path in sorted((CHART / "crds").glob("*.yaml")):
+        kubectl(control_plane, "apply", "--server-side", "-f", str(path))
+        for document in yaml.safe_load_all(path.read_text()):
+            if document:
+                kubectl(control_plane, "wait", "--for=condition=Established",
+                        f"crd/{document['metadata']['name']}", "--timeout=60s")
+    core = kubernetes.client.CoreV1Api(api)
+    try:
+        core.create_namespace({"metadata": {"name": RELEASE_NAMESPACE}})
+    except kubernetes.client.ApiException as error:
+        if error.status != 409:
+            raise
+    return api
+
+
+class TokenCluster:
+    """The cluster as the chart's ServiceAccount sees it: a bound token, the cluster's CA."""
+
+    def __init__(self, admin: kubernetes.client.ApiClient, token: str) -> None:
+        source = admin.configuration
+        self.server, self.ca_path, self.token = source.host, source.ssl_ca_cert, token
+
+    def connection_info(self) -> kopf.ConnectionInfo:
+        return kopf.ConnectionInfo(server=self.server, ca_path=self.ca_path, scheme="Bearer", token=self.token)
+
+    def api_client(self) -> kubernetes.client.ApiClient:
+        configuration = kubernetes.client.Configuration()
+        configuration.host, configuration.ssl_ca_cert = self.server, self.ca_path
+        configuration.api_key = {"authorization": self.token}
+        configuration.api_key_prefix = {"authorization": "Bearer"}
+        return kubernetes.client.ApiClient(configuration)
+
+
+def install_rbac(control_plane: Any, admin: kubernetes.client.ApiClient, values: dict[str, Any]) -> TokenCluster:
+    """Apply the rendered ServiceAccount and RBAC (the Deployment would run a container, which
+    kwok does not), then mint a token for the account as the kubelet would for the pod."""
+    documents = [d for d in render(values, namespace=RELEASE_NAMESPACE)
+                 if d["kind"] in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")]
+    kubectl(control_plane, "apply", "-f", "-", input=yaml.safe_dump_all(documents))
+    account = next(d for d in documents if d["kind"] == "ServiceAccount")["metadata"]["name"]
+    request = kubernetes.client.CoreV1Api(admin).create_namespaced_service_account_token(
+        account, RELEASE_NAMESPACE, {"spec": {"expirationSeconds": 3600}})
+    return TokenCluster(admin, request.status.token)
+
+
+class Complaints(logging.Handler):
+    """Warnings and errors of kopf and the operator that mean a right was missing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if any(sign in message for sign in ("403", "Forbidden", "forbidden", "Not enough permissions")):
+            self.records.append(f"{record.name}: {message}")
+
+
+@pytest.fixture
+def complaints() -> Iterator[Complaints]:
+    handler = Complaints()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+@pytest.fixture
+def namespace(admin) -> Iterator[str]:
+    name = f"rbac-{uuid.uuid4().hex[:8]}"
+    core = kubernetes.client.CoreV1Api(admin)
+    core.create_namespace({"metadata": {"name": name}})
+    wait_for(lambda: core.read_namespaced_service_account("default", name), what=f"default account in {name}")
+    yield name
+    core.delete_namespace(name)
+
+
+def monitor_body(name: str) -> dict[str, Any]:
+    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "ModelMonitor", "metadata": {"name": name}, "spec": {
+        "model": {"name": "credit", "version": "1"}, "schedule": "*/30 * * * *",
+        "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
+        "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}}}}
+
+
+def get_monitor(admin, namespace: str, name: str) -> dict[str, Any]:
+    return kubernetes.client.CustomObjectsApi(admin).get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL,
+                                                                                  name)
+
+
+def condition(body: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    return next((c for c in (body.get("status") or {}).get("conditions") or [] if c["type"] == kind), None)
+
+
+def test_the_chart_service_account_runs_a_monitor_end_to_end(control_plane, admin, namespace, complaints):
+    identity = install_rbac(control_plane, admin, {})
+    as_operator = identity.api_client()
+    # The token really is the chart's account, and it holds no more than the ClusterRole.
+    with pytest.raises(kubernetes.client.ApiException) as refused:
+        kubernetes.client.CoreV1Api(as_operator).list_namespaced_secret(namespace)
+    assert refused.value.status == 403
+
+    core, batch = kubernetes.client.CoreV1Api(admin), kubernetes.client.BatchV1Api(admin)
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "credit-data"}, "data": {
+        "reference.csv": (DATA / "reference.csv").read_text(),
+        "current.csv": (DATA / "current-drifted.csv").read_text()}})
+    metrics = OperatorMetrics()
+    with operator_thread.running_operator(identity, settings=OperatorSettings(check_image="modelmon:test"),  # type: ignore[arg-type]
+                                          metrics=metrics):
+        kubernetes.client.CustomObjectsApi(admin).create_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, monitor_body("credit"))
+
+        # Children, including a Role the API server lets it create only if it holds those rights.
+        body = wait_for(lambda: (b := get_monitor(admin, namespace, "credit")) and (c := condition(b, "Ready"))
+                        and c["status"] == "True" and b, what="Ready=True", timeout=90)
+        assert condition(body, "Ready")["reason"] == "Reconciled"
+        account = checkjob.account_name("credit")
+        role = kubernetes.client.RbacAuthorizationV1Api(admin).read_namespaced_role(account, namespace)
+        assert {tuple(r.resources) for r in role.rules} == {("modelmonitors",), ("modelmonitors/status",),
+                                                            ("configmaps",)}
+        assert batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.owner_references
+
+        # The check job's report drives health, conditions and Events through the operator.
+        with k8s_client.use(admin):
+            monitor_check.run_monitor_check(namespace=namespace, name="credit")
+        body = wait_for(lambda: (b := get_monitor(admin, namespace, "credit"))["status"].get("health") == "Critical"
+                        and b, what="health Critical")
+        assert condition(body, "Drifted")["status"] == "True"
+        wait_for(lambda: [e for e in core.list_namespaced_event(namespace).items
+                          if e.involved_object.name == "credit" and e.reason == "DriftDetected"],
+                 what="a DriftDetected Event posted by the operator's account")
+
+        # Check-now: a Job created and the annotation removed (a patch of the monitor).
+        kubernetes.client.CustomObjectsApi(admin).patch_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, "credit", {"metadata": {"annotations": {"modelmon.io/check-now": "1"}}})
+        wait_for(lambda: batch.list_namespaced_job(namespace, label_selector="modelmon.io/monitor=credit").items,
+                 what="a check-now Job")
+        wait_for(lambda: "modelmon.io/check-now" not in (get_monitor(admin, namespace, "credit")["metadata"]
+                                                         .get("annotations") or {}), what="annotation cleared")
+
+        # A deleted CronJob is noticed through the operator's watch and recreated.
+        old = batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.uid
+        batch.delete_namespaced_cron_job("credit-drift-check", namespace)
+        wait_for(lambda: batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.uid != old,
+                 what="the CronJob recreated")
+    assert complaints.records == []
+
+
+@contextlib.contextmanager
+def operator_watching(identity: TokenCluster, namespaces: list[str]) -> Iterator[None]:
+    """The operator as `modelmon run --namespace NS...` runs it: kopf not cluster-wide.
+    (The shared runner in modelmon.emulation is cluster-wide only.)"""
+    registry = kopf.OperatorRegistry()
+    handlers.register(registry, settings=OperatorSettings(check_image="modelmon:test", namespaces=namespaces),
+                      metrics=OperatorMetrics())
+
+    @kopf.on.login(registry=registry)
+    def login(**_: Any) -> kopf.ConnectionInfo:
+        return identity.connection_info()
+
+    stop, ready = threading.Event(), threading.Event()
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            asyncio.run(kopf.operator(registry=registry, standalone=True, clusterwide=False, namespaces=namespaces,
+                                      stop_flag=stop, ready_flag=ready))
+        except BaseException as error:  # reported below
+            failure.append(error)
+            ready.set()
+
+    with k8s_client.process_wide(identity.api_client()):
+        thread = threading.Thread(target=main, name="kopf-namespaced", daemon=True)
+        thread.start()
+        assert ready.wait(60) and not failure, f"the operator did not start: {failure}"
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(30)
+
+
+def test_namespaced_install_reconciles_in_its_namespaces_and_nowhere_else(control_plane, admin, complaints):
+    watched, other = f"rbac-{uuid.uuid4().hex[:8]}", f"rbac-{uuid.uuid4().hex[:8]}"
+    core = kubernetes.client.CoreV1Api(admin)
+    for name in (watched, other):
+        core.create_namespace({"metadata": {"name": name}})
+    try:
+        # A separate release name: its Roles and ClusterRole differ from the cluster-wide test's.
+        identity = install_rbac(control_plane, admin, {"watchNamespaces": [watched], "fullnameOverride": "mm-ns"})
+        as_operator = identity.api_client()
+        custom = kubernetes.client.CustomObjectsApi(as_operator)
+        custom.list_namespaced_custom_object(GROUP, VERSION, watched, PLURAL)
+        with pytest.raises(kubernetes.client.ApiException) as refused:
+            custom.list_namespaced_custom_object(GROUP, VERSION, other, PLURAL)
+        assert refused.value.status == 403
+        with pytest.raises(kubernetes.client.ApiException) as refused:
+            custom.list_cluster_custom_object(GROUP, VERSION, PLURAL)
+        assert refused.value.status == 403
+
+        with operator_watching(identity, [watched]):
+            for name in (watched, other):
+                kubernetes.client.CustomObjectsApi(admin).create_namespaced_custom_object(
+                    GROUP, VERSION, name, PLURAL, monitor_body("credit"))
+            wait_for(lambda: (c := condition(get_monitor(admin, watched, "credit"), "Ready")) and c["status"] == "True",
+                     what="Ready=True in the watched namespace", timeout=90)
+            kubernetes.client.BatchV1Api(admin).read_namespaced_cron_job("credit-drift-check", watched)
+            # The unwatched namespace's monitor is left alone (and no right was needed there).
+            assert "status" not in get_monitor(admin, other, "credit")
+        assert complaints.records == []
+    finally:
+        for name in (watched, other):
+            core.delete_namespace(name)
