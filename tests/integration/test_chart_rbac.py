@@ -267,3 +267,58 @@ def test_namespaced_install_reconciles_in_its_namespaces_and_nowhere_else(contro
     finally:
         for name in (watched, other):
             core.delete_namespace(name)
+
+
+#: The order in which `helm install` creates kinds (Helm's InstallOrder, for the kinds we render).
+HELM_ORDER = ["ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service",
+              "Deployment", "PodDisruptionBudget"]
+
+
+@contextlib.contextmanager
+def restricted_release(control_plane: Any, admin: kubernetes.client.ApiClient,
+                       values: dict[str, Any]) -> Iterator[tuple[str, kubernetes.client.CoreV1Api]]:
+    """The rendered release applied as `helm install` would, in a namespace enforcing the
+    restricted Pod Security Standard (the ServiceMonitor needs Prometheus Operator's CRDs)."""
+    release_namespace = f"psa-{uuid.uuid4().hex[:8]}"
+    core = kubernetes.client.CoreV1Api(admin)
+    core.create_namespace({"metadata": {"name": release_namespace, "labels": {
+        "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"}}})
+    try:
+        documents = sorted((d for d in render({"fullnameOverride": "mm-psa", **values}, namespace=release_namespace)
+                            if d["apiVersion"] != "monitoring.coreos.com/v1"), key=lambda d: HELM_ORDER.index(d["kind"]))
+        kubectl(control_plane, "apply", "-f", "-", input=yaml.safe_dump_all(documents))
+        yield release_namespace, core
+    finally:
+        core.delete_namespace(release_namespace)
+        kubectl(control_plane, "delete", "clusterrole,clusterrolebinding", "mm-psa", "--ignore-not-found")
+
+
+def operator_pods(core: kubernetes.client.CoreV1Api, namespace: str) -> list[Any]:
+    return core.list_namespaced_pod(namespace, label_selector="app.kubernetes.io/instance=mm,"
+                                                              "app.kubernetes.io/component=operator").items
+
+
+def test_the_rendered_release_is_admitted_under_the_restricted_pod_security_standard(control_plane, admin):
+    """Every rendered object, Deployment included, is accepted by a real kube-apiserver, and
+    the operator's pod is created in a namespace that enforces the restricted standard."""
+    values = {"podDisruptionBudget": {"enabled": True}, "dashboard": {"enabled": True},
+              "operator": {"logFormat": "json"}}
+    with restricted_release(control_plane, admin, values) as (namespace, core):
+        pods = wait_for(lambda: operator_pods(core, namespace), what="the operator's pod")
+        assert len(pods) == 1
+        assert pods[0].spec.service_account_name == "mm-psa"
+        assert pods[0].spec.containers[0].security_context.read_only_root_filesystem is True
+        refused = [e.message for e in core.list_namespaced_event(namespace).items if "PodSecurity" in (e.message or "")]
+        assert refused == []
+
+
+def test_the_same_namespace_refuses_a_weakened_pod(control_plane, admin):
+    """The control: PodSecurity admission is on, so the test above would catch a weakened pod."""
+    weakened = {"securityContext": {"allowPrivilegeEscalation": True, "readOnlyRootFilesystem": True,
+                                    "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}}}
+    with restricted_release(control_plane, admin, weakened) as (namespace, core):
+        refused = wait_for(lambda: [e.message for e in core.list_namespaced_event(namespace).items
+                                    if e.reason == "FailedCreate" and "violates PodSecurity" in (e.message or "")],
+                           what="the pod refused by PodSecurity admission")
+        assert "allowPrivilegeEscalation" in refused[0]
+        assert operator_pods(core, namespace) == []
