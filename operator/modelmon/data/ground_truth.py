@@ -71,8 +71,9 @@ def labels(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.object_]:
         text = pc.cast(column, pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         raise PerformanceInputError(f"{where}: of type {column.type}, which is not a label ({error})") from error
-    # CSV readers give an empty cell of a text column as "": no class is spelled "", so it is missing.
-    return np.asarray([value or None for value in text.to_pylist()], dtype=object)
+    values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    values[values == ""] = None  # CSV readers give an empty cell of a text column as "": no class is spelled ""
+    return values
 
 
 def numbers(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.float64]:
@@ -88,44 +89,40 @@ def numbers(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.float64]:
 def _present(values: npt.NDArray[np.object_] | npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     if values.dtype.kind == "f":
         return np.asarray(np.isfinite(values))
-    return np.fromiter((v is not None for v in values), dtype=bool, count=values.size)
+    return values.astype(bool)  # labels are non-empty text or None
 
 
-def _ids(table: Table, name: str, *, role: str) -> npt.NDArray[np.object_]:
+def _ids(table: Table, name: str, *, role: str) -> pa.ChunkedArray:
+    """Ids as text, so that 17, 17.0 and "17" in two files are the same prediction."""
     column = _column(table, name, role=role)
     if pa.types.is_dictionary(column.type):
         column = pc.cast(column, column.type.value_type)
-    if pa.types.is_floating(column.type):  # 17.0 read from one file is 17 in the other
+    if pa.types.is_floating(column.type):
         column = pc.cast(column, pa.int64(), safe=False)
-    return np.asarray(pc.cast(column, pa.string()).to_pylist(), dtype=object)
+    return pc.cast(column, pa.string())
 
 
 def _joined_targets(predictions: Table, truth: Table, *, spec: PerformanceSpec) -> npt.NDArray[np.object_] | npt.NDArray[np.float64]:
-    """Each prediction's target from ``truth`` by id (missing when none arrived yet)."""
+    """Each prediction's target from ``truth`` by id (missing when none arrived yet).
+
+    One hash lookup per prediction (arrow's ``index_in``). It answers with the first match,
+    so the feed is searched newest first: a label delivered twice keeps its last delivery.
+    """
     source = spec.ground_truth
     assert source is not None
     target_name = source.target_column or spec.target_column
-    prediction_ids = _ids(predictions, source.id_column, role="groundTruth.idColumn")
-    truth_ids = _ids(truth, source.id_column, role="groundTruth.idColumn")
-    truth_targets = _values(truth, target_name, task=spec.task, role="groundTruth.targetColumn")
-    usable = _present(truth_targets) & np.fromiter((i is not None for i in truth_ids), dtype=bool,
-                                                   count=truth_ids.size)
-    truth_ids, truth_targets = truth_ids[usable], truth_targets[usable]
-    missing: object = np.nan if spec.task == "regression" else None
-    joined = np.full(prediction_ids.size, missing, dtype=truth_targets.dtype if truth_targets.size else object)
-    if truth_ids.size == 0:
-        return joined
-    # The last occurrence of each id wins: unique() on the reversed ids returns first
-    # occurrences, which are the last ones of the original order.
-    unique_ids, first_reversed = np.unique(truth_ids[::-1].astype(str), return_index=True)
-    latest = truth_targets[::-1][first_reversed]
-    has_id = np.fromiter((i is not None for i in prediction_ids), dtype=bool, count=prediction_ids.size)
-    wanted = prediction_ids[has_id].astype(str)
-    slots = np.clip(np.searchsorted(unique_ids, wanted), 0, unique_ids.size - 1)
-    found = unique_ids[slots] == wanted
-    positions = np.flatnonzero(has_id)[found]
-    joined[positions] = latest[slots[found]]
-    return joined
+    role = "groundTruth.targetColumn" if source.target_column else "targetColumn"
+    targets = _column(truth, target_name, role=role)
+    ids = _ids(truth, source.id_column, role="groundTruth.idColumn")
+    usable = pc.and_(pc.is_valid(ids), pc.is_valid(targets))
+    if pa.types.is_string(targets.type) or pa.types.is_large_string(targets.type):
+        usable = pc.and_(usable, pc.not_equal(targets, ""))  # an empty CSV cell is no label
+    newest_first = np.flatnonzero(np.asarray(usable.to_numpy(zero_copy_only=False), dtype=bool))[::-1]
+    ids, targets = ids.take(newest_first), targets.take(newest_first)
+    slots = pc.index_in(_ids(predictions, source.id_column, role="groundTruth.idColumn"), value_set=ids)
+    where = f"{truth.path}: column {target_name!r} (performance.{role})"
+    joined = targets.take(slots)  # a null slot (no label yet) takes a null
+    return labels(joined, where=where) if spec.task == "classification" else numbers(joined, where=where)
 
 
 def _times(table: Table, name: str) -> npt.NDArray[np.float64]:
