@@ -126,11 +126,14 @@ class PerformanceSpec(SpecModel):
         return list(self.metrics) if self.metrics else list(self.baseline)
 
     def thresholds_for(self, metric: str) -> MetricThresholds:
-        given = self.thresholds.get(metric)  # type: ignore[call-overload]
-        if given is not None:
-            return given  # type: ignore[no-any-return]
+        """The metric's thresholds; relative levels left out take the defaults, so that
+        ``{accuracy: {floor: 0.5}}`` adds a floor to the usual 3 % / 5 % drops."""
+        given: MetricThresholds = self.thresholds.get(metric) or MetricThresholds()  # type: ignore[call-overload]
+        if given.bound == "absolute":
+            return given
         warning, critical = DEFAULT_RELATIVE[metric]
-        return MetricThresholds(warning=warning, critical=critical)
+        return given.model_copy(update={"warning": given.warning if given.warning is not None else warning,
+                                        "critical": given.critical if given.critical is not None else critical})
 
     @pydantic.model_validator(mode="after")
     def _consistent(self) -> PerformanceSpec:
@@ -145,8 +148,8 @@ class PerformanceSpec(SpecModel):
             raise ValueError(f"metrics {', '.join(missing)} have no baseline: add them to performance.baseline")
         for metric, value in self.baseline.items():
             _check_baseline(metric, value)
-        for metric, cuts in self.thresholds.items():
-            _check_thresholds(metric, cuts)
+        for metric in self.thresholds:
+            _check_thresholds(metric, self.thresholds_for(metric))
         labels = [window.label for window in self.windows]
         if len(set(labels)) != len(labels):
             raise ValueError(f"windows listed twice: {', '.join(sorted({w for w in labels if labels.count(w) > 1}))}")
@@ -174,7 +177,8 @@ def _check_thresholds(metric: str, cuts: MetricThresholds) -> None:
         else:
             ordered, rule = cuts.warning >= cuts.critical, "warning >= critical (the metric falls)"
         if not ordered:
-            raise ValueError(f"{where}: need {rule}, got warning {cuts.warning} and critical {cuts.critical}")
+            raise ValueError(f"{where}: need {rule}, got warning {cuts.warning} and critical {cuts.critical} "
+                             f"(a relative level left out takes its default)")
     if metric not in LOWER_IS_BETTER:
         for name in ("floor", *(("warning", "critical") if cuts.bound == "absolute" else ())):
             value = getattr(cuts, name)

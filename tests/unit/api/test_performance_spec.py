@@ -44,6 +44,7 @@ def test_a_monitor_and_the_check_config_carry_it():
     ({"baseline": {"accuracy": 65}}, "baseline.accuracy: a fraction in [0, 1] (0.65, not 65)"),
     ({"baseline": {}}, "at least 1 item"),
     ({"thresholds": {"accuracy": {"warning": 0.1, "critical": 0.05}}}, "need warning <= critical"),
+    ({"thresholds": {"accuracy": {"warning": 0.1}}}, "critical 0.05 (a relative level left out takes its default)"),
     ({"thresholds": {"f1": {"bound": "absolute", "warning": 0.5, "critical": 0.6}}},
      "need warning >= critical (the metric falls)"),
     ({"thresholds": {"accuracy": {"floor": 50}}}, "thresholds.accuracy.floor: accuracy is a fraction"),
@@ -59,7 +60,7 @@ def test_a_monitor_and_the_check_config_carry_it():
     ({"groundTruth": {"idColumn": "id"}}, "set exactly one of uri or configMapKeyRef"),
     ({"treshold": {}}, "unknown field"),
 ], ids=["metric-of-other-task", "metric-without-baseline", "percent-not-fraction", "empty-baseline",
-        "unordered-relative", "unordered-absolute", "floor-as-percent", "duplicate-window", "window-both",
+        "unordered-relative", "unordered-with-default", "unordered-absolute", "floor-as-percent", "duplicate-window", "window-both",
         "duration-without-timestamp", "bad-duration", "alpha", "min-samples", "positive-not-a-class",
         "unknown-task", "ground-truth-without-id", "ground-truth-without-source", "misspelled-field"])
 def test_bad_specs_name_the_field_and_the_fix(changes, message):
@@ -76,3 +77,12 @@ def test_regression_metrics_and_absolute_error_bounds():
                                            "thresholds": {"mae": {"bound": "absolute", "warning": 1.5,
                                                                   "critical": 2.0, "floor": 3.0}}})
     assert spec.thresholds_for("mae").bound == "absolute" and spec.thresholds_for("hitRate").warning == 0.03
+
+
+def test_a_floor_alone_keeps_the_default_drops():
+    cuts = parse(thresholds={"accuracy": {"floor": 0.5}, "f1": {"critical": 0.1}})
+    accuracy, f1 = cuts.thresholds_for("accuracy"), cuts.thresholds_for("f1")
+    assert (accuracy.warning, accuracy.critical, accuracy.floor) == (0.03, 0.05, 0.5)
+    assert (f1.warning, f1.critical) == (0.03, 0.1)
+    absolute = parse(thresholds={"accuracy": {"bound": "absolute", "critical": 0.55}}).thresholds_for("accuracy")
+    assert (absolute.warning, absolute.critical) == (None, 0.55)  # absolute bounds have no defaults
