@@ -37,3 +37,38 @@ class Health(str, enum.Enum):
     WARNING = "Warning"
     CRITICAL = "Critical"
     UNKNOWN = "Unknown"
+
+
+class RetrainingPhase(str, enum.Enum):
+    PENDING = "Pending"
+    TRAINING = "Training"
+    VALIDATING = "Validating"
+    ROLLING_OUT = "RollingOut"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+    ROLLED_BACK = "RolledBack"
+    CANCELLED = "Cancelled"
+
+
+class RetrainingCondition(str, enum.Enum):
+    COMPLETE = "Complete"
+    FAILED = "Failed"
+    SUSPENDED = "Suspended"
+    VALIDATED = "Validated"
+
+
+class RetrainingReason(str, enum.Enum):
+    QUEUED = "Queued"
+    JOB_CREATED = "JobCreated"
+    TRAINING_FINISHED = "TrainingFinished"
+    VALIDATION_PASSED = "ValidationPassed"
+    VALIDATION_FAILED = "ValidationFailed"
+    ROLLOUT_REQUESTED = "RolloutRequested"
+    TRAINING_FAILED = "TrainingFailed"
+    DEADLINE_EXCEEDED = "DeadlineExceeded"
+    INVALID_RESULT = "InvalidResult"
+    MONITOR_NOT_FOUND = "MonitorNotFound"
+    INVALID_SPEC = "InvalidSpec"
+    JOB_REJECTED = "JobRejected"
+    JOB_LOST = "JobLost"
+    SUSPENDED = "Suspended"

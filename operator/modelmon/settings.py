@@ -25,3 +25,11 @@ class OperatorSettings(pydantic_settings.BaseSettings):
     """Log format: text or json."""
     peering: str | None = None
     """kopf peering name, for more than one replica (one is active)."""
+    max_training_jobs: int = pydantic.Field(default=2, ge=1, le=1000)
+    """Training Jobs of RetrainingJobs running at once, operator-wide; the rest wait in Pending."""
+    retraining_poll_seconds: float = pydantic.Field(default=15.0, gt=0, le=3600)
+    """How often active RetrainingJobs are re-examined (the training queue, a Job's pod), besides watch events."""
+    training_active_deadline_seconds: int = pydantic.Field(default=21600, ge=60)
+    """activeDeadlineSeconds of a training Job whose template sets none (6 h)."""
+    training_backoff_limit: int = pydantic.Field(default=1, ge=0, le=20)
+    """backoffLimit of a training Job whose template sets none."""

@@ -15,6 +15,7 @@ from modelmon.api.base import SpecModel
 from modelmon.api.drift import DataQualitySpec, DriftSpec, FeatureSpec
 from modelmon.api.durations import Duration
 from modelmon.api.performance import PerformanceSpec
+from modelmon.api.retraining import RetrainingSpec
 from modelmon.api.sources import ConfigMapKeyRef, DataSource  # noqa: F401 - re-exported: api.monitor.DataSource
 
 GROUP = "modelmon.io"
@@ -101,6 +102,8 @@ class ModelMonitorSpec(SpecModel):
     """How the drift-check job runs."""
     performance: PerformanceSpec | None = None
     """Live performance against the backtest baseline; not watched when absent."""
+    retraining: RetrainingSpec | None = None
+    """When the model is retrained (RetrainingJobs) and how; never when absent."""
 
     @pydantic.field_validator("schedule")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Literal
 import pydantic
 
 from modelmon.api.base import SpecModel
+from modelmon.api.retraining import MonitorRetrainingStatus
 
 Health = Literal["Healthy", "Warning", "Critical", "Unknown"]
 
@@ -225,3 +226,5 @@ class ModelMonitorStatus(SpecModel):
     """The retraining state the lifecycle alerts were last planned for."""
     alert_sinks: list[SinkStatus] = pydantic.Field(default_factory=list, max_length=50)
     """Delivery state per alert sink."""
+    retraining: MonitorRetrainingStatus | None = None
+    """The active and the last RetrainingJob, and the retraining trigger's memory."""

@@ -1,20 +1,23 @@
 """``modelmon crds``: print the CustomResourceDefinitions generated from the spec models.
 
-The committed ``crds/modelmonitors.yaml`` is this command's output; a unit test fails when
-the two differ, so the models stay the one source of truth for the schema.
+The committed ``crds/<plural>.yaml`` files are this command's output (``--output-dir``); a
+unit test fails when they differ, so the models stay the one source of truth for the schema.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from modelmon.api import crds
 
 EPILOG = """\
-regenerate the committed copy after changing a spec or status model:
-  modelmon crds > crds/modelmonitors.yaml
+regenerate the committed copies after changing a spec or status model:
+  modelmon crds --output-dir crds/
+apply them all:
+  modelmon crds | kubectl apply -f -
 """
 
 
@@ -24,9 +27,18 @@ def register(commands: Any) -> None:
         description="Print the CustomResourceDefinitions (YAML, ---separated) generated from the spec "
                     "and status models.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output-dir", type=Path, default=None,
+                        help="write one file per resource (<plural>.yaml) into this directory instead")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(crds.render_yaml(crds.all_crds()))
+    if args.output_dir is None:
+        sys.stdout.write(crds.render_yaml(crds.all_crds()))
+        return 0
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    for resource in crds.RESOURCES:
+        path = args.output_dir / crds.file_name(resource)
+        path.write_text(crds.render_yaml([crds.build_crd(resource)]))
+        print(path)
     return 0

@@ -13,7 +13,7 @@ import kubernetes
 
 from modelmon.api import monitor as api
 from modelmon.conditions import Reason
-from modelmon.controller import alerting, reconcile
+from modelmon.controller import alerting, reconcile, retraining
 from modelmon.k8s import client, events
 from modelmon.manifests.checkjob import LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
@@ -124,6 +124,8 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             reconcile.reconcile_children(owner, settings)
         except (reconcile.InvalidSpec, kubernetes.client.ApiException) as error:
             log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
+
+    retraining.register(registry, settings=settings, metrics=metrics)
 
 
 def alert_policy(body: dict[str, Any], settings: OperatorSettings) -> Policy:

@@ -1,0 +1,307 @@
+"""kopf handlers of retraining: RetrainingJobs step by step, and the monitors' triggers.
+
+RetrainingJob: every watch event (status changes included) and, while it is active, a timer
+run :func:`reconcile_retraining_job`: observe (monitor, Job, pods, the training queue), plan
+one step with :func:`modelmon.policies.retraining_job.plan_step`, apply it (create/delete
+the Job, patch status, post the Event, mirror the state into the monitor's
+``status.retraining``). Events of training Jobs wake their RetrainingJob at once. The timer
+(and so kopf's finalizer) serves active RetrainingJobs only: the queue needs a tick when a
+slot frees elsewhere.
+
+ModelMonitor: each event, and a timer on monitors with a retraining schedule, evaluate the
+trigger policy (:mod:`modelmon.policies.retraining`) and start a RetrainingJob when it says so.
+
+Admission to the training queue is serialised in this process (one active operator replica,
+by peering): list, decide and create the Job under one lock, so two RetrainingJobs cannot take
+the same slot. The running count comes from the live Jobs, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import json
+import logging
+import threading
+from typing import Any
+
+import kopf
+import kubernetes
+import pydantic
+
+from modelmon.api import errors as api_errors
+from modelmon.api import monitor as monitor_api
+from modelmon.api import retraining as api
+from modelmon.conditions import RetrainingPhase as Phase
+from modelmon.conditions import RetrainingReason as Reason
+from modelmon.k8s import events
+from modelmon.k8s import retraining as k8s
+from modelmon.manifests import training
+from modelmon.metrics import OperatorMetrics
+from modelmon.policies import retraining as triggers
+from modelmon.policies import retraining_job, training_queue
+from modelmon.settings import OperatorSettings
+
+log = logging.getLogger(__name__)
+RTJ = (monitor_api.GROUP, monitor_api.VERSION, api.PLURAL)
+MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(tz=datetime.timezone.utc)
+
+
+def _temporary(error: kubernetes.client.ApiException) -> bool:
+    return error.status in (409, 429) or (error.status or 0) >= 500 or not error.status
+
+
+class _Locks:
+    """One lock per RetrainingJob (event, timer and Job-event handlers may run at once), one for admission."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = collections.defaultdict(threading.Lock)
+        self.admission = threading.Lock()
+
+    def of(self, namespace: str, name: str) -> threading.Lock:
+        with self._guard:
+            return self._locks[(namespace, name)]
+
+    def forget(self, namespace: str, name: str) -> None:
+        with self._guard:
+            self._locks.pop((namespace, name), None)
+
+
+class RetrainingController:
+    def __init__(self, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.locks = _Locks()
+
+    # --- RetrainingJob ------------------------------------------------------------------------
+
+    def reconcile_retraining_job(self, namespace: str, name: str) -> None:
+        """Run steps of one RetrainingJob until it needs to wait for something outside."""
+        with self.locks.of(namespace, name):
+            for _ in range(6):  # each step is one phase change; the next may follow at once
+                body = k8s.get_retraining_job(namespace, name)
+                if body is None or body["metadata"].get("deletionTimestamp"):
+                    return
+                if not self._step(body):
+                    return
+
+    def _step(self, body: dict[str, Any]) -> bool:
+        meta, status = body["metadata"], dict(body.get("status") or {})
+        namespace, name = meta["namespace"], meta["name"]
+        spec, spec_error = _parse(body)
+        monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
+        monitor = k8s.get_monitor(namespace, monitor_name) if monitor_name else None
+        job_name = status.get("jobName") or training.job_name(name)
+        job = k8s.observe_job(namespace, job_name)
+        stamp = triggers.iso(now())
+        plan = lambda admitted, note="": retraining_job.plan_step(  # noqa: E731 - planned twice, below
+            spec=spec, spec_error=spec_error, status=status, generation=meta.get("generation"), job_name=job_name,
+            observed=retraining_job.Observed(monitor=monitor, job=job, admitted=admitted, queue_note=note), now=stamp)
+        step = plan(False)
+        if step.phase is None and status.get("phase") == Phase.PENDING.value and spec is not None and job is None:
+            with self.locks.admission:  # decide and create under one lock: no two jobs take one slot
+                admitted, note = self._admission(namespace, name)
+                step = plan(admitted, note)
+                if step.create_job:
+                    step = self._create_job(body, spec, step, status=status, stamp=stamp)
+                self._apply(body, step, monitor=monitor)
+            return bool(step.event)
+        self._apply(body, step, monitor=monitor)
+        return bool(step.event)
+
+    def _admission(self, namespace: str, name: str) -> tuple[bool, str]:
+        items = k8s.list_retraining_jobs(self.settings.namespaces)
+        pending = k8s.queued(items)
+        running = k8s.running_training_jobs(self.settings.namespaces)
+        limit = self.settings.max_training_jobs
+        chosen = [j.key for j in training_queue.admitted(pending=pending, running=running, limit=limit)]
+        place = training_queue.position((namespace, name), pending=pending)
+        note = f"{running} of {limit} training Jobs running; place {place} of {len(pending)} in the queue"
+        return (namespace, name) in chosen, note
+
+    def _create_job(self, body: dict[str, Any], spec: api.RetrainingJobSpec, step: retraining_job.Step, *,
+                    status: dict[str, Any], stamp: str) -> retraining_job.Step:
+        meta = body["metadata"]
+        manifest = training.build_training_job(
+            name=meta["name"], namespace=meta["namespace"], uid=meta["uid"], spec=spec,
+            parent_version=(status.get("lineage") or {}).get("parentVersion"),
+            active_deadline_seconds=self.settings.training_active_deadline_seconds,
+            backoff_limit=self.settings.training_backoff_limit)
+        try:
+            k8s.create_job(manifest, owner_uid=meta["uid"])
+        except kubernetes.client.ApiException as error:
+            if _temporary(error) and "belongs to someone else" not in str(error.reason):
+                raise kopf.TemporaryError(f"creating the training Job: {error.status} {error.reason}", delay=10) \
+                    from error
+            return retraining_job.finish(
+                status, generation=meta.get("generation"), now=stamp, phase=Phase.FAILED, reason=Reason.JOB_REJECTED,
+                message=f"the training Job cannot be created (fix spec.jobTemplate): {_api_message(error)}")
+        return step
+
+    def _apply(self, body: dict[str, Any], step: retraining_job.Step, *, monitor: dict[str, Any] | None) -> None:
+        meta = body["metadata"]
+        namespace, name = meta["namespace"], meta["name"]
+        status = {**(body.get("status") or {}), **step.status}
+        if step.delete_job:
+            k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
+        if step.status:
+            k8s.patch_status(namespace, name, step.status)
+        if step.event:
+            kind, reason, message = step.event
+            events.post_event(body=body, type=kind, reason=reason, message=message)
+            phase = status.get("phase")
+            self.metrics.record_retraining(namespace=namespace, name=name, phase=phase,
+                                           finished=phase in api.FINISHED_PHASES)
+        self._mirror(body, status, monitor=monitor)
+
+    def _mirror(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any] | None) -> None:
+        """The monitor's ``status.retraining.active``/``last`` told from this RetrainingJob's status."""
+        if monitor is None:
+            return
+        meta = body["metadata"]
+        patch = retraining_job.monitor_view(
+            name=meta["name"], spec_reason=(body.get("spec") or {}).get("reason"), status=status,
+            created=meta.get("creationTimestamp"),
+            monitor_retraining=(monitor.get("status") or {}).get("retraining"))
+        if patch:
+            k8s.patch_monitor_retraining(meta["namespace"], monitor["metadata"]["name"], patch)
+
+    def forget_retraining_job(self, body: dict[str, Any]) -> None:
+        """A deleted RetrainingJob: its Job goes (the garbage collector would too, later), the monitor is told."""
+        meta, status = body["metadata"], dict(body.get("status") or {})
+        namespace, name = meta["namespace"], meta["name"]
+        self.metrics.record_retraining(namespace=namespace, name=name, phase=None)
+        self.locks.forget(namespace, name)
+        k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
+        monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
+        monitor = k8s.get_monitor(namespace, monitor_name) if monitor_name else None
+        if monitor is None or (status.get("phase") or "Pending") not in api.ACTIVE_PHASES:
+            return
+        cancelled = {**status, "phase": Phase.CANCELLED.value, "completionTime": triggers.iso(now()),
+                     "message": f"deleted while {status.get('phase') or 'Pending'}; its training Job was stopped"}
+        self._mirror(body, cancelled, monitor=monitor)
+
+    # --- ModelMonitor -------------------------------------------------------------------------
+
+    def evaluate_triggers(self, body: dict[str, Any], patch: kopf.Patch) -> None:
+        meta = body["metadata"]
+        namespace, name = meta["namespace"], meta["name"]
+        raw_spec = (body.get("spec") or {}).get("retraining")
+        annotations = dict(meta.get("annotations") or {})
+        if raw_spec is None and api.RETRAIN_NOW not in annotations:
+            return
+        try:
+            spec = api.RetrainingSpec.model_validate(raw_spec) if raw_spec is not None else None
+        except pydantic.ValidationError as error:
+            return self._note(body, patch, f"spec.retraining is invalid: "
+                                           f"{api_errors.describe(error, prefix='spec.retraining')}")
+        status = dict(body.get("status") or {})
+        memory = dict(status.get("retraining") or {})
+        samples = triggers.count_samples(memory, status.get("lastCheck"))
+        active = k8s.active_for_monitor(namespace, name)
+        moment = now()
+        created = triggers.parse_time(meta.get("creationTimestamp")) or moment
+        decision = triggers.plan_trigger(spec=spec, status=status, annotations=annotations, active=active,
+                                         samples=samples.count, created=created, now=moment)
+        update: dict[str, Any] = {"samplesSinceLast": samples.count, "lastCountedCheck": samples.last_counted_check,
+                                  "decision": decision.why}
+        stale = (memory.get("active") or {}).get("name")
+        if stale and stale not in active:
+            update["active"] = None  # its RetrainingJob is gone (deleted while the operator was down)
+        if decision.schedule_time:
+            update["lastScheduleTime"] = decision.schedule_time
+        if decision.create and spec is not None and spec.template is not None:
+            rtj = training.build_retraining_job(
+                monitor=name, namespace=namespace, uid=meta["uid"], template=spec.template,
+                name=training.retraining_job_name(name, uid=meta["uid"], key=str(decision.key)),
+                reason=str(decision.reason), priority=str(decision.priority))
+            fresh = k8s.create_retraining_job(rtj)
+            update.update({"samplesSinceLast": 0, "lastStartedAt": triggers.iso(moment),
+                           "decision": f"started RetrainingJob {rtj['metadata']['name']}: {decision.why}"})
+            if fresh:
+                events.post_event(body=body, type="Normal", reason="RetrainingStarted",
+                                  message=f"RetrainingJob {rtj['metadata']['name']} ({decision.reason}, "
+                                          f"{decision.priority} priority): {decision.why}")
+        elif decision.consume_annotation:
+            events.post_event(body=body, type="Warning", reason="RetrainNowIgnored", message=decision.why)
+        if decision.consume_annotation:
+            patch.metadata.annotations[api.RETRAIN_NOW] = None
+        changed = {k: v for k, v in update.items() if memory.get(k) != v}
+        if changed:
+            patch.status["retraining"] = changed
+
+    def _note(self, body: dict[str, Any], patch: kopf.Patch, why: str) -> None:
+        memory = (body.get("status") or {}).get("retraining") or {}
+        if memory.get("decision") != why:
+            patch.status["retraining"] = {"decision": why}
+            events.post_event(body=body, type="Warning", reason="InvalidRetrainingSpec", message=why)
+
+
+def _parse(body: dict[str, Any]) -> tuple[api.RetrainingJobSpec | None, str | None]:
+    try:
+        return api.parse_job_spec(dict(body.get("spec") or {})), None
+    except pydantic.ValidationError as error:
+        return None, api_errors.describe(error).replace("`kubectl explain modelmonitor.spec`",
+                                                        "`kubectl explain retrainingjob.spec`")
+
+
+def _api_message(error: kubernetes.client.ApiException) -> str:
+    try:
+        return str(json.loads(error.body or "{}").get("message") or error.reason)
+    except (ValueError, AttributeError):
+        return f"{error.status} {error.reason}"
+
+
+def _active(body: kopf.Body, **_: Any) -> bool:
+    return (body.get("status") or {}).get("phase", "Pending") in ("Pending", "Training", "Validating")
+
+
+def _scheduled(spec: kopf.Spec, **_: Any) -> bool:
+    retraining = spec.get("retraining") or {}
+    return bool(retraining.get("enabled") and (retraining.get("triggers") or {}).get("schedule"))
+
+
+def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
+    controller = RetrainingController(settings=settings, metrics=metrics)
+
+    def step(namespace: str, name: str, retry: int = 0) -> None:
+        try:
+            controller.reconcile_retraining_job(namespace, name)
+        except kubernetes.client.ApiException as error:
+            if _temporary(error):
+                raise kopf.TemporaryError(f"API error {error.status} {error.reason}", delay=min(60, 2 ** retry)) \
+                    from error
+            raise
+
+    @kopf.on.event(*RTJ, registry=registry)
+    def retraining_job_event(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
+        meta = body.metadata
+        if event.get("type") == "DELETED":
+            controller.forget_retraining_job(dict(body))
+            return
+        step(str(meta.namespace), str(meta.name))
+
+    @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_active, registry=registry)
+    def retraining_job_tick(body: kopf.Body, retry: int, **_: Any) -> None:
+        step(str(body.metadata.namespace), str(body.metadata.name), retry)
+
+    @kopf.on.event("batch", "v1", "jobs", labels={training.LABEL_RETRAINING_JOB: kopf.PRESENT}, registry=registry)
+    def training_job_event(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
+        if event.get("type") == "DELETED":
+            return
+        step(str(body.metadata.namespace), body.metadata.labels[training.LABEL_RETRAINING_JOB])
+
+    @kopf.on.event(*MONITOR, registry=registry)
+    def monitor_event(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        if event.get("type") == "DELETED" or body.metadata.get("deletionTimestamp"):
+            return
+        controller.evaluate_triggers(dict(body), patch)
+
+    @kopf.timer(*MONITOR, interval=60, when=_scheduled, registry=registry)
+    def monitor_schedule_tick(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        controller.evaluate_triggers(dict(body), patch)

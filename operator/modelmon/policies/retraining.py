@@ -1,0 +1,178 @@
+"""When a monitor's model is retrained: the trigger policy, pure.
+
+Inputs are the monitor's ``spec.retraining``, its status (what the last check found, the
+retraining memory in ``status.retraining``), its annotations, the RetrainingJobs of the
+monitor still active, and the clock; the output is whether to start a RetrainingJob, why,
+with what priority, and under which key (the key makes the RetrainingJob's name, so a
+decision repeated after a crash names the same object and cannot start a second one).
+
+The rules, in order:
+
+1. Nothing starts while retraining is disabled, or while a RetrainingJob of the monitor is
+   active (at most one per monitor). A ``modelmon.io/retrain-now`` annotation waits for the
+   active one to finish; with retraining disabled it is dropped with a reason.
+2. Manual (the annotation): starts at once; a person asked, so neither the cooldown nor the
+   sample minimum applies. Priority high.
+3. Performance critical (``lastCheck.performance.severity == "critical"``, priority
+   critical) and critical drift (``lastCheck.dataset.drifted`` or health Critical, priority
+   high) fire once per check, only for a check newer than the last retraining's start,
+   only after the cooldown since that start, and only with at least ``minNewSamples`` rows
+   checked since then.
+4. Schedule: the latest cron time not yet served fires, with priority low, if the sample
+   minimum is met; the cooldown does not apply (the schedule is its own cadence: a weekly
+   schedule with a 7-day cooldown would otherwise skip every other week by seconds). A
+   slot skipped for lack of samples is served all the same, so it never fires late.
+
+Samples: each new check (``lastCheck.time`` not yet counted) adds its ``currentRows``. With a
+sliding window (``window.rows``), rows seen by several checks are counted by each: the count
+is of rows *checked*, an upper bound of rows *new*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import croniter
+
+from modelmon.api.durations import parse_duration
+from modelmon.api.retraining import RETRAIN_NOW, Priority, Reason, RetrainingSpec
+
+DEFAULT_PRIORITY: dict[str, Priority] = {"performance": "critical", "drift": "high", "manual": "high",
+                                         "schedule": "low"}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Samples:
+    count: int
+    """Rows checked since the last retraining started."""
+    last_counted_check: str | None
+    """Time of the last check counted."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TriggerDecision:
+    create: bool
+    """Whether to start a RetrainingJob now."""
+    why: str
+    """Which trigger fired, or why none did, in words."""
+    reason: Reason | None = None
+    priority: Priority | None = None
+    key: str | None = None
+    """Identifies this firing; the RetrainingJob's name is derived from it."""
+    consume_annotation: bool = False
+    """Remove the retrain-now annotation (served, or ignored for a stated reason)."""
+    schedule_time: str | None = None
+    """The cron time served by this evaluation, to remember in status."""
+
+
+def count_samples(retraining: Mapping[str, Any] | None, last_check: Mapping[str, Any] | None) -> Samples:
+    """``samplesSinceLast`` with the last check counted once (deduplicated by its time).
+
+    Worked example: 1200 counted up to the check of 10:00; the check of 11:00 with 300 rows
+    gives 1500 (up to 11:00); seeing the 11:00 check again gives 1500 still.
+    """
+    retraining = retraining or {}
+    count = int(retraining.get("samplesSinceLast") or 0)
+    counted = retraining.get("lastCountedCheck")
+    time = (last_check or {}).get("time")
+    if time and time != counted and not (last_check or {}).get("error"):
+        return Samples(count=count + int((last_check or {}).get("currentRows") or 0), last_counted_check=time)
+    return Samples(count=count, last_counted_check=counted)
+
+
+def plan_trigger(*, spec: RetrainingSpec | None, status: Mapping[str, Any], annotations: Mapping[str, str],
+                 active: Sequence[str], samples: int, created: datetime.datetime,
+                 now: datetime.datetime) -> TriggerDecision:
+    """Whether a RetrainingJob starts now; see the module docstring for the rules."""
+    manual = annotations.get(RETRAIN_NOW)
+    if spec is None or not spec.enabled:
+        return TriggerDecision(create=False, why="retraining is not enabled (spec.retraining.enabled)",
+                               consume_annotation=manual is not None)
+    if active:
+        return TriggerDecision(create=False, why=f"RetrainingJob {active[0]} is still active (one at a time)")
+    memory = status.get("retraining") or {}
+    generation = str(memory.get("lastStartedAt") or "first")
+    if manual is not None:
+        if not spec.triggers.manual:
+            return TriggerDecision(create=False, why=f"{RETRAIN_NOW} ignored: spec.retraining.triggers.manual is false",
+                                   consume_annotation=True)
+        return _fire(spec, reason="manual", key=f"manual/{manual}/{generation}",
+                     why=f"started by {RETRAIN_NOW}" + (f" ({manual})" if manual else ""), consume_annotation=True)
+    fired = _decay(spec, status=status, memory=memory, samples=samples, now=now, generation=generation)
+    slot = _schedule_slot(spec, memory=memory, created=created, now=now)
+    if fired is not None and fired.create:
+        return dataclasses.replace(fired, schedule_time=slot)
+    if slot is not None:
+        if samples < spec.min_new_samples:
+            why = (f"schedule at {slot} skipped: {samples} new samples, fewer than "
+                   f"minNewSamples {spec.min_new_samples}")
+            return TriggerDecision(create=False, why=why, schedule_time=slot)
+        return _fire(spec, reason="schedule", key=f"schedule/{slot}", why=f"schedule ({spec.triggers.schedule}) at {slot}",
+                     schedule_time=slot)
+    return fired or TriggerDecision(create=False, why="no trigger fired")
+
+
+def _fire(spec: RetrainingSpec, *, reason: Reason, key: str, why: str, consume_annotation: bool = False,
+          schedule_time: str | None = None) -> TriggerDecision:
+    priority = (spec.template.priority if spec.template and spec.template.priority else DEFAULT_PRIORITY[reason])
+    return TriggerDecision(create=True, why=why, reason=reason, priority=priority, key=key,
+                           consume_annotation=consume_annotation, schedule_time=schedule_time)
+
+
+def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: Mapping[str, Any], samples: int,
+           now: datetime.datetime, generation: str) -> TriggerDecision | None:
+    """Performance-critical or critical-drift firing for the last check, or why it is held back."""
+    last_check = status.get("lastCheck") or {}
+    performance = (last_check.get("performance") or {}) if isinstance(last_check.get("performance"), dict) else {}
+    candidates: list[tuple[Reason, str]] = []
+    if spec.triggers.performance_critical and performance.get("severity") == "critical":
+        candidates.append(("performance", "performance critical in the last check"))
+    dataset = last_check.get("dataset") or {}
+    if spec.triggers.critical_drift and (dataset.get("drifted") is True or status.get("health") == "Critical"):
+        candidates.append(("drift", "critical drift in the last check"))
+    if not candidates:
+        return None
+    reason, what = candidates[0]
+    check_time = str(last_check.get("time") or "")
+    started = parse_time(memory.get("lastStartedAt"))
+    checked = parse_time(check_time)
+    if started is not None and (checked is None or checked <= started):
+        return TriggerDecision(create=False, why=f"{what}, but that check is not newer than the last retraining")
+    if started is not None:
+        until = started + datetime.timedelta(seconds=parse_duration(spec.cooldown))
+        if now < until:
+            return TriggerDecision(create=False, why=f"{what}; cooldown ({spec.cooldown}) until {iso(until)}")
+    if samples < spec.min_new_samples:
+        return TriggerDecision(create=False, why=f"{what}; {samples} new samples, fewer than minNewSamples "
+                                                 f"{spec.min_new_samples}")
+    return _fire(spec, reason=reason, key=f"{reason}/{check_time}/{generation}", why=what)
+
+
+def _schedule_slot(spec: RetrainingSpec, *, memory: Mapping[str, Any], created: datetime.datetime,
+                   now: datetime.datetime) -> str | None:
+    """The latest cron time at or before ``now`` not yet served (nor before the monitor existed)."""
+    if not spec.triggers.schedule:
+        return None
+    latest = croniter.croniter(spec.triggers.schedule, now + datetime.timedelta(seconds=1)).get_prev(datetime.datetime)
+    served = parse_time(memory.get("lastScheduleTime")) or created
+    return iso(latest) if latest > served else None
+
+
+def parse_time(text: Any) -> datetime.datetime | None:
+    """An RFC 3339 time of the status (``Z`` or an offset), None when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+
+
+def iso(moment: datetime.datetime) -> str:
+    """RFC 3339 in UTC with ``Z``, to the second, as the status writes times."""
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+

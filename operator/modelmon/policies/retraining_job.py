@@ -1,0 +1,269 @@
+"""A RetrainingJob's next step, pure: status + observations + clock -> status patch and actions.
+
+One call makes at most one phase change, so every phase is seen in status and told by an
+Event; the patch the step returns lands in status and the resulting watch event brings the
+next step. Everything needed to continue is in status (phase, jobName, model), so an
+operator restarted at any point resumes where it stopped:
+
+    (new) -> Pending            the monitor exists; previous model and lineage recorded
+    Pending -> Training         the training queue admits it; the Job is created
+    Training -> Validating      the Job completed; its result (termination message) is parsed
+    Validating -> Succeeded     the result meets spec.validation (no spec.rollout)
+    Validating -> RollingOut    ... with spec.rollout: the rollout controller takes over
+    any active -> Failed        monitor missing, Job rejected/failed/lost, result invalid or failing
+    any active -> Cancelled     spec.suspend (the Job is deleted)
+
+The model in production is never touched here: only a rollout changes what serves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from modelmon.api.retraining import ACTIVE_PHASES, FINISHED_PHASES, RetrainingJobSpec, TrainedModel
+from modelmon.conditions import RetrainingCondition as Cond
+from modelmon.conditions import RetrainingPhase as Phase
+from modelmon.conditions import RetrainingReason as Reason
+from modelmon.policies import conditions as cond
+from modelmon.policies import training_results
+
+_MESSAGE_EXCERPT = 512
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Termination:
+    """How the training container of the Job's last pod ended."""
+
+    exit_code: int | None
+    reason: str | None
+    message: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class JobState:
+    name: str
+    outcome: str | None
+    """None while running, ``Complete`` or ``Failed`` from the Job's conditions."""
+    failure_reason: str | None = None
+    """The Failed condition's reason: BackoffLimitExceeded, DeadlineExceeded, ..."""
+    failure_message: str | None = None
+    termination: Termination | None = None
+    deleting: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Observed:
+    monitor: Mapping[str, Any] | None
+    """The ModelMonitor named by spec.monitorRef; None when it does not exist."""
+    job: JobState | None
+    """The training Job; None when there is none."""
+    admitted: bool = False
+    """Whether the training queue lets this RetrainingJob start now."""
+    queue_note: str = ""
+    """Where it waits in the queue, in words."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Step:
+    status: dict[str, Any]
+    """The status patch (empty: nothing to change)."""
+    create_job: bool = False
+    delete_job: bool = False
+    event: tuple[str, str, str] | None = None
+    """(type, reason, message) of the Event telling a phase change."""
+
+    @property
+    def phase(self) -> str | None:
+        return self.status.get("phase")
+
+
+def plan_step(*, spec: RetrainingJobSpec | None, spec_error: str | None, status: Mapping[str, Any],
+              generation: int | None, job_name: str, observed: Observed, now: str) -> Step:
+    """The next step of one RetrainingJob (see the module docstring)."""
+    phase = status.get("phase")
+    if phase in FINISHED_PHASES or phase == Phase.ROLLING_OUT.value:
+        return _observe_generation(status, generation)
+    if spec is None:
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.INVALID_SPEC,
+                      message=f"invalid spec: {spec_error}", delete_job=observed.job is not None)
+    if spec.suspend:
+        return finish(status, generation=generation, now=now, phase=Phase.CANCELLED, reason=Reason.SUSPENDED,
+                      message="suspended (spec.suspend): the training Job was stopped; create a new RetrainingJob "
+                              "to retrain", delete_job=observed.job is not None)
+    if phase is None or phase == Phase.PENDING.value:
+        return _pending(spec, status, generation=generation, job_name=job_name, observed=observed, now=now)
+    if phase == Phase.TRAINING.value:
+        return _training(status, generation=generation, observed=observed, now=now)
+    if phase == Phase.VALIDATING.value:
+        return _validating(spec, status, generation=generation, observed=observed, now=now)
+    return _observe_generation(status, generation)
+
+
+def _pending(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: int | None, job_name: str,
+             observed: Observed, now: str) -> Step:
+    if observed.monitor is None:
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.MONITOR_NOT_FOUND,
+                      message=f"ModelMonitor {spec.monitor_ref.name} does not exist in this namespace: "
+                              "create it or fix spec.monitorRef.name (it provides the previous model and the baseline)")
+    if status.get("phase") is None:
+        model = (observed.monitor.get("spec") or {}).get("model") or {}
+        message = f"queued for training ({spec.priority} priority)"
+        patch = {"phase": Phase.PENDING.value, "reason": Reason.QUEUED.value, "message": message,
+                 "observedGeneration": generation, "queuedAt": now,
+                 "previousModel": {k: model[k] for k in ("name", "version") if model.get(k)},
+                 "lineage": {"parentVersion": model["version"]} if model.get("version") else {}}
+        return Step(status=patch, event=("Normal", Reason.QUEUED.value, message))
+    if observed.job is not None or observed.admitted:
+        created = observed.job is None
+        message = f"training: Job {job_name} " + ("created" if created else "found (created before a restart)")
+        patch = {"phase": Phase.TRAINING.value, "reason": Reason.JOB_CREATED.value, "message": message,
+                 "observedGeneration": generation, "jobName": job_name, "startTime": status.get("startTime") or now}
+        return Step(status=patch, create_job=created, event=("Normal", Reason.JOB_CREATED.value, message))
+    message = f"waiting for a training slot: {observed.queue_note}" if observed.queue_note else "waiting for a training slot"
+    return _only_changed(status, {"message": message, "observedGeneration": generation})
+
+
+def _training(status: Mapping[str, Any], *, generation: int | None, observed: Observed, now: str) -> Step:
+    job = observed.job
+    name = status.get("jobName")
+    if job is None or job.deleting:
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.JOB_LOST,
+                      message=f"the training Job {name} was deleted before it finished; create a new RetrainingJob "
+                              "to retry")
+    if job.outcome == "Failed":
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, **_training_failure(job))
+    if job.outcome != "Complete":
+        return _only_changed(status, {"message": f"training: Job {job.name} running", "observedGeneration": generation})
+    message = job.termination.message if job.termination else None
+    try:
+        model = training_results.parse_result(message)
+    except training_results.InvalidResult as error:
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.INVALID_RESULT,
+                      message=f"Job {job.name} completed but {error}")
+    text = f"training finished: model {model.version} at {model.uri}; validating"
+    patch = {"phase": Phase.VALIDATING.value, "reason": Reason.TRAINING_FINISHED.value, "message": text,
+             "observedGeneration": generation, "model": _model_status(model)}
+    return Step(status=patch, event=("Normal", Reason.TRAINING_FINISHED.value, text))
+
+
+def _training_failure(job: JobState) -> dict[str, Any]:
+    term = job.termination
+    parts = []
+    if term is not None and term.exit_code is not None:
+        parts.append(f"the training container exited with code {term.exit_code}"
+                     + (f" ({term.reason})" if term.reason else ""))
+    if term is not None and term.message and term.message.strip():
+        text = " ".join(term.message.split())
+        parts.append(f"its message: {text[:_MESSAGE_EXCERPT]}" + ("..." if len(text) > _MESSAGE_EXCERPT else ""))
+    if job.failure_reason == "DeadlineExceeded":
+        reason = Reason.DEADLINE_EXCEEDED
+        head = (f"the training Job {job.name} ran past its activeDeadlineSeconds and was stopped; raise "
+                "jobTemplate.spec.activeDeadlineSeconds or make training faster")
+    else:
+        reason = Reason.TRAINING_FAILED
+        head = f"the training Job {job.name} failed" + (f" ({job.failure_reason})" if job.failure_reason else "")
+    detail = "; ".join(parts) or (job.failure_message or "")
+    return {"reason": reason, "message": head + (f": {detail}" if detail else "")}
+
+
+def _validating(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: int | None,
+                observed: Observed, now: str) -> Step:
+    if observed.monitor is None:
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.MONITOR_NOT_FOUND,
+                      message=f"ModelMonitor {spec.monitor_ref.name} no longer exists; the new model was not validated")
+    try:
+        model = TrainedModel.model_validate(status.get("model") or {})
+    except ValueError:
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.INVALID_RESULT,
+                      message="status.model is missing or damaged; the training result is lost, retrain")
+    performance = (observed.monitor.get("spec") or {}).get("performance")
+    baseline = performance.get("baseline") if isinstance(performance, dict) else None
+    verdict = training_results.validate(model, validation=spec.validation,
+                                        baseline=baseline if isinstance(baseline, dict) else None)
+    extra = {"validation": verdict.lines}
+    validated = cond.condition(type=Cond.VALIDATED.value, status=verdict.passed,
+                               reason=(Reason.VALIDATION_PASSED if verdict.passed else Reason.VALIDATION_FAILED).value,
+                               message="; ".join(verdict.failures if not verdict.passed else verdict.lines)[:1024],
+                               generation=generation)
+    if not verdict.passed:
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.VALIDATION_FAILED,
+                      message=f"model {model.version} failed validation: " + "; ".join(verdict.failures)
+                              + "; the model in production is unchanged", extra=extra, also=[validated])
+    checked = f" ({len(verdict.lines)} bound(s) met)" if verdict.lines else " (no validation bounds)"
+    if spec.rollout:
+        text = f"model {model.version} validated{checked}; rolling out"
+        patch = {"phase": Phase.ROLLING_OUT.value, "reason": Reason.ROLLOUT_REQUESTED.value, "message": text,
+                 "observedGeneration": generation, **extra,
+                 "conditions": cond.merge_conditions(status.get("conditions"), [validated], now=now)}
+        return Step(status=patch, event=("Normal", Reason.ROLLOUT_REQUESTED.value, text))
+    return finish(status, generation=generation, now=now, phase=Phase.SUCCEEDED, reason=Reason.VALIDATION_PASSED,
+                  message=f"model {model.version} validated{checked}; ready at {model.uri}", extra=extra,
+                  also=[validated])
+
+
+def finish(status: Mapping[str, Any], *, generation: int | None, now: str, phase: Phase, reason: Reason,
+           message: str, delete_job: bool = False, extra: Mapping[str, Any] | None = None,
+           also: list[dict[str, Any]] | None = None) -> Step:
+    """The step into a final phase, with its conditions and completion time."""
+    updates = [*(also or [])]
+    if phase == Phase.SUCCEEDED:
+        updates.append(cond.condition(type=Cond.COMPLETE.value, status=True, reason=reason.value, message=message,
+                                      generation=generation))
+    elif phase == Phase.FAILED:
+        updates += [cond.condition(type=Cond.FAILED.value, status=True, reason=reason.value, message=message,
+                                   generation=generation),
+                    cond.condition(type=Cond.COMPLETE.value, status=False, reason=reason.value, message=message,
+                                   generation=generation)]
+    else:
+        updates.append(cond.condition(type=Cond.SUSPENDED.value, status=True, reason=reason.value, message=message,
+                                      generation=generation))
+    patch = {"phase": phase.value, "reason": reason.value, "message": message, "observedGeneration": generation,
+             "completionTime": now, **(extra or {}),
+             "conditions": cond.merge_conditions(status.get("conditions"), updates, now=now)}
+    kind = "Normal" if phase == Phase.SUCCEEDED else "Warning"
+    return Step(status=patch, delete_job=delete_job, event=(kind, reason.value, message))
+
+
+def _observe_generation(status: Mapping[str, Any], generation: int | None) -> Step:
+    return _only_changed(status, {"observedGeneration": generation})
+
+
+def _only_changed(status: Mapping[str, Any], wanted: Mapping[str, Any]) -> Step:
+    return Step(status={k: v for k, v in wanted.items() if status.get(k) != v})
+
+
+def _model_status(model: TrainedModel) -> dict[str, Any]:
+    return {"uri": model.uri, "version": model.version, "sha256": model.sha256, "metrics": dict(model.metrics)}
+
+
+# --- the monitor's view -----------------------------------------------------------------------
+
+
+def monitor_view(*, name: str, spec_reason: str | None, status: Mapping[str, Any], created: str | None,
+                 monitor_retraining: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The patch of the monitor's ``status.retraining`` telling this RetrainingJob's state ({} if current).
+
+    An active one is ``active``; a finished one becomes ``last`` and leaves ``active`` if it held it.
+    """
+    current = monitor_retraining or {}
+    phase = status.get("phase") or Phase.PENDING.value
+    if phase in ACTIVE_PHASES:
+        entry = {"name": name, "phase": phase, "reason": spec_reason, "startedAt": created}
+        return {} if current.get("active") == _present(entry) else {"active": entry}
+    last = {"name": name, "phase": phase, "reason": spec_reason, "finishedAt": status.get("completionTime"),
+            "message": status.get("message")}
+    # null, not absent: a merge patch would keep the previous last's model or message otherwise
+    last["model"] = status["model"] if isinstance(status.get("model"), dict) else None
+    patch: dict[str, Any] = {}
+    if (current.get("active") or {}).get("name") == name:
+        patch["active"] = None
+    if current.get("last") != _present(last):
+        patch["last"] = last
+    return patch
+
+
+def _present(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``entry`` as the API server stores it: null fields pruned."""
+    return {k: v for k, v in entry.items() if v is not None}
