@@ -1,0 +1,190 @@
+"""The hand-written documentation agrees with the code.
+
+docs/statistics.md quotes default thresholds, defaults of spec fields and worked examples;
+each is recomputed here from the code and, for the examples, from an independent reference
+(scipy, or the formula by hand), so a changed default or convention fails until the docs
+follow. Field paths and internal links in every hand-written doc must resolve.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats as scipy_stats
+from scipy.spatial.distance import jensenshannon
+
+from modelmon.api import crds, drift, performance, reference
+from modelmon.drift import features
+from modelmon.stats import chisquare, divergence, ecdf, proportions, severity
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+STATISTICS = (DOCS / "statistics.md").read_text(encoding="utf-8")
+HAND_WRITTEN = ["statistics.md"]
+
+
+def marked_table(text: str, name: str) -> list[list[str]]:
+    """The body rows of the table between ``<!-- table:NAME ...-->`` and ``<!-- /table -->``."""
+    match = re.search(rf"<!-- table:{name}\b[^>]*-->\n(.*?)<!-- /table -->", text, flags=re.S)
+    assert match, f"docs: no table marked {name}"
+    lines = [line for line in match.group(1).splitlines() if line.startswith("|")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[2:]]
+
+
+# --- defaults quoted in docs/statistics.md ------------------------------------------------------
+
+
+def test_drift_threshold_table_is_the_codes_defaults() -> None:
+    rows = marked_table(STATISTICS, "drift-thresholds")
+    documented = {row[0]: tuple(float(v) for v in row[1:4]) for row in rows}
+    expected = {method: (t.moderate, t.significant, t.critical) for method, t in drift.DEFAULT_THRESHOLDS.items()}
+    assert documented == expected
+
+
+def test_pvalue_methods_are_documented_as_pvalues() -> None:
+    units = {row[0]: row[4] for row in marked_table(STATISTICS, "drift-thresholds")}
+    assert {m for m, unit in units.items() if unit == "p-value"} == drift.PVALUE_METHODS
+
+
+def test_performance_threshold_table_is_the_codes_defaults() -> None:
+    rows = marked_table(STATISTICS, "performance-thresholds")
+    documented = {row[0]: (float(row[1]), float(row[2])) for row in rows}
+    assert documented == performance.DEFAULT_RELATIVE
+    rising = {row[0] for row in rows if row[3] == "it rises"}
+    assert rising == performance.LOWER_IS_BETTER
+
+
+DRIFT, QUALITY = drift.DriftSpec(), drift.DataQualitySpec()
+PERFORMANCE = performance.PerformanceSpec(task="classification", prediction_column="p", target_column="t",
+                                          baseline={"accuracy": 0.9})
+
+
+@pytest.mark.parametrize(("quoted", "value"), [
+    ("`drift.minRows` (default {})", DRIFT.min_rows),
+    ("`largeSampleRows` (default {:,})", DRIFT.large_sample_rows),
+    ("`drift.bins` (default {})", DRIFT.bins),
+    ("≥ drift.driftShare`\n(default {})", DRIFT.drift_share),
+    ("`maxMissingRateIncrease` (default {})", QUALITY.max_missing_rate_increase),
+    ("`maxOutOfRangeShare` (default {})", QUALITY.max_out_of_range_share),
+    ("`maxUnseenShare` (default {})", QUALITY.max_unseen_share),
+    ("`minSamples` (default {})", PERFORMANCE.min_samples),
+    ("`significanceLevel` α (default {})", PERFORMANCE.significance_level),
+    ("the last {}, {} and {}", tuple(w.rows for w in PERFORMANCE.windows)),
+    ("floored at ε = {}", f"{divergence.EPSILON:.0e}".replace("e-0", "e-")),
+    ("at most {:,} values, else the asymptotic", ecdf.EXACT_KS_MAX_N),
+    ("and KS up to {:,} rows", features.KS_ALWAYS_MAX_ROWS),
+])
+def test_defaults_quoted_in_prose_are_the_codes(quoted: str, value: object) -> None:
+    text = quoted.format(*value) if isinstance(value, tuple) else quoted.format(value)  # ε as 1e-4
+    assert text in STATISTICS
+
+
+def test_severity_examples_in_prose() -> None:
+    psi_cuts = (0.1, 0.25, 0.5)
+    assert (severity.score_0_100(0.175, cuts=psi_cuts), severity.score_0_100(0.5, cuts=psi_cuts),
+            severity.score_0_100(0.75, cuts=psi_cuts)) == (37.5, 75.0, 100.0)
+    assert "a PSI of 0.175 scores 37.5, 0.5 scores 75 and anything\nfrom 0.75 scores 100" in STATISTICS
+    ks_cuts = tuple(severity.strength_of_pvalue(p) for p in (0.05, 0.01, 0.001))
+    scores = [severity.score_0_100(severity.strength_of_pvalue(p), cuts=ks_cuts) for p in (0.05, 0.01, 0.001, 1e-4)]
+    assert scores == pytest.approx([25, 50, 75, 100])
+    assert severity.strength_of_pvalue(0.0) == 300
+
+
+# --- worked examples: modelmon's code and an independent reference agree with the doc -------
+
+
+def numbers(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", text)]
+
+
+EXAMPLES = marked_table(STATISTICS, "examples")
+
+
+def reproduce(method: str, ref: list[float], cur: list[float]) -> list[tuple[float, float]]:
+    """(modelmon's value, the independent reference's value) for each number of the Result cell."""
+    r, c = np.array(ref), np.array(cur)
+    if method == "psi":
+        return [(divergence.psi(r, c), float(np.sum((c - r) * np.log(c / r))))]
+    if method == "kl":
+        return [(divergence.kl_divergence(r, c), float(scipy_stats.entropy(c, r)))]
+    if method == "js":
+        return [(divergence.js_distance(r, c), float(jensenshannon(r, c, base=2)))]
+    if method == "hellinger":
+        return [(divergence.hellinger(r, c), float(np.linalg.norm(np.sqrt(r) - np.sqrt(c)) / math.sqrt(2)))]
+    if method == "chi2":
+        ours = chisquare.chi_square_homogeneity(r, c)
+        theirs = scipy_stats.chi2_contingency(np.vstack([r, c]), correction=False)
+        return [(ours.statistic, float(theirs[0])), (ours.pvalue, float(theirs[1]))]
+    if method == "ks":
+        d, p = ecdf.ks_sorted(r, c)
+        theirs = scipy_stats.ks_2samp(r, c)
+        return [(d, float(theirs.statistic)), (p, float(theirs.pvalue))]
+    if method == "wasserstein":
+        raw = ecdf.wasserstein_sorted(r, c)
+        scipy_raw = float(scipy_stats.wasserstein_distance(r, c))
+        return [(raw, scipy_raw), (ecdf.normalised_wasserstein(raw, reference_std=float(r.std())),
+                                   scipy_raw / float(np.std(r)))]
+    if method == "z-test":
+        (baseline,), (successes, n) = ref, cur
+        ours_z = proportions.one_proportion_ztest(int(successes), int(n), baseline=baseline)
+        z = (successes / n - baseline) / math.sqrt(baseline * (1 - baseline) / n)
+        return [(float(ours_z.z or 0), z), (float(ours_z.p_value or 0), float(scipy_stats.norm.cdf(z)))]
+    raise AssertionError(f"no reproduction for {method}")
+
+
+@pytest.mark.parametrize("row", EXAMPLES, ids=[f"{r[0]}-{r[2]}" for r in EXAMPLES])
+def test_worked_example(row: list[str]) -> None:
+    method, ref_cell, cur_cell, result_cell = row
+    quoted = numbers(result_cell)
+    pairs = reproduce(method, numbers(ref_cell), numbers(cur_cell))
+    assert len(pairs) == len(quoted)
+    for (ours, theirs), shown in zip(pairs, quoted):
+        assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+        decimals = len(str(shown).split(".")[1]) if "." in str(shown) else 0
+        assert round(ours, max(decimals, 1)) == pytest.approx(shown, abs=10 ** -max(decimals, 1) / 2 + 1e-12)
+
+
+def test_every_method_has_a_worked_example_and_a_row_in_the_methods_table() -> None:
+    examples = {row[0] for row in EXAMPLES}
+    assert set(drift.DEFAULT_THRESHOLDS) <= examples
+    for method in drift.DEFAULT_THRESHOLDS:
+        assert f"\n| `{method}` |" in STATISTICS
+
+
+# --- every hand-written doc: field paths exist, internal links resolve -------------------------
+
+SPEC_PATHS = {(resource.kind, row.path) for resource in crds.RESOURCES
+              for section in reference.describe(resource) for row in section.fields}
+ALL_PATHS = {path for _, path in SPEC_PATHS} | {section.path for resource in crds.RESOURCES
+                                               for section in reference.describe(resource)}
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+@pytest.mark.parametrize("name", HAND_WRITTEN)
+def test_spec_paths_named_in_the_docs_exist(name: str) -> None:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    named = set(re.findall(r"`(spec\.[A-Za-z.\[\]<>]+)", text))
+    # paths in the docs may use a concrete map key (spec.drift.thresholds.psi)
+    generic = {re.sub(r"^(spec\.(?:drift|performance)\.thresholds)\.[<>a-zA-Z0-9]+", r"\1.<key>", p) for p in named}
+    unknown = sorted(p for p in generic if p.rstrip(".") not in ALL_PATHS)
+    assert not unknown, f"{name} names fields the specs do not have: {unknown}"
+
+
+@pytest.mark.parametrize("name", HAND_WRITTEN)
+def test_internal_links_resolve(name: str) -> None:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    anchors = {github_slug(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    anchors |= set(re.findall(r'<a id="([^"]+)"', text))
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    assert [link for link in links if link not in anchors] == []
+    for target in re.findall(r"\]\(((?!https?://|#)[^)#]+)(?:#[^)]*)?\)", text):
+        assert (DOCS / target).exists() or (DOCS.parent / target).exists(), f"{name}: link to missing {target}"
