@@ -179,7 +179,7 @@ def run_monitor(target: str) -> int:
         print(f"modelmon check: error: {error}", file=sys.stderr)
         return 2 if "invalid spec" in str(error) else 1
     if outcome.report is not None:
-        print(render_table(outcome.report))
+        print(render_table(outcome.report) + render_performance(outcome.performance))
     else:
         print(f"modelmon check: data unavailable: {outcome.last_check.get('error')}", file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ nothing fires: severity ok, health Healthy, exit status 0.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -162,7 +163,6 @@ def test_modelmon_check_exits_0_when_performance_holds(tmp_path, capsys):
     code, out, _ = run(capsys, "check", "--reference", tmp_path / "reference.csv", "--current",
                        tmp_path / "predictions.csv", "--config", config, "--format", "json")
     assert code == 0
-    import json
     document = json.loads(out)
     assert document["performance"]["severity"] == "ok"
 
@@ -203,3 +203,38 @@ def test_help_documents_the_exit_status(capsys):
         cli.main(["check", "--help"])
     out = capsys.readouterr().out
     assert "critical decay against the baseline" in out and "--ground-truth" in out
+
+
+def test_a_regression_model_whose_errors_grew(tmp_path, capsys):
+    """MAE and RMSE judged by relative thresholds (no test), hit rate by the z-test."""
+    rng = np.random.default_rng(3)
+    rows = 300
+    target = rng.normal(0, 3, rows)
+    errors = np.where(np.arange(rows) < 200, 1.3, 1.6) * rng.choice([-1, 1], rows)  # |error| 1.3, then 1.6
+    pa_csv.write_csv(pa.table({"x": rng.normal(0, 1, 500)}), tmp_path / "reference.csv")
+    pa_csv.write_csv(pa.table({"x": rng.normal(0, 1, rows), "y": target, "y_hat": target + errors}),
+                     tmp_path / "current.csv")
+    hits = np.mean(np.sign(target[-100:]) == np.sign(target[-100:] + errors[-100:]))
+    config = {"features": [{"name": "x", "type": "numeric"}],
+              "performance": {"task": "regression", "predictionColumn": "y_hat", "targetColumn": "y",
+                              "baseline": {"mae": 1.3, "rmse": 1.3, "hitRate": float(hits)},
+                              "windows": [{"rows": 100}, {"rows": 300}]}}
+    (tmp_path / "check.yaml").write_text(yaml.safe_dump(config))
+    code, out, _ = run(capsys, "check", "--reference", tmp_path / "reference.csv", "--current",
+                       tmp_path / "current.csv", "--config", tmp_path / "check.yaml", "--format", "json")
+    verdicts = {(m["metric"], m["window"]): m for m in json.loads(out)["performance"]["metrics"]}
+    mae = verdicts[("mae", "last 100")]
+    # status values carry 6 significant digits
+    assert mae["value"] == pytest.approx(1.6, rel=1e-5) and mae["change"] == pytest.approx(1.6 / 1.3 - 1, rel=1e-5)
+    assert mae["severity"] == "critical"  # +23 % past the 15 % critical rise
+    assert verdicts[("rmse", "last 100")]["severity"] == "critical"  # +23 % past the 20 % critical rise
+    # over all 300: MAE (200 * 1.3 + 100 * 1.6) / 300 = 1.4, +7.7 %: within the 10 % warning
+    assert verdicts[("mae", "last 300")]["value"] == pytest.approx(1.4, rel=1e-5)
+    assert verdicts[("mae", "last 300")]["severity"] == "ok"
+    # RMSE over 300 = sqrt((200 * 1.69 + 100 * 2.56) / 300) = 1.4071: +8.2 %, within 15 %
+    assert verdicts[("rmse", "last 300")]["value"] == pytest.approx(((200 * 1.69 + 100 * 2.56) / 300) ** 0.5,
+                                                                  rel=1e-5)
+    hit = verdicts[("hitRate", "last 100")]
+    assert hit["value"] == pytest.approx(hits, rel=1e-5) and hit["pValue"] == pytest.approx(0.5, abs=1e-4)
+    assert hit["severity"] == "ok"
+    assert code == 3
