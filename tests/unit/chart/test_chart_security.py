@@ -3,11 +3,14 @@ yet enough: every API call in the operator's code is allowed, nothing more is wi
 
 from __future__ import annotations
 
+import ast
+import importlib
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from modelmon.api import monitor as monitor_api
 from modelmon.manifests import checkjob
@@ -95,7 +98,7 @@ TYPED_RESOURCES = {
     "deployment": ("apps", "deployments"), "replica_set": ("apps", "replicasets"),
     "role": ("rbac.authorization.k8s.io", "roles"), "role_binding": ("rbac.authorization.k8s.io", "rolebindings"),
 }
-VERBS = {"create": "create", "read": "get", "patch": "patch", "delete": "delete", "list": "list",
+VERBS = {"create": "create", "read": "get", "get": "get", "patch": "patch", "delete": "delete", "list": "list",
          "replace": "update"}
 TYPED_CALL = re.compile(r"\.(create|read|patch|delete|list|replace)_namespaced_(?!custom_object)([a-z_]+?)(_status|_log)?\b(?!_)")
 CUSTOM_CALL = re.compile(r"\.(get|patch|create|delete|list|replace)_(?:namespaced|cluster)_custom_object(_status)?\b")
@@ -105,8 +108,10 @@ KOPF_HANDLER = re.compile(r"kopf\.(?:on\.\w+|daemon|timer|index)\(\s*\"([^\"]*)\
 
 
 def operator_code() -> dict[Path, str]:
-    # The emulator is the no-cluster demo's API server, not code that runs against a cluster.
-    return {path: path.read_text() for path in PACKAGE.rglob("*.py") if "emulation" not in path.parts}
+    # The emulator is the no-cluster demo's API server and the demo plays the cluster's other
+    # components (kubelet, Job and Deployment controllers): neither runs against a real cluster.
+    return {path: path.read_text() for path in PACKAGE.rglob("*.py")
+            if "emulation" not in path.parts and "demo" not in path.parts}
 
 
 def required_by_typed_calls() -> dict[tuple[str, str, str], list[str]]:
@@ -130,8 +135,6 @@ def required_by_typed_calls() -> dict[tuple[str, str, str], list[str]]:
 
 def custom_resources() -> list[str]:
     """Plurals of this project's custom resources: the CRDs the chart ships."""
-    import yaml
-
     plurals = []
     for path in sorted((ROOT / "charts" / "modelmon" / "crds").glob("*.yaml")):
         for document in yaml.safe_load_all(path.read_text()):
@@ -140,16 +143,47 @@ def custom_resources() -> list[str]:
     return plurals
 
 
+def _imported_names(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted origin, from the module's `from X import Y [as Z]` statements."""
+    names = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _plural_of_call(call: ast.Call, imported: dict[str, str]) -> str | None:
+    """The plural a custom-object call names through a `PLURAL` constant, if it can be told."""
+    for argument in call.args:
+        origin = None
+        if isinstance(argument, ast.Attribute) and argument.attr == "PLURAL" and isinstance(argument.value, ast.Name):
+            origin = imported.get(argument.value.id)
+        elif isinstance(argument, ast.Name) and argument.id == "PLURAL":
+            origin = (imported.get("PLURAL") or "").rpartition(".")[0] or None
+        if origin:
+            return str(importlib.import_module(origin).PLURAL)
+    return None
+
+
 def required_by_custom_object_calls() -> dict[tuple[str, str, str], list[str]]:
-    """A custom-object call names its plural through a constant: every project CRD is assumed
-    to be called the way any call in the code does (conservative, and exact for ModelMonitor)."""
+    """Custom-object calls name their plural through a module's PLURAL constant, resolved
+    here; a call that hides it (e.g. `*args`) is assumed to touch every project CRD."""
     needed: dict[tuple[str, str, str], list[str]] = {}
     for path, text in operator_code().items():
-        for verb, status in CUSTOM_CALL.findall(text):
-            for plural in custom_resources():
-                resource = plural + ("/status" if status else "")
-                needed.setdefault(("modelmon.io", resource, VERBS.get(verb, verb)), []).append(
-                    str(path.relative_to(PACKAGE)))
+        tree = ast.parse(text)
+        imported = _imported_names(tree)
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+                continue
+            match = CUSTOM_CALL.fullmatch("." + call.func.attr)
+            if not match:
+                continue
+            verb, status = match.groups()
+            plural = _plural_of_call(call, imported)
+            for name in [plural] if plural else custom_resources():
+                resource = name + ("/status" if status else "")
+                needed.setdefault(("modelmon.io", resource, VERBS[verb]), []).append(str(path.relative_to(PACKAGE)))
     return needed
 
 
