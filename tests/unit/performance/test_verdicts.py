@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as scipy_stats
 
 from modelmon.api.performance import MetricThresholds
@@ -147,3 +149,19 @@ def test_significance_level_is_the_specs():
 def test_duration_windows_read_well():
     verdict = judge(rate(26, 50), how=how(window="last 6h"))
     assert "over the predictions of the last 6h," in verdict.recommendation
+
+
+RANKS = {"ok": 0, "warning": 1, "critical": 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(30, 2000), baseline=st.floats(0.05, 0.95), alpha=st.sampled_from([0.01, 0.05, 0.1]),
+       share=st.floats(0, 1), fewer=st.floats(0, 1))
+def test_fewer_successes_never_make_the_verdict_milder(n, baseline, alpha, share, fewer):
+    more = round(share * n)
+    less = round(more * fewer)
+    cuts = MetricThresholds(warning=0.03, critical=0.05, floor=0.3)
+    judged = [judge(rate(s, n), how=how(baseline=baseline, alpha=alpha, thresholds=cuts)) for s in (more, less)]
+    assert RANKS[judged[1].severity] >= RANKS[judged[0].severity]
+    at_or_above = judge(rate(max(more, math.ceil(baseline * n)), n), how=how(baseline=baseline, alpha=alpha))
+    assert at_or_above.severity == "ok"
