@@ -69,6 +69,8 @@ class _Sink:
     failures: int = 0
     """Consecutive failed attempts."""
     dropped: int = 0
+    in_flight: _Message | None = None
+    """The head message while an attempt to send it runs (never dropped: its result is pending)."""
     wake: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
@@ -195,8 +197,13 @@ class Dispatcher:
             if sink is None:
                 sink = self._sinks[key] = _Sink(key=key, type=spec.type)
             dropped = 0
-            while len(sink.messages) >= self._queue_limit:
-                sink.messages.popleft()
+            while len(sink.messages) >= max(1, self._queue_limit):
+                if sink.messages[0] is sink.in_flight and len(sink.messages) > 1:
+                    del sink.messages[1]
+                elif sink.messages[0] is sink.in_flight:
+                    break
+                else:
+                    sink.messages.popleft()
                 sink.dropped += 1
                 dropped += 1
             sink.messages.append(_Message(batch=batch, spec=spec))
@@ -232,6 +239,7 @@ class Dispatcher:
         redactor = Redactor()
         secrets = sinks.Secrets(read_secret=self._read_secret, namespace=sink.key[0], redactor=redactor)
         message.attempts += 1
+        sink.in_flight = message
         try:
             if self._session is None:
                 self._session = aiohttp.ClientSession()
@@ -243,7 +251,8 @@ class Dispatcher:
             text, retryable, retry_after = redactor.redact(f"{type(error).__name__}: {error}"), True, None
         else:
             with self._lock:
-                sink.messages.popleft()
+                sink.in_flight = None
+                sink.messages.remove(message)
                 sink.last_success, sink.failures = self._clock(), 0
                 sink.sent_times.append(sink.last_success)
             log.info("alert sink %s of %s/%s: delivered notification %s (%s)", sink.key[2], sink.key[0],
@@ -251,6 +260,7 @@ class Dispatcher:
             self._record(sink, sent=1)
             return None
         with self._lock:
+            sink.in_flight = None
             sink.last_error, sink.last_error_time = text, self._clock()
             sink.failures += 1
         if not retryable:

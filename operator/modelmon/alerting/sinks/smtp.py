@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.message
+import email.policy
 import email.utils
 import smtplib
 import ssl
@@ -13,10 +14,14 @@ from modelmon.alerting.batches import Batch
 from modelmon.alerting.sinks.common import DeliveryError, Secrets
 from modelmon.api.alerts import EmailSink
 
+#: The stdlib folds a subject over 78 characters by moving it whole to a continuation line, which
+#: readers then show with a leading space; RFC 5322 allows lines up to 998 characters.
+_POLICY = email.policy.default.clone(max_line_length=998)
+
 
 def compose(spec: EmailSink, batch: Batch, *, now: float) -> email.message.EmailMessage:
     subject, text = payloads.email_message(batch)
-    message = email.message.EmailMessage()
+    message = email.message.EmailMessage(policy=_POLICY)
     # A subject or feature name with a line break must not inject headers.
     message["Subject"] = " ".join(subject.split())
     message["From"] = spec.from_
