@@ -149,7 +149,7 @@ def recommend(verdict: MetricVerdict) -> str:
             f"baseline")
     if verdict.change is not None and verdict.metric not in PROPORTIONS:
         seen += f" ({verdict.change:+.1%})"
-    seen += f" over the {_predictions(verdict.window)}"
+    seen += f" over the {_predictions(verdict.window, samples=verdict.samples)}"
     if verdict.p_value is not None:
         seen += f", p={_p(verdict.p_value)}"
     if verdict.severity == "critical":
@@ -160,10 +160,13 @@ def recommend(verdict: MetricVerdict) -> str:
     return f"{seen}: no action"
 
 
-def _predictions(window: str) -> str:
-    """``last 50`` -> ``last 50 predictions``; ``last 6h`` -> ``predictions of the last 6h``."""
+def _predictions(window: str, *, samples: int) -> str:
+    """``last 50`` -> ``last 50 predictions``; ``last 6h`` -> ``predictions of the last 6h``; a
+    window not yet full says how many it holds: ``last 120 predictions (window: last 200)``."""
     count = window.removeprefix("last ")
-    return f"last {count} predictions" if count.isdigit() else f"predictions of the {window}"
+    if not count.isdigit():
+        return f"predictions of the {window}"
+    return f"last {count} predictions" if samples >= int(count) else f"last {samples} predictions (window: {window})"
 
 
 def _fmt(metric: str, value: float | None) -> str:

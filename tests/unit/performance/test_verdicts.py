@@ -165,3 +165,8 @@ def test_fewer_successes_never_make_the_verdict_milder(n, baseline, alpha, share
     assert RANKS[judged[1].severity] >= RANKS[judged[0].severity]
     at_or_above = judge(rate(max(more, math.ceil(baseline * n)), n), how=how(baseline=baseline, alpha=alpha))
     assert at_or_above.severity == "ok"
+
+
+def test_a_window_not_yet_full_says_how_many_it_holds():
+    verdict = judge(rate(62, 120), how=how(window="last 200"))
+    assert "over the last 120 predictions (window: last 200), p=" in verdict.recommendation
