@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+
 import helm_python
 import yaml
 
@@ -34,3 +38,19 @@ def test_each_crd_file_is_named_after_its_plural():
     for path in CHART_CRDS.glob("*.yaml"):
         documents = [d for d in yaml.safe_load_all(path.read_text()) if d]
         assert [d["spec"]["names"]["plural"] for d in documents] == [path.stem]
+
+
+def test_make_crds_writes_one_file_per_kind_and_copies_them_into_the_chart(tmp_path):
+    """`make crds`, run in a scratch copy of the layout, splits `modelmon crds` by kind."""
+    from modelmon.api import crds
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "crds").mkdir()
+    (tmp_path / "charts" / "modelmon" / "crds").mkdir(parents=True)
+    (tmp_path / "charts" / "modelmon" / "crds" / "stale.yaml").write_text("left over from an old chart\n")
+    result = subprocess.run(["make", "--no-print-directory", "crds", f"PYTHON={sys.executable}"], cwd=tmp_path,
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected = {f"{crd['spec']['names']['plural']}.yaml": crds.render_yaml([crd]) for crd in crds.all_crds()}
+    assert {p.name: p.read_text() for p in (tmp_path / "crds").iterdir()} == expected
+    assert {p.name: p.read_text() for p in (tmp_path / "charts" / "modelmon" / "crds").iterdir()} == expected
