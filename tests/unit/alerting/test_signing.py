@@ -33,3 +33,19 @@ def test_verify_refuses_a_replay_outside_the_window():
     header = signing.signature(key="k", timestamp=1000, body=BODY)
     assert not signing.verify(key="k", timestamp="1000", body=BODY, received=header, now=1000 + 301)
     assert not signing.verify(key="k", timestamp="-5", body=BODY, received=header, now=1000)
+
+
+def test_the_documented_receiver_snippet_verifies_a_modelmon_signature():
+    import re
+    import time
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "alerts.md").read_text()
+    snippet = next(block for block in re.findall(r"```python\n(.*?)```", docs, flags=re.S) if "def verify" in block)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - the documentation's own code, run as a reader would
+    now = int(time.time())
+    headers = signing.headers(key="k3y", timestamp=now, body=BODY)
+    assert namespace["verify"](b"k3y", headers, BODY)
+    assert not namespace["verify"](b"k3y", headers, BODY + b"x")
+    assert not namespace["verify"](b"k3y", signing.headers(key="k3y", timestamp=now - 3600, body=BODY), BODY)
