@@ -5,6 +5,8 @@ from __future__ import annotations
 import pydantic
 import pydantic_settings
 
+from modelmon.api.alerts import AlertsSpec
+
 
 class OperatorSettings(pydantic_settings.BaseSettings):
     """Settings of one operator process; every field can be set as ``MODELMON_<NAME>``."""
@@ -33,3 +35,6 @@ class OperatorSettings(pydantic_settings.BaseSettings):
     """activeDeadlineSeconds of a training Job whose template sets none (6 h)."""
     training_backoff_limit: int = pydantic.Field(default=1, ge=0, le=20)
     """backoffLimit of a training Job whose template sets none."""
+    default_alerts: AlertsSpec | None = None
+    """Operator-wide alert policy and sinks (JSON in MODELMON_DEFAULT_ALERTS, same fields as spec.alerts).
+    A monitor's spec.alerts overrides it field by field; a monitor listing sinks replaces these sinks."""

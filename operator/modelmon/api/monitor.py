@@ -14,6 +14,7 @@ import pydantic
 from modelmon.api.base import SpecModel
 from modelmon.api.drift import DataQualitySpec, DriftSpec, FeatureSpec
 from modelmon.api.durations import Duration
+from modelmon.api.alerts import AlertsSpec
 from modelmon.api.performance import PerformanceSpec
 from modelmon.api.retraining import RetrainingSpec
 from modelmon.api.sources import ConfigMapKeyRef, DataSource  # noqa: F401 - re-exported: api.monitor.DataSource
@@ -104,6 +105,8 @@ class ModelMonitorSpec(SpecModel):
     """Live performance against the backtest baseline; not watched when absent."""
     retraining: RetrainingSpec | None = None
     """When the model is retrained (RetrainingJobs) and how; never when absent."""
+    alerts: AlertsSpec | None = None
+    """Alert policy and sinks; fields left out take the operator's defaults (Helm value alerts.defaults)."""
 
     @pydantic.field_validator("schedule")
     @classmethod

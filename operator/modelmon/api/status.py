@@ -195,8 +195,14 @@ class SinkStatus(SpecModel):
     """The last delivery error (credentials redacted)."""
     last_error_time: str | None = None
     """When it happened."""
+    type: str | None = None
+    """alertmanager, slack, webhook or email."""
     pending: int = pydantic.Field(default=0, ge=0)
     """Notifications waiting for delivery or a retry."""
+    consecutive_failures: int = pydantic.Field(default=0, ge=0)
+    """Failed attempts since the last success."""
+    dropped: int = pydantic.Field(default=0, ge=0)
+    """Notifications dropped: queue full, too old, or refused as malformed."""
 
 
 class ModelMonitorStatus(SpecModel):

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from modelmon.cli import check_command, crds_command, profile_command, run_command
+from modelmon.cli import check_command, crds_command, demo_command, profile_command, run_command
 from modelmon.cli import docs_command
 
 EXIT_OK = 0
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_command.register(commands)
     crds_command.register(commands)
     docs_command.register(commands)
+    demo_command.register(commands)
     profile_command.register(commands)
     run_command.register(commands)
     return parser

@@ -15,10 +15,20 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import kubernetes
+import pydantic
+
+from modelmon.alerting.delivery import Dispatcher
+from modelmon.api.alerts import AlertsSpec
+from modelmon.api.monitor import GROUP, PLURAL, VERSION
+from modelmon.k8s import client, events, secrets
+from modelmon.metrics import OperatorMetrics
 from modelmon.policies import alert_state
+from modelmon.policies.alert_config import effective_alerts
 from modelmon.policies.alert_state import ACK_ANNOTATION, StateChange
 from modelmon.policies.alerts import Notification, Policy
 from modelmon.policies.observations import check_observations, lifecycle_observations
+from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +122,9 @@ def event_for(change: StateChange) -> tuple[str, str, str]:
     return ("Warning" if loud else "Normal"), reason, message
 
 
-def apply_update(update: AlertUpdate, *, body: dict[str, Any], patch: Any,
-                 post_event: Callable[..., None], dispatch: Dispatch | None) -> None:
-    patch.status.update(update.status)
+def announce(update: AlertUpdate, *, body: dict[str, Any], post_event: Callable[..., None],
+             dispatch: Dispatch | None) -> None:
+    """Events for the state changes and the notifications to the sinks, once the state is stored."""
     for change in update.changes:
         kind, reason, message = event_for(change)
         post_event(body=body, type=kind, reason=reason, message=message)
@@ -131,3 +141,57 @@ def apply_update(update: AlertUpdate, *, body: dict[str, Any], patch: Any,
 
 def now() -> float:
     return time.time()
+
+
+class MonitorAlerts:
+    """The operator's alerting: policy resolution, planning and delivery for every monitor.
+
+    Owns the sinks' :class:`~modelmon.alerting.delivery.Dispatcher` unless a ``dispatch`` is
+    given (tests record notifications that way). Delivery results land in
+    ``status.alertSinks`` through the status subresource.
+    """
+
+    def __init__(self, *, settings: OperatorSettings, metrics: OperatorMetrics, dispatch: Dispatch | None) -> None:
+        self._settings = settings
+        self._dispatcher: Dispatcher | None = None
+        if dispatch is None:
+            self._dispatcher = Dispatcher(read_secret=secrets.read_secret, metrics=metrics,
+                                          on_result=self._record_delivery)
+            dispatch = self._submit
+        self._dispatch = dispatch
+
+    def spec(self, body: dict[str, Any]) -> AlertsSpec:
+        try:
+            return effective_alerts((body.get("spec") or {}).get("alerts"), self._settings.default_alerts)
+        except pydantic.ValidationError:
+            # The reconciliation reports the spec as invalid; alerts still go to Events meanwhile.
+            return self._settings.default_alerts or AlertsSpec()
+
+    def plan(self, body: dict[str, Any], *, status: dict[str, Any], new_check: bool) -> AlertUpdate | None:
+        return plan(body, status=status, new_check=new_check, policy=self.spec(body).policy(), now=now())
+
+    def announce(self, update: AlertUpdate, *, body: dict[str, Any]) -> None:
+        announce(update, body=body, post_event=events.post_event, dispatch=self._dispatch)
+
+    def forget(self, namespace: str, monitor: str) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.forget(namespace, monitor)
+
+    def close(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.close()
+
+    def _submit(self, *, body: dict[str, Any], notifications: list[Notification]) -> None:
+        assert self._dispatcher is not None
+        self._dispatcher.submit(body=body, notifications=notifications, sinks=self.spec(body).sinks)
+
+    def _record_delivery(self, namespace: str, monitor: str, states: list[dict[str, Any]]) -> None:
+        fields = ("name", "type", "lastSuccess", "lastError", "lastErrorTime", "pending", "consecutiveFailures",
+                  "dropped")
+        sinks = [{k: state[k] for k in fields if k in state} for state in states]
+        try:
+            client.custom_objects().patch_namespaced_custom_object_status(
+                GROUP, VERSION, namespace, PLURAL, monitor, {"status": {"alertSinks": sinks}})
+        except kubernetes.client.ApiException as error:
+            if error.status != 404:
+                log.warning("could not record alert delivery in %s/%s: HTTP %s", namespace, monitor, error.status)

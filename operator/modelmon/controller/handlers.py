@@ -18,7 +18,6 @@ from modelmon.k8s import client, events
 from modelmon.manifests.checkjob import LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import alert_state
-from modelmon.policies.alerts import Policy
 from modelmon.settings import OperatorSettings
 
 RESOURCE = (api.GROUP, api.VERSION, api.PLURAL)
@@ -31,6 +30,12 @@ def _temporary(error: kubernetes.client.ApiException) -> bool:
 
 def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics,
              dispatch: alerting.Dispatch | None = None) -> None:
+    alerts = alerting.MonitorAlerts(settings=settings, metrics=metrics, dispatch=dispatch)
+
+    @kopf.on.cleanup(registry=registry)
+    def stop_delivery(**_: Any) -> None:
+        alerts.close()  # what is queued gets a last chance to go out
+
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         # kopf's bookkeeping lives in annotations, so our status is ours alone.
@@ -69,25 +74,27 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         namespace, name = str(meta.namespace), str(meta.name)
         if event.get("type") == "DELETED":
             metrics.forget(namespace=namespace, monitor=name)
+            alerts.forget(namespace, name)
             return
         update = reconcile.assess_last_check(raw)
-        if update is not None:
-            patch.status.update(update.patch)
-            for note in update.assessment.events:
-                events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
-            metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
-                                 health=update.assessment.health.value,
-                                 drifted_features=update.assessment.drifted_features)
         status = {**(raw.get("status") or {}), **(update.patch if update else {})}
-        alerts = alerting.plan(raw, status=status, new_check=update is not None,
-                               policy=alert_policy(raw, settings), now=alerting.now())
-        if alerts is not None:
-            alerting.apply_update(alerts, body=raw, patch=patch, post_event=events.post_event, dispatch=dispatch)
-            metrics.record_alerts(namespace=namespace, monitor=name,
-                                  active=alert_state.active_counts(alerts.status.get("alerts") or []))
-        if update is not None or alerts is not None:
-            # Metadata work waits for the next event: kopf patches the body before the status,
-            # and the watch event in between would show half of this change and be handled again.
+        alert_update = alerts.plan(raw, status=status, new_check=update is not None)
+        if update is not None or alert_update is not None:
+            written = reconcile.write_status_if_unchanged(
+                raw, {**(update.patch if update else {}), **(alert_update.status if alert_update else {})})
+            if not written:
+                return  # the monitor changed since this event: its newer event plans again
+            # Told only once the state is stored, so a stale event never sends or posts twice.
+            if update is not None:
+                for note in update.assessment.events:
+                    events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
+                metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
+                                     health=update.assessment.health.value,
+                                     drifted_features=update.assessment.drifted_features)
+            if alert_update is not None:
+                alerts.announce(alert_update, body=raw)
+                metrics.record_alerts(namespace=namespace, monitor=name,
+                                      active=alert_state.active_counts(alert_update.status.get("alerts") or []))
             return
         if reconcile.CHECK_NOW in (meta.annotations or {}):
             _check_now(raw, patch)
@@ -126,10 +133,6 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
 
     retraining.register(registry, settings=settings, metrics=metrics)
-
-
-def alert_policy(body: dict[str, Any], settings: OperatorSettings) -> Policy:
-    return Policy()
 
 
 def backoff_seconds(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:

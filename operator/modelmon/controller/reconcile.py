@@ -10,12 +10,13 @@ import datetime
 import hashlib
 from typing import Any
 
+import kubernetes
 import pydantic
 
 from modelmon.api import errors as api_errors
 from modelmon.api import monitor as api
 from modelmon.conditions import ConditionType, Health, Reason
-from modelmon.k8s import apply
+from modelmon.k8s import apply, client
 from modelmon.manifests import checkjob
 from modelmon.manifests.naming import child_name
 from modelmon.policies import conditions as cond
@@ -89,6 +90,26 @@ def assess_last_check(body: dict[str, Any]) -> StatusUpdate | None:
         "conditions": cond.merge_conditions(status.get("conditions"), assessment.conditions, now=now_iso()),
     }
     return StatusUpdate(patch=patch, assessment=assessment)
+
+
+def write_status_if_unchanged(body: dict[str, Any], status: dict[str, Any]) -> bool:
+    """Merge ``status`` into the monitor's status only if the monitor is still at the version
+    this decision was made on (optimistic concurrency); False when it moved on or is gone.
+
+    Watch events can be stale by the time a handler runs (another writer -- the check job,
+    the RetrainingJob controller, alert delivery -- may have written since), and a decision
+    made twice on the same input would notify twice.
+    """
+    meta = body["metadata"]
+    try:
+        client.custom_objects().patch_namespaced_custom_object_status(
+            api.GROUP, api.VERSION, meta["namespace"], api.PLURAL, meta["name"],
+            {"metadata": {"resourceVersion": meta["resourceVersion"]}, "status": status})
+    except kubernetes.client.ApiException as error:
+        if error.status in (404, 409):
+            return False
+        raise
+    return True
 
 
 def start_check_now(body: dict[str, Any], settings: OperatorSettings) -> str:

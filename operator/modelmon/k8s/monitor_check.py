@@ -42,7 +42,10 @@ class Outcome:
 
 
 def _now_iso(clock: Callable[[], float]) -> str:
-    return datetime.datetime.fromtimestamp(clock(), tz=datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    # Milliseconds: the time identifies the check (the operator assesses each lastCheck once),
+    # and a check-now right after a scheduled check may finish within the same second.
+    moment = datetime.datetime.fromtimestamp(clock(), tz=datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:

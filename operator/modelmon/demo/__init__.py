@@ -1,0 +1,1 @@
+"""``modelmon demo``: the whole loop on an in-process Kubernetes API (see scenario.py)."""

@@ -1,0 +1,189 @@
+"""``modelmon demo``: the whole loop on an in-process Kubernetes API, no cluster needed.
+
+The real operator (kopf and our handlers) runs against kmock's emulated API server. What
+a cluster's other components would do is played here, in plain sight: the drift check
+runs in-process (standing in for the CronJob's pod), and :mod:`modelmon.demo.actors`
+plays the Job and Deployment controllers and the kubelet. Everything else -- health,
+alerts and their delivery, the retraining decision, the training Job, validation, the
+canary and its analysis, promotion or rollback -- is the operator's own code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from modelmon.api import crds
+from modelmon.demo import actors, kubectl, manifests
+from modelmon.demo.receiver import WebhookReceiver
+from modelmon.emulation.cluster import EmulatedCluster
+from modelmon.emulation.operator_thread import running_operator
+from modelmon.k8s import client, monitor_check
+from modelmon.metrics import OperatorMetrics
+from modelmon.settings import OperatorSettings
+
+NAMESPACE = "demo"
+MONITOR = "credit-risk"
+GROUP, VERSION = "modelmon.io", "v1alpha1"
+
+
+class DemoFailed(Exception):
+    """Something the story needs did not happen in time."""
+
+
+@dataclasses.dataclass
+class Screen:
+    out: TextIO
+    started: float = dataclasses.field(default_factory=time.monotonic)
+    step: int = 0
+
+    def title(self, text: str) -> None:
+        self.step += 1
+        self.out.write(f"\n== {self.step}. {text}  [{time.monotonic() - self.started:4.1f}s]\n")
+        self.out.flush()
+
+    def say(self, text: str) -> None:
+        self.out.write(f"{text}\n")
+        self.out.flush()
+
+    def command(self, command: str, output: str) -> None:
+        self.out.write(f"$ {command}\n{output}\n")
+        self.out.flush()
+
+
+def wait_until(probe: Callable[[], Any], *, what: str, timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise DemoFailed(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+class Demo:
+    def __init__(self, cluster: EmulatedCluster, screen: Screen, receiver: WebhookReceiver) -> None:
+        self.cluster, self.screen, self.receiver = cluster, screen, receiver
+        self.custom = client.custom_objects()
+        self.core = client.core()
+        self.crds = {c["spec"]["names"]["plural"]: c for c in crds.all_crds()}
+        self._events_seen = 0
+
+    # --- what a person would type ---------------------------------------------------------
+
+    def monitor(self) -> dict[str, Any]:
+        return dict(self.custom.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "modelmonitors", MONITOR))
+
+    def get(self, plural: str, short: str) -> None:
+        listed = self.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, plural)["items"]
+        self.screen.command(f"kubectl get {short} -n {NAMESPACE}", kubectl.get(self.crds[plural], listed))
+
+    def new_events(self) -> None:
+        items = sorted(self.core.list_namespaced_event(NAMESPACE).items,
+                       key=lambda e: (e.last_timestamp or e.first_timestamp or 0, e.metadata.name))
+        shown = items[self._events_seen:]
+        self._events_seen = len(items)
+        if shown:
+            self.screen.command(f"kubectl get events -n {NAMESPACE}  # new since the last step",
+                                kubectl.events(shown))
+
+    def deliveries(self) -> None:
+        for message in self.receiver.take():
+            alerts = message.get("alerts") or []
+            lines = [f"  [{a.get('severity')}] {a.get('action', a.get('status', ''))}: {a.get('type')}/"
+                     f"{a.get('subject')} - {a.get('message', '')[:80]}" for a in alerts]
+            self.screen.say(f"webhook sink received one grouped notification ({len(alerts)} alert(s)):")
+            self.screen.say("\n".join(lines) if lines else f"  {message}")
+
+    # --- the story ------------------------------------------------------------------------
+
+    def check(self, current: str) -> dict[str, Any]:
+        self.core.patch_namespaced_config_map("credit-data", NAMESPACE,
+                                              {"data": {"current.csv": manifests.data(current)}})
+        before = (self.monitor().get("status") or {}).get("assessedCheck")
+        self.screen.say(f"(the drift-check job runs: modelmon check --monitor {NAMESPACE}/{MONITOR}, "
+                        f"current data = examples/data/{current})")
+        monitor_check.run_monitor_check(namespace=NAMESPACE, name=MONITOR)
+        return wait_until(lambda: (m := self.monitor()).get("status", {}).get("assessedCheck") not in (None, before)
+                          and m, what="the operator to assess the check")
+
+
+def run(*, outcome: str = "promote", out: TextIO = sys.stdout) -> int:
+    screen = Screen(out)
+    with contextlib.ExitStack() as stack:
+        cluster = stack.enter_context(EmulatedCluster(crds=crds.all_crds()))
+        receiver = stack.enter_context(WebhookReceiver())
+        stack.enter_context(client.process_wide(cluster.api_client()))
+        demo = Demo(cluster, screen, receiver)
+        try:
+            story(demo, cluster, outcome=outcome, stack=stack)
+        except DemoFailed as error:
+            screen.say(f"\ndemo failed: {error}")
+            return 1
+    screen.say(f"\ndone in {time.monotonic() - screen.started:.1f}s.")
+    return 0
+
+
+def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextlib.ExitStack) -> None:
+    screen = demo.screen
+    screen.title("An in-process Kubernetes API (kmock's emulator) with modelmon's CRDs installed")
+    screen.say(f"API server at {cluster.url}; CRDs: {', '.join(sorted(demo.crds))}")
+
+    screen.title("The model: a Deployment and Service serving credit-risk v1, and its ModelMonitor")
+    cluster.create_namespace(NAMESPACE)
+    for body in manifests.setup(namespace=NAMESPACE, monitor=MONITOR, webhook_url=demo.receiver.url,
+                                outcome=outcome):
+        manifests.create(body)
+        screen.say(f"{body['kind'].lower()}/{body['metadata']['name']} created")
+    stack.enter_context(actors.playing_cluster(cluster.api_client, namespace=NAMESPACE, outcome=outcome))
+
+    screen.title("The operator starts (kopf, in a thread) and reconciles the monitor into its CronJob")
+    stack.enter_context(running_operator(cluster, settings=OperatorSettings(check_image="modelmon:demo"),
+                                         metrics=OperatorMetrics()))
+    wait_until(lambda: any(c["type"] == "Ready" and c["status"] == "True"
+                           for c in (demo.monitor().get("status") or {}).get("conditions") or []), what="Ready")
+    demo.get("modelmonitors", "mm")
+    cron = client.batch().read_namespaced_cron_job(f"{MONITOR}-drift-check", NAMESPACE)
+    screen.say(f"cronjob/{cron.metadata.name}: schedule {cron.spec.schedule!r}, runs "
+               f"`{' '.join(cron.spec.job_template.spec.template.spec.containers[0].args)}`")
+
+    screen.title("A drift check on a stable window of production data")
+    monitor = demo.check("current-stable.csv")
+    demo.get("modelmonitors", "mm")
+    screen.say(kubectl.conditions(monitor["status"]))
+
+    screen.title("Production data drifts: income shifts, a new region appears, loan_amount goes missing")
+    monitor = demo.check("current-drifted.csv")
+    demo.get("modelmonitors", "mm")
+    screen.command(f"kubectl get mm {MONITOR} -n {NAMESPACE} -o jsonpath='{{.status.alerts}}'  # as a table",
+                   kubectl.alerts(monitor["status"]))
+    wait_until(lambda: demo.receiver.received, what="the webhook sink's delivery")
+    demo.deliveries()
+    demo.new_events()
+
+    for step in _LATER_STEPS:
+        step(demo, outcome)
+
+    screen.title("Where each piece lives")
+    screen.say(WHERE)
+
+
+#: Steps after the alerts (retraining, rollout), appended as those parts are registered.
+_LATER_STEPS: list[Callable[[Demo, str], None]] = []
+
+WHERE = """\
+  statistics (PSI, KS, Wasserstein, JS, chi2, z-test)   operator/modelmon/stats/
+  drift verdicts and reference profiles                 operator/modelmon/drift/
+  performance vs baseline                               operator/modelmon/performance/
+  the check job (modelmon check --monitor)              operator/modelmon/k8s/monitor_check.py
+  health, alert, retraining policies (pure)             operator/modelmon/policies/
+  alert sinks and delivery                              operator/modelmon/alerting/
+  rollout state machine (pure)                          operator/modelmon/rollout/
+  kopf handlers                                         operator/modelmon/controller/
+  CRDs from the pydantic models                         operator/modelmon/api/ -> crds/
+  this demo                                             operator/modelmon/demo/"""
+
