@@ -198,7 +198,7 @@ class RetrainingController:
         try:
             spec = api.RetrainingSpec.model_validate(raw_spec) if raw_spec is not None else None
         except pydantic.ValidationError as error:
-            return self._note(body, patch, f"spec.retraining is invalid: "
+            return self._note(body, f"spec.retraining is invalid: "
                                            f"{api_errors.describe(error, prefix='spec.retraining')}")
         status = dict(body.get("status") or {})
         memory = dict(status.get("retraining") or {})
@@ -229,16 +229,24 @@ class RetrainingController:
                                           f"{decision.priority} priority): {decision.why}")
         elif decision.consume_annotation:
             events.post_event(body=body, type="Warning", reason="RetrainNowIgnored", message=decision.why)
+        changed = {k: v for k, v in update.items() if memory.get(k) != v}
+        # Watch events can carry a copy older than this handler's last write, so the memory is
+        # written only onto the version it was computed from (a stale copy gets a 409 and a
+        # fresher event decides) -- except after a start: the RetrainingJob exists, so its start
+        # is recorded whatever else changed meanwhile (its own first status change, typically).
+        # A repeat from a stale copy names the same RetrainingJob (deterministic name): no second one.
+        version = None if decision.create else meta.get("resourceVersion")
+        if changed and not k8s.patch_monitor_retraining(namespace, name, changed, resource_version=version):
+            log.info("monitor %s/%s changed while its triggers were evaluated; the next event decides", namespace, name)
+            return
         if decision.consume_annotation:
             patch.metadata.annotations[api.RETRAIN_NOW] = None
-        changed = {k: v for k, v in update.items() if memory.get(k) != v}
-        if changed:
-            patch.status["retraining"] = changed
 
-    def _note(self, body: dict[str, Any], patch: kopf.Patch, why: str) -> None:
+    def _note(self, body: dict[str, Any], why: str) -> None:
         memory = (body.get("status") or {}).get("retraining") or {}
-        if memory.get("decision") != why:
-            patch.status["retraining"] = {"decision": why}
+        meta = body["metadata"]
+        if memory.get("decision") != why and k8s.patch_monitor_retraining(
+                meta["namespace"], meta["name"], {"decision": why}, resource_version=meta.get("resourceVersion")):
             events.post_event(body=body, type="Warning", reason="InvalidRetrainingSpec", message=why)
 
 

@@ -162,14 +162,25 @@ def patch_status(namespace: str, name: str, status: dict[str, Any]) -> None:
         GROUP, VERSION, namespace, api.PLURAL, name, {"status": status})
 
 
-def patch_monitor_retraining(namespace: str, monitor: str, retraining: dict[str, Any]) -> None:
-    """Merge ``retraining`` into the monitor's ``status.retraining``; a missing monitor is fine."""
+def patch_monitor_retraining(namespace: str, monitor: str, retraining: dict[str, Any], *,
+                             resource_version: str | None = None) -> bool:
+    """Merge ``retraining`` into the monitor's ``status.retraining``; a missing monitor is fine.
+
+    With ``resource_version`` the patch applies only to that version of the monitor (False on a
+    conflict): a decision made on a stale copy must not overwrite a newer one.
+    """
+    body: dict[str, Any] = {"status": {"retraining": retraining}}
+    if resource_version is not None:
+        body["metadata"] = {"resourceVersion": resource_version}
     try:
         client.custom_objects().patch_namespaced_custom_object_status(
-            GROUP, VERSION, namespace, monitor_api.PLURAL, monitor, {"status": {"retraining": retraining}})
+            GROUP, VERSION, namespace, monitor_api.PLURAL, monitor, body)
     except kubernetes.client.ApiException as error:
+        if error.status == 409 and resource_version is not None:
+            return False
         if error.status != 404:
             raise
+    return True
 
 
 def create_retraining_job(manifest: dict[str, Any]) -> bool:
