@@ -107,6 +107,8 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._closed = False
         self._stopping = False
+        self._reported: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """What on_result last received per monitor (touched only by the single reporting thread)."""
         self._results = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="modelmon-sink-status")
         self._loop = asyncio.new_event_loop()
         self._session: aiohttp.ClientSession | None = None
@@ -292,8 +294,12 @@ class Dispatcher:
 
     def _report(self, namespace: str, monitor: str) -> None:
         assert self._on_result is not None
+        state = self.sink_state(namespace, monitor)
+        if self._reported.get((namespace, monitor)) == state:
+            return  # e.g. a message queued and sent at once: its status write would repeat the last one
         try:
-            self._on_result(namespace, monitor, self.sink_state(namespace, monitor))
+            self._on_result(namespace, monitor, state)
+            self._reported[(namespace, monitor)] = state
         except Exception:
             log.exception("on_result for %s/%s failed", namespace, monitor)
 
@@ -309,6 +315,8 @@ class Dispatcher:
         with self._lock:
             gone = [k for k in self._sinks if k[:2] == (namespace, monitor)]
             stopped = [self._sinks.pop(k) for k in gone]
+        if not self._stopping:
+            self._results.submit(self._reported.pop, (namespace, monitor), None)
         for sink in stopped:
             if sink.task is not None:
                 sink.task.cancel()

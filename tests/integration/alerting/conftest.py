@@ -10,6 +10,7 @@ import datetime
 import ipaddress
 import json
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -112,11 +113,13 @@ class Received:
 class HttpReceiver:
     """An aiohttp server in its own thread; answers with queued (status, delay, text) or 200."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.port = port or free_port()
+        self._tls = tls
         self.requests: list[Received] = []
         self.answers: list[tuple[int, float, str]] = []
         self.delay = 0.0
+        self.retry_after: str | None = None
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -124,7 +127,7 @@ class HttpReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -132,7 +135,8 @@ class HttpReceiver:
         if delay:
             await asyncio.sleep(delay)
         self.requests.append(Received(path=request.path_qs, headers=dict(request.headers), body=body))
-        return web.Response(status=status, text=text)
+        headers = {"Retry-After": self.retry_after} if status == 429 and self.retry_after else {}
+        return web.Response(status=status, text=text, headers=headers)
 
     async def _start(self) -> None:
         app = web.Application()
@@ -140,7 +144,7 @@ class HttpReceiver:
         # No access log: it would print the secret URL paths the tests send to (the receiver is not modelmon).
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=self._tls).start()
 
     async def _stop(self) -> None:
         if self._runner is not None:
@@ -167,6 +171,14 @@ class HttpReceiver:
 @pytest.fixture
 def receiver() -> Iterator[HttpReceiver]:
     server = HttpReceiver().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def tls_receiver(certificate: Certificate) -> Iterator[HttpReceiver]:
+    """An https receiver with the self-signed certificate."""
+    server = HttpReceiver(tls=certificate.server_context()).start()
     yield server
     server.close()
 
@@ -232,6 +244,11 @@ class Certificate:
     cert_pem: str
     cert_file: Path
     key_file: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert_file, self.key_file)
+        return context
 
 
 @pytest.fixture(scope="session")
@@ -306,9 +323,5 @@ SMTP_USER, SMTP_PASSWORD = "modelmon", "sm7p-Pa55word!"
 @pytest.fixture
 def smtp_tls(certificate: Certificate) -> Iterator[SmtpServer]:
     """STARTTLS required, AUTH required after TLS only."""
-    import ssl
-
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certificate.cert_file, certificate.key_file)
-    yield from _smtp(tls_context=context, require_starttls=True, auth_required=True, auth_require_tls=True,
+    yield from _smtp(tls_context=certificate.server_context(), require_starttls=True, auth_required=True, auth_require_tls=True,
                      authenticator=_authenticator(SMTP_USER, SMTP_PASSWORD))

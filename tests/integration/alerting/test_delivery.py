@@ -144,6 +144,7 @@ def test_secrets_appear_nowhere(dispatcher_factory, idle_receiver, secrets, capl
         assert "S3CRET" not in text, text
     assert "[redacted]" in str(results)
     assert results[-1][0:2] == ("risk", "credit")
+    assert all(a != b for a, b in zip(results, results[1:])), "on_result is not called with an unchanged state"
     assert {s["name"] for s in results[-1][2]} == {"chat", "hook"}
 
 

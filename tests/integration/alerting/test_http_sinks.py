@@ -10,6 +10,7 @@ import time
 
 from alert_samples import body, notification, ref
 from conftest import wait_until
+from modelmon.alerting.retries import RetryPolicy
 
 
 def slack_sink(**fields):
@@ -104,3 +105,29 @@ def test_a_refused_body_is_given_up_at_once_and_the_next_goes_through(dispatcher
                                                 "sink_type": "slack", "reason": "rejected"})
     assert rejected == 1.0
     assert dispatcher.sink_state("risk", "credit")[0]["lastError"] == "HTTP 400 Bad Request: invalid_blocks"
+
+
+def test_https_webhook_verified_against_a_ca_from_a_secret(dispatcher, tls_receiver, certificate, secrets):
+    secrets.put("risk", "hook", "url", f"{tls_receiver.url}/secure")
+    secrets.put("risk", "hook", "ca", certificate.cert_pem)
+    dispatcher.submit(body=body(webhook_sink(tls={"caSecretRef": ref("hook", "ca")})), notifications=[notification()])
+    assert tls_receiver.wait_for(1)[0].path == "/secure"
+
+
+def test_https_with_an_untrusted_certificate_is_not_sent(dispatcher, tls_receiver, secrets):
+    secrets.put("risk", "hook", "url", f"{tls_receiver.url}/secure")
+    dispatcher.submit(body=body(webhook_sink()), notifications=[notification()])
+    state = wait_until(lambda: [s for s in dispatcher.sink_state("risk", "credit") if "lastError" in s],
+                       what="a failed attempt")[0]
+    assert "CERTIFICATE_VERIFY_FAILED" in state["lastError"] and tls_receiver.requests == []
+
+
+def test_retry_after_is_honoured(dispatcher_factory, receiver, secrets):
+    dispatcher = dispatcher_factory(retry=RetryPolicy(first_delay=0.05, cap=5.0, jitter=0.0, max_age=60))
+    secrets.put("risk", "hook", "url", f"{receiver.url}/busy")
+    receiver.answers = [(429, 0, "slow down")]
+    started = time.monotonic()
+    receiver.retry_after = "1"
+    dispatcher.submit(body=body(webhook_sink()), notifications=[notification()])
+    receiver.wait_for(2)
+    assert time.monotonic() - started >= 1.0, "the second attempt waited for Retry-After, not the 0.05 s backoff"
