@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The main job on the bundled example data, no cluster needed: a drift and data-quality
-# check of a stable window (exit 0) and of a drifted one (exit 3), as `modelmon check`
-# runs it in a terminal, in CI, and inside the operator's drift-check job.
+# The main job on an embedded default, no cluster needed: `modelmon demo` runs the real
+# operator against an in-process Kubernetes API on the bundled example data (drift check,
+# alerts, retraining, rollout), then `modelmon check` shows the same check in a terminal
+# (exit 0 on the stable window, 3 on the drifted one).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+modelmon demo "$@" || { echo "demo: modelmon demo failed" >&2; exit 1; }
+echo
 data=examples/data
 run() {
   echo "\$ modelmon check --reference $data/reference.csv --current $data/$1"

@@ -50,6 +50,17 @@ def monitor_manifest(*, namespace: str, name: str, outcome: str) -> dict[str, An
         "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}},
         "alerts": {"sinks": [{"name": "team-webhook", "minSeverity": "warning",
                               "webhook": {"urlSecretRef": {"name": "alert-webhook", "key": "url"}}}]},
+        "retraining": {
+            "enabled": True, "triggers": {"criticalDrift": True}, "cooldown": "7d", "minNewSamples": 1000,
+            "template": {
+                "jobTemplate": {"spec": {"template": {"spec": {"containers": [{
+                    "name": "train", "image": "ghcr.io/example/credit-trainer:1.4",
+                    "args": ["--data", "s3://features/credit-risk/latest", "--out", "s3://models/credit-risk"],
+                }]}}}},
+                # The new model must be at least as accurate as the backtest and reach 0.6 F1.
+                "validation": {"metrics": [{"name": "accuracy", "min": 0.65}, {"name": "f1", "min": 0.6}]},
+            },
+        },
     }
     return {"apiVersion": "modelmon.io/v1alpha1", "kind": "ModelMonitor",
             "metadata": {"namespace": namespace, "name": name}, "spec": spec}

@@ -165,6 +165,7 @@ def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextl
     demo.deliveries()
     demo.new_events()
 
+    retraining(demo)
     for step in _LATER_STEPS:
         step(demo, outcome)
 
@@ -172,7 +173,35 @@ def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextl
     screen.say(WHERE)
 
 
-#: Steps after the alerts (retraining, rollout), appended as those parts are registered.
+def retraining(demo: Demo) -> None:
+    screen = demo.screen
+    screen.title("Critical drift fires the retraining trigger: the operator starts a RetrainingJob")
+    rtj = wait_until(lambda: demo.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE,
+                                                                      "retrainingjobs")["items"],
+                     what="a RetrainingJob")[0]
+    name = rtj["metadata"]["name"]
+    demo.get("retrainingjobs", "rtj")
+    screen.say(f"(the training Job's pod runs: here the demo plays the kubelet, and the training container "
+               f"reports its result as JSON in its termination message)")
+    done = wait_until(lambda: (r := demo.custom.get_namespaced_custom_object(
+        GROUP, VERSION, NAMESPACE, "retrainingjobs", name)).get("status", {}).get("phase") in
+        ("Succeeded", "RollingOut", "Failed") and r, what="training and validation to finish", timeout=30)
+    demo.get("retrainingjobs", "rtj")
+    status = done["status"]
+    model = status.get("model") or {}
+    screen.say(f"new model: {model.get('version')} at {model.get('uri')} (sha256 {str(model.get('sha256'))[:12]}...), "
+               f"metrics {model.get('metrics')}; previous: {(status.get('previousModel') or {}).get('version')}")
+    if status.get("phase") == "Failed":
+        raise DemoFailed(f"retraining failed: {status.get('message')}")
+    monitor = demo.monitor()
+    last = ((monitor.get("status") or {}).get("retraining") or {})
+    screen.say(f"monitor status.retraining: active={(last.get('active') or {}).get('name')} "
+               f"last={(last.get('last') or {}).get('name')} ({(last.get('last') or {}).get('phase')})")
+    demo.deliveries()
+    demo.new_events()
+
+
+#: Steps after retraining (the rollout), appended as those parts are registered.
 _LATER_STEPS: list[Callable[[Demo, str], None]] = []
 
 WHERE = """\
