@@ -216,6 +216,7 @@ class Dispatcher:
         sink.wake.set()
         if sink.task is None or sink.task.done():
             sink.task = self._loop.create_task(self._work(sink), name=f"alert-sink {'/'.join(key)}")
+            sink.task.add_done_callback(_worker_ended)
 
     async def _work(self, sink: _Sink) -> None:
         while True:
@@ -336,3 +337,9 @@ class Dispatcher:
         await asyncio.gather(*(s.task for s in sinks_now if s.task is not None), return_exceptions=True)
         if self._session is not None:
             await self._session.close()
+
+
+def _worker_ended(task: asyncio.Task[None]) -> None:
+    # Workers run until cancelled; one that died is restarted by the next message for its sink.
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped: %s", task.get_name(), type(task.exception()).__name__)

@@ -15,6 +15,9 @@ import kubernetes
 
 from modelmon.k8s import client
 
+#: Seconds; the client waits forever by default, and a hung read would stall a sink's queue.
+REQUEST_TIMEOUT = 10
+
 
 class SecretError(Exception):
     """A Secret or key that cannot be read; the message says which and why, never the value."""
@@ -23,7 +26,7 @@ class SecretError(Exception):
 def read_secret(namespace: str, name: str, key: str) -> str:
     """The UTF-8 value of ``key`` in Secret ``namespace/name``."""
     try:
-        secret = client.core().read_namespaced_secret(name, namespace)
+        secret = client.core().read_namespaced_secret(name, namespace, _request_timeout=REQUEST_TIMEOUT)
     except kubernetes.client.ApiException as error:
         if error.status == 404:
             raise SecretError(f"Secret {namespace}/{name} does not exist") from None
