@@ -23,7 +23,7 @@ from modelmon.stats import chisquare, divergence, ecdf, proportions, severity
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 STATISTICS = (DOCS / "statistics.md").read_text(encoding="utf-8")
-HAND_WRITTEN = ["statistics.md", "troubleshooting.md"]
+HAND_WRITTEN = ["statistics.md", "troubleshooting.md", "comparison.md"]
 
 
 def marked_table(text: str, name: str) -> list[list[str]]:
