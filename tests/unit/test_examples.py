@@ -7,7 +7,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from modelmon.api import monitor
+from modelmon.api import monitor, retraining
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [(path, index, doc) for path in sorted((ROOT / "examples").rglob("*.yaml"))
@@ -24,5 +24,7 @@ def test_there_are_examples_of_both_kinds():
 def test_example_is_valid(path, index, doc):
     if doc["kind"] == "ModelMonitor":
         monitor.parse_spec(doc["spec"])
+    elif doc["kind"] == "RetrainingJob":
+        retraining.parse_job_spec(doc["spec"])
     else:
         kubernetes_validate.validate(doc, "1.33", strict=True)
