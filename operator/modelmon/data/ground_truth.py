@@ -27,6 +27,15 @@ class PerformanceInputError(Exception):
 
 def read_labelled(predictions: Table, *, spec: PerformanceSpec, ground_truth: Table | None = None) -> LabelledPredictions:
     """Labelled predictions of ``predictions`` (joined with ``ground_truth`` when given), oldest first."""
+    try:
+        return _read_labelled(predictions, spec=spec, ground_truth=ground_truth)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+        # A column of a type no check anticipated (lists, structs...): unknown verdicts, never a crash.
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise PerformanceInputError(f"{predictions.path}: cannot read the performance columns: {detail}") from error
+
+
+def _read_labelled(predictions: Table, *, spec: PerformanceSpec, ground_truth: Table | None) -> LabelledPredictions:
     predicted = _values(predictions, spec.prediction_column, task=spec.task, role="predictionColumn")
     if ground_truth is None:
         targets = _values(predictions, spec.target_column, task=spec.task, role="targetColumn")

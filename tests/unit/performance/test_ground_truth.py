@@ -110,3 +110,12 @@ def test_integral_floats_are_labels(tmp_path):
     table = csv(tmp_path / "p.csv", {"prediction": [1.0, 0.0, np.nan], "label": [1.0, 1.0, 0.0]})
     got = ground_truth.read_labelled(table, spec=spec())
     assert got.predictions.tolist() == ["1", "0", None] and got.targets.tolist() == ["1", "1", "0"]
+
+
+def test_a_column_of_an_unexpected_type_is_an_input_error_not_a_crash(tmp_path):
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"id": [[1, 2], [3]], "prediction": ["a", "b"]}), path)
+    truth = csv(tmp_path / "t.csv", {"id": [1, 3], "label": ["a", "b"]})
+    with pytest.raises(ground_truth.PerformanceInputError, match="cannot read the performance columns"):
+        ground_truth.read_labelled(tables.open_table(str(path)), ground_truth=truth,
+                                   spec=spec(groundTruth={"uri": "file:///t.csv", "idColumn": "id"}))
