@@ -31,3 +31,4 @@ crds:
 	[open("crds/%s.yaml" % yaml.safe_load(doc)["spec"]["names"]["plural"], "w").write(head + "---\n" + doc) for doc in docs]'
 	rm -f charts/modelmon/crds/*.yaml
 	cp crds/*.yaml charts/modelmon/crds/
+	$(PYTHON) charts/sync_values_schema.py

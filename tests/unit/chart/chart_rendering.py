@@ -52,7 +52,11 @@ EVERYTHING_ON: dict[str, Any] = {
     "watchNamespaces": ["team-a", "team-b"],
     "image": {"repository": "registry.example.com/ml/modelmon", "tag": "0.2.0-rc1", "pullPolicy": "Always"},
     "imagePullSecrets": [{"name": "regcred"}],
+    "alerts": {"defaults": {"cooldown": "2h", "sinks": [
+        {"name": "oncall", "minSeverity": "critical",
+         "slack": {"webhookUrlSecretRef": {"name": "slack-webhook", "key": "url"}}}]}},
     "operator": {"logFormat": "json", "maxTrainingJobs": 5, "metricsPort": 9100, "healthPort": 8081,
+                 "retraining": {"pollSeconds": 2.5, "trainingActiveDeadlineSeconds": 3600, "trainingBackoffLimit": 0},
                  "checkImage": {"repository": "registry.example.com/ml/modelmon-check", "tag": "7"},
                  "extraEnv": [{"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"}]},
     "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}},

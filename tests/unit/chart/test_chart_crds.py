@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,8 @@ def test_make_crds_writes_one_file_per_kind_and_copies_them_into_the_chart(tmp_p
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     (tmp_path / "crds").mkdir()
     (tmp_path / "charts" / "modelmon" / "crds").mkdir(parents=True)
+    shutil.copy(ROOT / "charts" / "sync_values_schema.py", tmp_path / "charts")
+    (tmp_path / "charts" / "modelmon" / "values.schema.json").write_text('{"properties": {}}')
     (tmp_path / "charts" / "modelmon" / "crds" / "stale.yaml").write_text("left over from an old chart\n")
     result = subprocess.run(["make", "--no-print-directory", "crds", f"PYTHON={sys.executable}"], cwd=tmp_path,
                             capture_output=True, text=True, check=False, timeout=120)
@@ -54,3 +57,5 @@ def test_make_crds_writes_one_file_per_kind_and_copies_them_into_the_chart(tmp_p
     expected = {f"{crd['spec']['names']['plural']}.yaml": crds.render_yaml([crd]) for crd in crds.all_crds()}
     assert {p.name: p.read_text() for p in (tmp_path / "crds").iterdir()} == expected
     assert {p.name: p.read_text() for p in (tmp_path / "charts" / "modelmon" / "crds").iterdir()} == expected
+    synced = json.loads((tmp_path / "charts" / "modelmon" / "values.schema.json").read_text())
+    assert synced["properties"]["alerts"]["properties"]["defaults"]["properties"]["sinks"]

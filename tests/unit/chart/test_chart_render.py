@@ -84,13 +84,23 @@ def test_every_modelmon_environment_variable_is_an_operator_setting(monkeypatch)
     settings = OperatorSettings()
     assert settings.check_image == "registry.example.com/ml/modelmon-check:7"
     assert settings.check_image_pull_policy == "Always"
-    assert settings.max_training_jobs == 5  # type: ignore[attr-defined]
+    assert settings.max_training_jobs == 5
+    assert settings.retraining_poll_seconds == 2.5
+    assert (settings.training_active_deadline_seconds, settings.training_backoff_limit) == (3600, 0)
+    defaults = settings.default_alerts
+    assert defaults is not None and defaults.cooldown == "2h"
+    assert [(s.name, s.min_severity, s.slack.webhook_url_secret_ref.name) for s in defaults.sinks] == [
+        ("oncall", "critical", "slack-webhook")]
 
 
 def test_chart_defaults_are_the_operators_own_defaults():
     variables = env(render())
     defaults = OperatorSettings()
-    assert int(variables["MODELMON_MAX_TRAINING_JOBS"]) == defaults.max_training_jobs  # type: ignore[attr-defined]
+    assert int(variables["MODELMON_MAX_TRAINING_JOBS"]) == defaults.max_training_jobs
+    assert float(variables["MODELMON_RETRAINING_POLL_SECONDS"]) == defaults.retraining_poll_seconds
+    assert int(variables["MODELMON_TRAINING_ACTIVE_DEADLINE_SECONDS"]) == defaults.training_active_deadline_seconds
+    assert int(variables["MODELMON_TRAINING_BACKOFF_LIMIT"]) == defaults.training_backoff_limit
+    assert "MODELMON_DEFAULT_ALERTS" not in variables  # no operator-wide alert defaults unless given
     assert variables["MODELMON_CHECK_IMAGE_PULL_POLICY"] == defaults.check_image_pull_policy
 
 
@@ -232,6 +242,13 @@ BAD_VALUES = {
     "extra-env-secret-as-unknown-field": ({"operator": {"extraEnv": [{"name": "A", "secret": "x"}]}},
                                           "/operator/extraEnv/0"),
     "resource-quantity": ({"resources": {"limits": {"memory": "lots"}}}, "/resources/limits/memory"),
+    "misspelt-alert-field": ({"alerts": {"defaults": {"coldown": "1h"}}},
+                             "additional properties 'coldown' not allowed"),
+    "alert-cooldown-format": ({"alerts": {"defaults": {"cooldown": "an hour"}}}, "/alerts/defaults/cooldown"),
+    "alert-sink-severity": ({"alerts": {"defaults": {"sinks": [{"name": "s", "minSeverity": "page",
+                                                                "webhook": {"urlSecretRef": {"name": "w", "key": "u"}}}]}}},
+                            "/alerts/defaults/sinks/0/minSeverity"),
+    "poll-not-positive": ({"operator": {"retraining": {"pollSeconds": 0}}}, "/operator/retraining/pollSeconds"),
 }
 
 
@@ -240,6 +257,29 @@ def test_the_values_schema_refuses_bad_values_naming_the_key(values, names):
     with pytest.raises(helm_python.HelmValuesError) as refused:
         render(values)
     assert names in str(refused.value)
+
+
+def test_a_plain_text_credential_in_alert_defaults_is_refused_without_being_echoed():
+    email = {"host": "smtp.example.com", "from": "modelmon@example.com", "to": ["oncall@example.com"],
+             "password": "hunter2-very-secret"}
+    with pytest.raises(helm_python.HelmValuesError) as refused:
+        render({"alerts": {"defaults": {"sinks": [{"name": "mail", "email": email}]}}})
+    assert "additional properties 'password' not allowed" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_alert_defaults_schema_is_the_monitors_spec_alerts_made_strict():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sync_values_schema", ROOT / "charts" / "sync_values_schema.py")
+    assert spec and spec.loader
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    current = json.loads((CHART / "values.schema.json").read_text())
+    assert sync.synced(current) == current, "values.schema.json is stale: run `make crds`"
+    defaults = current["properties"]["alerts"]["properties"]["defaults"]
+    assert defaults["additionalProperties"] is False
+    assert defaults["properties"]["sinks"]["items"]["additionalProperties"] is False
 
 
 REFUSED_BY_TEMPLATES = {
