@@ -17,7 +17,9 @@ import pytest
 from scipy import stats as scipy_stats
 from scipy.spatial.distance import jensenshannon
 
+from modelmon import checking
 from modelmon.api import crds, drift, performance, reference
+from modelmon.data import tables
 from modelmon.drift import features
 from modelmon.stats import chisquare, divergence, ecdf, proportions, severity
 
@@ -188,3 +190,18 @@ def test_internal_links_resolve(name: str) -> None:
     assert [link for link in links if link not in anchors] == []
     for target in re.findall(r"\]\(((?!https?://|#)[^)#]+)(?:#[^)]*)?\)", text):
         assert (DOCS / target).exists() or (DOCS.parent / target).exists(), f"{name}: link to missing {target}"
+
+
+def test_large_sample_example_on_the_bundled_data() -> None:
+    """The `age` example of "Choosing a method" is what a check of examples/data computes."""
+    data = DOCS.parent / "examples" / "data"
+    reference_table = tables.open_table(str(data / "reference.csv"))
+    current_table = tables.open_table(str(data / "current-drifted.csv"))
+    report = checking.run_check(reference=reference_table, current=current_table, config=drift.CheckConfig())
+    age = next(f for f in report.features if f.name == "age")
+    assert (reference_table.num_rows, current_table.num_rows) == (3000, 2000)
+    assert "3,000 reference and 2,000 current rows" in STATISTICS
+    assert (age.method, age.severity) == ("wasserstein", "moderate")
+    assert f"Wasserstein calls that {age.score:.2f}" in STATISTICS
+    assert f"gives p = {age.scores['ks_pvalue']:.1e}" in STATISTICS
+    assert age.scores["ks_pvalue"] <= drift.DEFAULT_THRESHOLDS["ks"].critical
