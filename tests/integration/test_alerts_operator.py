@@ -147,3 +147,4 @@ def test_retraining_state_changes_raise_lifecycle_alerts_without_recounting_chec
     assert failed["type"] == "retraining" and failed["severity"] == "warning"
     assert "exit" in failed["message"] and "not changed" in failed["message"]
     assert alerts["income"]["count"] == 1 and alerts["income"]["state"] == "firing"
+
