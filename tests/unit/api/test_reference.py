@@ -12,12 +12,14 @@ import re
 import typing
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 import pytest
 
 from modelmon.api import crds, reference
+from modelmon.api.base import SpecModel
+from modelmon.api.durations import Duration
 from modelmon.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -191,3 +193,76 @@ def test_command_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["docs", "reference", "--output", str(target)]) == 0
     assert target.read_text(encoding="utf-8") == markdown
     assert capsys.readouterr().out.strip() == str(target)
+
+
+# --- the generator on a model made for the test (independent of how the real specs evolve) -----
+
+
+class Leaf(SpecModel):
+    name: str = pydantic.Field(min_length=1)
+    """The leaf's name."""
+    key: str
+    """The leaf's key."""
+
+
+class Item(SpecModel):
+    """One item."""
+
+    size: int = pydantic.Field(default=3, gt=0, le=9)
+    """Size, small | large."""
+
+
+class Toy(SpecModel):
+    """A toy spec."""
+
+    every: Duration = "15m"
+    """How often."""
+    mode: Literal["a", "b"] = "a"
+    """The mode."""
+    port: int | str = 80
+    """A port, by number or name."""
+    leaf: Leaf | None = None
+    """A small reference."""
+    items: list[Item] = pydantic.Field(default_factory=lambda: [Item(size=1)], max_length=4)
+    """The items."""
+    by_name: dict[str, Item] = pydantic.Field(default_factory=dict)
+    """Items by name."""
+    free: dict[str, Any] | None = None
+    """Anything at all."""
+
+
+TOY = crds.CustomResource(group="example.io", version="v1", kind="Toy", plural="toys", singular="toy",
+                          description="A toy resource.", spec=Toy,
+                          extensions={"spec.items[]": {"x-kubernetes-validations": [
+                              {"rule": "self.size != 4", "message": "size 4 is unlucky"}]}})
+
+
+def test_generator_sections_rows_and_cells() -> None:
+    sections = {s.path: s for s in reference.describe(TOY)}
+    assert list(sections) == ["spec", "spec.items[]", "spec.byName.<key>"]
+    assert sections["spec"].description == "A toy spec."
+    assert sections["spec.items[]"].rules == ("size 4 is unlucky",)
+    rows = {row.path: row for s in sections.values() for row in s.fields}
+    assert list(rows) == ["spec.every", "spec.mode", "spec.port", "spec.leaf", "spec.leaf.name", "spec.leaf.key",
+                          "spec.items", "spec.byName", "spec.free", "spec.items[].size", "spec.byName.<key>.size"]
+    cells = {path: (row.type, row.default, row.constraints) for path, row in rows.items()}
+    assert cells["spec.every"] == ("duration", "`15m`", ())
+    assert cells["spec.mode"] == ("one of `a`, `b`", "`a`", ())
+    assert cells["spec.port"] == ("integer or string", "`80`", ())
+    assert cells["spec.leaf"] == ("object", "—", ())
+    assert cells["spec.leaf.name"] == ("string", "**required**", ("length ≥ 1",))
+    assert cells["spec.items"] == ("list of objects ([fields](#toy-spec-items))", "`[{size: 1}]`", ("≤ 4 items",))
+    assert cells["spec.byName"] == ("map of string to object ([fields](#toy-spec-byname-key))", "`{}`", ())
+    assert cells["spec.free"] == ("object (any fields)", "—", ())
+    assert cells["spec.items[].size"] == ("integer", "`3`", ("0 < x ≤ 9",))
+
+
+def test_generator_markdown_escapes_and_links() -> None:
+    text = reference.render_markdown([TOY])
+    assert text.startswith(reference.HEADER)
+    assert "- [Toy](#toy) (`example.io/v1`)" in text
+    assert "| `spec.items[].size` | integer | `3` | 0 < x ≤ 9 | Size, small \\| large. |" in text
+    assert "Rules:\n- size 4 is unlucky" in text
+    assert "kubectl get" not in text  # no printer columns, no sentence about them
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))
+    assert set(re.findall(r"\]\(#([^)]+)\)", text)) <= anchors
