@@ -224,11 +224,10 @@ class Dispatcher:
                 sink.wake.clear()
                 await sink.wake.wait()
                 continue
-            message = sink.messages[0]
             now = self._clock()
-            if now - message.batch.created > self._retry.max_age:
-                self._give_up(sink, message, "expired", f"undelivered for over {self._retry.max_age:g}s")
+            if self._expire(sink, now):
                 continue
+            message = sink.messages[0]
             wait = retries.rate_wait(sink.sent_times, limit=message.spec.max_notifications_per_hour, now=now)
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -276,6 +275,21 @@ class Dispatcher:
                     sink.key[0], sink.key[1], sink.type, message.attempts, delay, text)
         self._record(sink, failed={"error": 1})
         return delay
+
+    def _expire(self, sink: _Sink, now: float) -> int:
+        """Give up the messages older than the maximum age (all at the head: the queue is in submission order)."""
+        with self._lock:
+            expired = 0
+            while sink.messages and now - sink.messages[0].batch.created > self._retry.max_age:
+                sink.messages.popleft()
+                expired += 1
+        if expired:
+            # One line for many: a sink down for hours would otherwise log every message it missed.
+            log.error("alert sink %s of %s/%s (%s): gave up %d notification(s) undelivered for over %gs (last "
+                      "error: %s)", sink.key[2], sink.key[0], sink.key[1], sink.type, expired, self._retry.max_age,
+                      sink.last_error or "none")
+            self._record(sink, failed={"expired": expired})
+        return expired
 
     def _give_up(self, sink: _Sink, message: _Message, reason: str, why: str, *, attempt_failed: bool = False) -> None:
         with self._lock:

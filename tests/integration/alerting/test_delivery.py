@@ -102,13 +102,20 @@ def test_the_sink_rate_limit_holds_messages_back(dispatcher, receiver, secrets):
     assert state_of(dispatcher, "hook")["pending"] == 1
 
 
-def test_notifications_older_than_the_maximum_age_are_given_up(dispatcher_factory, idle_receiver, secrets):
-    dispatcher = dispatcher_factory(retry=RetryPolicy(first_delay=0.1, cap=0.2, max_age=0.6))
+def test_notifications_older_than_the_maximum_age_are_given_up(dispatcher_factory, idle_receiver, secrets, caplog):
+    clock = [1_000_000.0]
+    dispatcher = dispatcher_factory(retry=RetryPolicy(first_delay=0.1, cap=0.2, max_age=0.6), clock=lambda: clock[0])
     secrets.put("risk", "hook", "url", f"{idle_receiver.url}/x")
-    dispatcher.submit(body=body(hook("hook", "hook")), notifications=[notification()])
-    wait_until(lambda: state_of(dispatcher, "hook").get("pending") == 0, what="the message to expire")
+    for n in range(3):
+        dispatcher.submit(body=body(hook("hook", "hook")), notifications=[notification(f"f{n}")])
+    wait_until(lambda: state_of(dispatcher, "hook").get("consecutiveFailures", 0) >= 2, what="failed attempts")
+    assert state_of(dispatcher, "hook")["pending"] == 3
+    clock[0] += 0.7
+    wait_until(lambda: state_of(dispatcher, "hook").get("pending") == 0, what="the messages to expire")
     assert metric(dispatcher, "modelmon_notifications_failed_total", sink="hook", sink_type="webhook",
-                  reason="expired") == 1
+                  reason="expired") == 3
+    given_up = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
+    assert len(given_up) == 1 and "gave up 3 notification(s) undelivered for over 0.6s" in given_up[0]
     assert metric(dispatcher, "modelmon_notifications_sent_total", sink="hook", sink_type="webhook") is None
 
 
