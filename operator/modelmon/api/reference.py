@@ -334,7 +334,7 @@ def _columns(columns: Sequence[crds.PrinterColumn]) -> str:
 def _render_section(section: ObjectSection, *, anchor_prefix: str) -> list[str]:
     lines = [f'<a id="{_anchor(anchor_prefix, section.path)}"></a>', f"### `{section.path}`", ""]
     if section.description:
-        lines.extend([section.description, ""])
+        lines.extend([_prose(section.description), ""])
     if section.rules:
         lines.extend(["Rules:", *(f"- {rule}" for rule in section.rules), ""])
     lines.append("| Field | Type | Default | Constraints | Description |")
@@ -348,7 +348,13 @@ def _render_section(section: ObjectSection, *, anchor_prefix: str) -> list[str]:
 
 def _cell(text: str) -> str:
     """Table-safe: a pipe would end the cell (even inside a code span), a newline the row."""
-    return "<br>".join(p for p in text.split("\n") if p.strip()).replace("|", "\\|")
+    return "<br>".join(_prose(p) for p in text.split("\n") if p.strip()).replace("|", "\\|")
+
+
+def _prose(text: str) -> str:
+    """A ``<`` that could open an HTML tag (``<id>``) escaped outside code spans: GitHub would drop it."""
+    parts = re.split(r"(`[^`]*`)", text)
+    return "".join(part if part.startswith("`") else re.sub(r"<(?=[A-Za-z/!?])", "&lt;", part) for part in parts)
 
 
 def _inline(text: str) -> str:
