@@ -196,6 +196,8 @@ def idle_receiver() -> Iterator[HttpReceiver]:
 @dataclasses.dataclass(frozen=True)
 class AlertmanagerServer:
     url: str
+    relay: HttpReceiver
+    """Where Alertmanager itself sends its notifications (a webhook receiver, resolutions included)."""
 
     def alerts(self, **filters: str) -> list[dict[str, Any]]:
         query = "&".join(f"{k}={v}" for k, v in filters.items())
@@ -210,13 +212,26 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertmana
                     pytrace=False)
     workdir = tmp_path_factory.mktemp("alertmanager")
     config = workdir / "alertmanager.yml"
-    config.write_text("route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n")
+    relay = HttpReceiver().start()
+    config.write_text(f"""
+route:
+  receiver: relay
+  group_by: [alertname, namespace, monitor, subject]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: relay
+    webhook_configs:
+      - url: {relay.url}/alertmanager
+        send_resolved: true
+""")
     port = free_port()
     log = (workdir / "alertmanager.log").open("w")
     process = subprocess.Popen([ALERTMANAGER, f"--config.file={config}", f"--storage.path={workdir / 'data'}",
                                 f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
                                stdout=log, stderr=subprocess.STDOUT)
-    server = AlertmanagerServer(url=f"http://127.0.0.1:{port}")
+    server = AlertmanagerServer(url=f"http://127.0.0.1:{port}", relay=relay)
 
     def ready() -> bool:
         if process.poll() is not None:
@@ -235,6 +250,7 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alertmana
         process.terminate()
         process.wait(10)
         log.close()
+        relay.close()
 
 
 # --- SMTP ---------------------------------------------------------------------------------------------------------

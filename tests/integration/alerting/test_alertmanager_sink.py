@@ -78,3 +78,20 @@ def test_authorization_headers_come_from_secrets(dispatcher, receiver, secrets):
              "passwordSecretRef": {"name": "am-auth", "key": "password"}}
     dispatcher.submit(body=body(sink(receiver.url, basicAuth=basic)), notifications=[notification()])
     assert receiver.wait_for(2)[1].headers["Authorization"] == "Basic YWxpY2U6d29uZGVyIGxhbmQ="
+
+
+def test_alertmanager_notifies_its_receivers_of_the_firing_and_the_resolution(alertmanager, dispatcher):
+    """End to end: Alertmanager routes what modelmon posted and, once it ends, sends the resolution."""
+    monitor = body(sink(alertmanager.url), name="relayed")
+
+    def relayed(status: str):
+        return [n for r in alertmanager.relay.requests for n in [r.json()]
+                if n["status"] == status and n["commonLabels"].get("monitor") == "relayed"]
+
+    dispatcher.submit(body=monitor, notifications=[notification("income", "critical")])
+    firing = wait_until(lambda: relayed("firing"), what="Alertmanager's firing notification")[0]
+    assert firing["commonLabels"]["alertname"] == "ModelmonDrift"
+    assert firing["alerts"][0]["annotations"]["description"] == "feature income drifted (psi 0.31)"
+    dispatcher.submit(body=monitor, notifications=[notification("income", "critical", action="resolved")])
+    resolved = wait_until(lambda: relayed("resolved"), what="Alertmanager's resolved notification")[0]
+    assert resolved["alerts"][0]["labels"]["subject"] == "income"
