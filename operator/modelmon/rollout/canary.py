@@ -1,0 +1,147 @@
+"""Canary: steps of setWeight, pause and analysis on a canary Deployment beside the target.
+
+``status.rollout.step`` is the index of the step running; once every step ran the model is
+promoted. A setWeight step completes when the canary Deployment has rolled out at its replica
+count (see :mod:`modelmon.rollout.weights`); the weight holds through the later pause and
+analysis steps. Waiting for the canary counts against the progress deadline; pauses and
+analyses do not.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from modelmon.api.durations import parse_duration
+from modelmon.api.rollout import CanaryStrategy
+from modelmon.conditions import RolloutReason as Reason
+from modelmon.rollout import machine, times, weights
+from modelmon.rollout.machine import Tick
+
+
+def _strategy(tick: Tick) -> CanaryStrategy:
+    strategy = tick.spec.strategy.canary
+    assert strategy is not None
+    return strategy
+
+
+def begin(tick: Tick) -> None:
+    enter_step(tick, 0)
+
+
+def promote_step(tick: Tick) -> int:
+    return len(_strategy(tick).steps)
+
+
+def enter_step(tick: Tick, index: int) -> None:
+    steps = _strategy(tick).steps
+    if index >= len(steps):
+        machine.start_promotion(tick, sys.modules[__name__])
+        return
+    step = steps[index]
+    label = f"step {index + 1}/{len(steps)}"
+    if step.set_weight is not None:
+        tick.enter(stage="setWeight", step=index)
+        tick.state["weight"] = step.set_weight
+        target = tick.observed.target
+        stable = target.replicas if target else 0
+        replicas = weights.calculate_canary_replicas(weight=step.set_weight, stable_replicas=stable,
+                                                     max_replicas=_strategy(tick).max_canary_replicas)
+        tick.tell("Normal", Reason.WEIGHT_SET, f"{label}: setWeight {step.set_weight}%: {replicas} canary replica(s) "
+                                               f"beside {stable} stable")
+    elif step.pause is not None:
+        tick.enter(stage="pause", step=index)
+        if step.pause.duration is None:
+            tick.pause(Reason.PAUSED, f"{label}: paused until promoted (annotate modelmon.io/promote=true)")
+        else:
+            tick.tell("Normal", Reason.PAUSED, f"{label}: pausing for {step.pause.duration}")
+    else:
+        assert step.analysis is not None
+        tick.enter(stage="analysis", step=index)
+        tick.start_run(step.analysis.template, stage="step", step=index, label=label)
+
+
+def progress(tick: Tick) -> None:
+    machine.summarize(tick)
+    steps = _strategy(tick).steps
+    index = int(tick.state["step"])
+    step = steps[index]
+    label = f"step {index + 1}/{len(steps)}"
+    if step.set_weight is not None:
+        track, desired = tick.observed.track, track_replicas(tick) or 0
+        if track is not None and track.owned and track.rolled_out(desired):
+            tick.tell("Normal", Reason.WEIGHT_REACHED, f"{label}: canary ready, effective weight "
+                                                       f"{tick.state['effectiveWeight']}% (asked {step.set_weight}%)")
+            enter_step(tick, index + 1)
+        elif tick.past_deadline():
+            tick.rollback(Reason.PROGRESS_DEADLINE_EXCEEDED, f"{label}: the canary did not become ready within "
+                                                             f"{tick.spec.progress_deadline} ({_ready(tick)})")
+        elif track is not None and not track.owned:
+            tick.rollback(Reason.TARGET_UNUSABLE, f"Deployment {track.name} exists and is not this rollout's canary; "
+                                                  "rename or delete it")
+    elif step.pause is not None:
+        if step.pause.duration is not None and \
+                times.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(step.pause.duration):
+            tick.tell("Normal", Reason.PAUSE_ENDED, f"{label}: pause of {step.pause.duration} over")
+            enter_step(tick, index + 1)
+    else:
+        assert step.analysis is not None
+        _analysis(tick, step.analysis.template, index=index, label=label)
+
+
+def _analysis(tick: Tick, template: str, *, index: int, label: str) -> None:
+    if tick.state["phase"] == "Paused":
+        return  # inconclusive: a person decides
+    phase = tick.advance_run(template, stage="step", step=index)
+    run = tick.current_run(stage="step", step=index) or {}
+    if phase == "Successful":
+        tick.tell("Normal", Reason.ANALYSIS_SUCCESSFUL, f"{label}: analysis {template} successful: {run.get('message')}")
+        enter_step(tick, index + 1)
+    elif phase in ("Failed", "Error"):
+        reason = Reason.ANALYSIS_FAILED if phase == "Failed" else Reason.ANALYSIS_ERROR
+        tick.rollback(reason, f"{label}: analysis {template} {phase.lower()}: {run.get('message')}")
+    elif phase == "Inconclusive":
+        tick.pause(Reason.ANALYSIS_INCONCLUSIVE, f"{label}: analysis {template} inconclusive: {run.get('message')}")
+
+
+def promote(tick: Tick) -> bool:
+    """modelmon.io/promote: the current step is skipped (a pause ends, an analysis counts as passed)."""
+    index = int(tick.state["step"])
+    tick.tell("Normal", Reason.PROMOTED, f"modelmon.io/promote: step {index + 1} skipped")
+    enter_step(tick, index + 1)
+    return True
+
+
+def promoted(tick: Tick) -> None:
+    tick.enter(stage="cleanup", step=promote_step(tick), phase="Finalizing")
+    tick.tell("Normal", Reason.PROMOTING, f"Deployment {tick.spec.target_ref.name} rolled out model "
+                                          f"{tick.version()}; removing the canary")
+
+
+def finalize(tick: Tick) -> None:
+    machine.summarize(tick)
+    if tick.observed.track is None:
+        tick.finish("Succeeded")
+        tick.tell("Normal", Reason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "
+                                               f"{tick.spec.target_ref.name} serves it; the canary is gone")
+
+
+def track_replicas(tick: Tick) -> int | None:
+    """The canary's replicas for the state; None: it must not exist."""
+    if tick.state.get("phase") in ("Finalizing", "RollingBack"):
+        return None
+    target = tick.observed.target
+    return weights.calculate_canary_replicas(weight=int(tick.state.get("weight") or 0),
+                                             stable_replicas=target.replicas if target else 0,
+                                             max_replicas=_strategy(tick).max_canary_replicas)
+
+
+def selectors(tick: Tick) -> dict[str, Any]:
+    return {}
+
+
+def _ready(tick: Tick) -> str:
+    track = tick.observed.track
+    if track is None:
+        return "the canary Deployment does not exist yet"
+    return f"{track.ready} of {track_replicas(tick)} canary replica(s) ready"

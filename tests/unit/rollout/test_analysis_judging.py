@@ -1,0 +1,64 @@
+"""Measurements and runs judged: no data is never a pass."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from modelmon.api.rollout import AnalysisMetric, AnalysisTemplate
+from modelmon.rollout import analysis
+from modelmon.rollout.analysis import RawMeasurement
+
+PROM = {"address": "http://p:9090", "query": "q"}
+
+
+def metric(**bounds):
+    return AnalysisMetric.model_validate({"name": "m", "prometheus": PROM, **bounds})
+
+
+@pytest.mark.parametrize(("bounds", "raw", "result"), [
+    ({"min": 0.8}, RawMeasurement(metric="m", value=0.8), "Successful"),
+    ({"min": 0.8}, RawMeasurement(metric="m", value=0.79), "Failed"),
+    ({"max": 0.05}, RawMeasurement(metric="m", value=0.06), "Failed"),
+    ({"min": 0, "max": 1}, RawMeasurement(metric="m", value=math.nan), "Inconclusive"),
+    ({"min": 0}, RawMeasurement(metric="m", value=None, note="no series"), "Inconclusive"),
+    ({"min": 0}, RawMeasurement(metric="m", error="HTTP 400: parse error"), "Error"),
+    ({"min": 0}, RawMeasurement(metric="m", value=math.inf), "Successful"),
+    ({"max": 0}, RawMeasurement(metric="m", value=-math.inf), "Successful"),
+], ids=["at-min", "below-min", "above-max", "nan", "no-data", "error", "inf-above-min", "minus-inf-below-max"])
+def test_measurement(bounds, raw, result):
+    entry = analysis.assess_measurement(metric(**bounds), raw, at="2026-11-23T10:00:00Z")
+    assert entry["result"] == result
+
+
+def test_webhook_pass_fail_without_bounds():
+    hook = AnalysisMetric.model_validate({"name": "m", "webhook": {"url": "http://x/"}})
+    assert analysis.assess_measurement(hook, RawMeasurement(metric="m", passed=True), at="t")["result"] == "Successful"
+    assert analysis.assess_measurement(hook, RawMeasurement(metric="m", passed=False), at="t")["result"] == "Failed"
+
+
+def template(**limits):
+    return AnalysisTemplate.model_validate({"name": "t", "count": 4, **limits, "metrics": [
+        {"name": "a", "min": 0, "prometheus": PROM}, {"name": "b", "min": 0, "prometheus": PROM}]})
+
+
+def entries(*pairs):
+    return [{"metric": m, "result": r} for m, r in pairs]
+
+
+@pytest.mark.parametrize(("limits", "seen", "rounds", "phase"), [
+    ({}, [("a", "Successful"), ("b", "Successful")], 1, "Running"),
+    ({}, [("a", "Successful"), ("b", "Failed")], 1, "Failed"),
+    ({"failureLimit": 1}, [("a", "Failed"), ("b", "Successful")], 1, "Running"),
+    ({}, [("a", "Inconclusive"), ("b", "Successful")], 1, "Inconclusive"),
+    ({"inconclusiveLimit": 3}, [("a", "Inconclusive")] * 4 + [("b", "Successful")] * 4, 4, "Inconclusive"),
+    ({"inconclusiveLimit": 3}, [("a", "Inconclusive")] * 3 + [("a", "Successful")] + [("b", "Successful")] * 4, 4,
+     "Successful"),
+    ({}, [("a", "Error")] * 3, 3, "Error"),
+    ({}, [("a", "Error")] * 2 + [("a", "Successful")] * 2 + [("b", "Successful")] * 4, 4, "Successful"),
+    ({}, [("a", "Failed"), ("a", "Error")] * 3, 3, "Failed"),
+], ids=["running", "failed", "failure-tolerated", "inconclusive", "never-a-success", "one-success",
+        "errors", "errors-tolerated", "failure-wins"])
+def test_run(limits, seen, rounds, phase):
+    assert analysis.assess_run(template(**limits), entries(*seen), rounds=rounds)[0] == phase
