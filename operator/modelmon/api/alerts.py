@@ -101,12 +101,12 @@ class AlertmanagerSink(SpecModel):
     @classmethod
     def _address(cls, value: str) -> str:
         parts = urllib.parse.urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL; write e.g. http://alertmanager.monitoring:9093")
-        if parts.username is not None or parts.password is not None:
-            # The value itself is not repeated: it holds a credential.
+        if "@" in (parts.netloc or value.split("/")[0]):
+            # Checked first, and the value is not repeated: it holds a credential (also when the scheme is missing).
             raise ValueError("the URL carries a user name or password; remove it and use basicAuth "
                              "(usernameSecretRef/passwordSecretRef) or bearerTokenSecretRef")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL; write e.g. http://alertmanager.monitoring:9093")
         if parts.query or parts.fragment:
             raise ValueError("write Alertmanager's base URL without a query or fragment "
                              "(/api/v2/alerts is appended)")

@@ -84,8 +84,10 @@ def test_plain_text_credentials_are_refused_naming_the_secret_ref(fields, expect
     assert "Secret" in message
 
 
-def test_alertmanager_url_with_credentials_is_refused_without_echoing_them():
-    message = problem(sink(alertmanager={"url": "https://admin:hunter22@am.example.com:9093"}))
+@pytest.mark.parametrize("url", ["https://admin:hunter22@am.example.com:9093", "admin:hunter22@am.example.com:9093",
+                                 "http://admin:hunter22@am"])
+def test_alertmanager_url_with_credentials_is_refused_without_echoing_them(url):
+    message = problem(sink(alertmanager={"url": url}))
     assert message.startswith("spec.alerts.sinks.0.alertmanager.url: the URL carries a user name or password")
     assert "hunter22" not in message and "admin" not in message
 
