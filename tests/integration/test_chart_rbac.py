@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import subprocess
 import sys
@@ -199,6 +200,34 @@ def test_the_chart_service_account_runs_a_monitor_end_to_end(control_plane, admi
         batch.delete_namespaced_cron_job("credit-drift-check", namespace)
         wait_for(lambda: batch.read_namespaced_cron_job("credit-drift-check", namespace).metadata.uid != old,
                  what="the CronJob recreated")
+    assert complaints.records == []
+
+
+
+def test_the_chart_service_account_trains_a_model(control_plane, admin, namespace, complaints):
+    """A RetrainingJob's whole training path under the chart's rights: the queue lists Jobs,
+    the training Job is created and watched, its pod's termination message is read, and the
+    RetrainingJob's and the monitor's status are written."""
+    identity = install_rbac(control_plane, admin, {})
+    custom = kubernetes.client.CustomObjectsApi(admin)
+    result = json.dumps({"modelUri": "s3://models/credit/2/model.onnx", "version": "2", "sha256": "ab" * 32,
+                         "metrics": {"accuracy": 0.9}})
+    settings = OperatorSettings(check_image="modelmon:test", retraining_poll_seconds=1)
+    with operator_thread.running_operator(identity, settings=settings, metrics=OperatorMetrics()):  # type: ignore[arg-type]
+        custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, monitor_body("credit"))
+        custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "retrainingjobs", {
+            "apiVersion": f"{GROUP}/{VERSION}", "kind": "RetrainingJob", "metadata": {"name": "r1"},
+            "spec": {"monitorRef": {"name": "credit"}, "reason": "manual", "jobTemplate": {"spec": {"template": {
+                "metadata": {"annotations": {"kwok.modelmon.io/termination-message": result}},
+                "spec": {"containers": [{"name": "train", "image": "registry.invalid/trainer:1"}]}}}}}})
+        body = wait_for(lambda: (b := custom.get_namespaced_custom_object(GROUP, VERSION, namespace, "retrainingjobs",
+                                                                         "r1"))
+                        and (b.get("status") or {}).get("phase") in ("Succeeded", "Failed") and b,
+                        what="the RetrainingJob finished", timeout=90)
+        assert body["status"]["phase"] == "Succeeded", body["status"]
+        assert body["status"]["model"]["version"] == "2"
+        wait_for(lambda: ((get_monitor(admin, namespace, "credit").get("status") or {}).get("retraining") or {})
+                 .get("last"), what="the monitor's status.retraining")
     assert complaints.records == []
 
 
