@@ -131,3 +131,11 @@ def test_retry_after_is_honoured(dispatcher_factory, receiver, secrets):
     dispatcher.submit(body=body(webhook_sink()), notifications=[notification()])
     receiver.wait_for(2)
     assert time.monotonic() - started >= 1.0, "the second attempt waited for Retry-After, not the 0.05 s backoff"
+
+
+def test_a_secret_that_holds_no_url_is_an_error_without_its_value(dispatcher, secrets):
+    secrets.put("risk", "slack", "url", "xoxb-not-a-url-S3CRET")
+    dispatcher.submit(body=body(slack_sink()), notifications=[notification()])
+    state = wait_until(lambda: [s for s in dispatcher.sink_state("risk", "credit") if "lastError" in s],
+                       what="a failed attempt")[0]
+    assert state["lastError"] == "Secret risk/slack key 'url' does not hold an http(s) URL"

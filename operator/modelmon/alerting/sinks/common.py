@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import ssl
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 
 import aiohttp
@@ -47,6 +48,14 @@ class Secrets:
             raise DeliveryError(f"Secret {self._namespace}/{ref.name} key {ref.key!r} could not be read: "
                                 f"{type(error).__name__}: {error}") from None
         self.redactor.add(value)
+        return value
+
+    async def url(self, ref: SecretKeyRef) -> str:
+        """A URL kept in a Secret (surrounding whitespace, e.g. a trailing newline from ``echo``, removed)."""
+        value = (await self.get(ref)).strip()
+        parts = urllib.parse.urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DeliveryError(f"Secret {self._namespace}/{ref.name} key {ref.key!r} does not hold an http(s) URL")
         return value
 
     async def tls(self, config: TLSConfig | None) -> ssl.SSLContext | None:

@@ -12,6 +12,6 @@ from modelmon.api.alerts import SlackSink
 
 async def send(spec: SlackSink, batch: Batch, *, secrets: Secrets, session: aiohttp.ClientSession,
                timeout: float, now: float) -> None:
-    url = (await secrets.get(spec.webhook_url_secret_ref)).strip()
+    url = await secrets.url(spec.webhook_url_secret_ref)
     message = payloads.slack_message(batch, channel=spec.channel, username=spec.username)
     await post(session, url, body=payloads.encode(message), headers={}, timeout=timeout)

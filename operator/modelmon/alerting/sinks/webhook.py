@@ -12,7 +12,7 @@ from modelmon.api.alerts import WebhookSink
 
 async def send(spec: WebhookSink, batch: Batch, *, secrets: Secrets, session: aiohttp.ClientSession,
                timeout: float, now: float) -> None:
-    url = (await secrets.get(spec.url_secret_ref)).strip()
+    url = await secrets.url(spec.url_secret_ref)
     body = payloads.encode(payloads.webhook_body(batch))
     headers = {h.name: (await secrets.get(h.value_secret_ref)).strip() for h in spec.headers}
     if spec.hmac_secret_ref is not None:
