@@ -108,7 +108,9 @@ def build_role(*, monitor: str, namespace: str, uid: str, spec: api.ModelMonitor
         {"apiGroups": [api.GROUP], "resources": [f"{api.PLURAL}/status"], "resourceNames": [monitor],
          "verbs": ["get", "patch"]},
     ]
-    config_maps = sorted({s.config_map_key_ref.name for s in (spec.reference, spec.current) if s.config_map_key_ref})
+    truth = spec.performance.ground_truth if spec.performance else None
+    sources = (spec.reference, spec.current, *((truth,) if truth else ()))
+    config_maps = sorted({s.config_map_key_ref.name for s in sources if s.config_map_key_ref})
     if config_maps:
         rules.append({"apiGroups": [""], "resources": ["configmaps"], "resourceNames": config_maps, "verbs": ["get"]})
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",

@@ -75,6 +75,15 @@ def test_role_grants_only_reading_this_monitor_and_patching_its_status():
     ]
 
 
+def test_role_also_reads_a_ground_truth_configmap():
+    truth = {"configMapKeyRef": {"name": "labels", "key": "labels.csv"}}
+    rules = children(performance={"task": "classification", "predictionColumn": "prediction",
+                                  "targetColumn": "label",
+                                  "baseline": {"accuracy": 0.65}, "groundTruth": {**truth, "idColumn": "id"}})["Role"]["rules"]
+    assert rules[-1] == {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["credit-data", "labels"],
+                         "verbs": ["get"]}
+
+
 def test_names_are_deterministic_and_bounded():
     long = "m" * 80
     assert child_name(long, "drift-check") == child_name(long, "drift-check")
