@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+import setuptools
 
 from chart_rendering import ROOT
 
@@ -49,3 +55,35 @@ def test_build_context_leaves_out_what_the_image_does_not_need():
     for sources in copied:
         for source in sources:
             assert source not in DOCKERIGNORE, f"{source} is copied but excluded from the build context"
+
+
+def test_what_the_build_stage_copies_holds_the_whole_package_and_its_entrypoint(tmp_path):
+    """The build stage's COPY sources alone (minus .dockerignore) hold every package of the
+    project, the files pyproject.toml names, and the console script's target, importable."""
+    context = tmp_path / "context"
+    context.mkdir()
+    ignored = shutil.ignore_patterns(*[p.removeprefix("**/") for p in DOCKERIGNORE])
+    for line in instruction("COPY", DOCKERFILE):
+        if "--from" in line:
+            continue
+        *sources, _destination = line.split()
+        for source in sources:
+            path = ROOT / source
+            if path.is_dir():
+                shutil.copytree(path, context / source, ignore=ignored)
+            else:
+                shutil.copy(path, context / source)
+    project = tomllib.loads((context / "pyproject.toml").read_text())
+    assert (context / project["project"]["readme"]).is_file()
+    where = project["tool"]["setuptools"]["packages"]["find"]["where"]
+    assert sorted(setuptools.find_packages(where=str(context / where[0]))) == sorted(
+        setuptools.find_packages(where=str(ROOT / where[0])))
+    assert (context / where[0] / "modelmon" / "py.typed").is_file()
+    assert "demo" in project["project"]["optional-dependencies"]
+    module, _, function = project["project"]["scripts"]["modelmon"].partition(":")
+    probe = (f"import sys; sys.path.insert(0, {str(context / where[0])!r}); import {module} as m; "
+             f"assert m.__file__.startswith({str(context)!r}), m.__file__; assert callable(m.{function}); "
+             f"sys.argv = ['modelmon', 'run', '--help']; m.{function}()")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Run the operator" in result.stdout
