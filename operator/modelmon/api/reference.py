@@ -52,20 +52,25 @@ class ObjectSection:
     fields: tuple[FieldRow, ...]
 
 
-def describe(resource: crds.CustomResource) -> list[ObjectSection]:
-    """Every object of ``resource``'s spec, parents before children, fields in the models' order."""
-    schema = crds.build_crd(resource)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+def describe(resource: crds.CustomResource, *, part: str = "spec") -> list[ObjectSection]:
+    """Every object of ``resource``'s ``spec`` (or ``status``), parents before children, fields in
+    the models' order; an empty list for a resource without a status."""
+    model = resource.spec if part == "spec" else resource.status
+    if model is None:
+        return []
+    root = crds.build_crd(resource)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     sections: list[ObjectSection] = []
-    _collect(schema, model=resource.spec, path="spec", anchor_prefix=_slug(resource.kind), into=sections)
+    _collect(root["properties"][part], model=model, path=part, anchor_prefix=_slug(resource.kind), into=sections)
     return sections
 
 
 def render_markdown(resources: Sequence[crds.CustomResource] = crds.RESOURCES) -> str:
-    """The whole reference: an introduction, then per resource its identity and one table per object."""
+    """The whole reference: an introduction, then per resource its identity and one table per object
+    of its spec, then its status."""
     parts = [HEADER, _INTRODUCTION]
     parts.append("".join(f"- [{r.kind}](#{_slug(r.kind)}) (`{r.group}/{r.version}`)\n" for r in resources) + "\n")
     for resource in resources:
-        parts.append(_render_resource(resource, describe(resource)))
+        parts.append(_render_resource(resource, describe(resource), describe(resource, part="status")))
     return "".join(parts).rstrip("\n") + "\n"
 
 
@@ -304,7 +309,8 @@ def _rule_messages(node: Mapping[str, Any]) -> Iterator[str]:
 # --- Markdown -------------------------------------------------------------------------------
 
 
-def _render_resource(resource: crds.CustomResource, sections: Sequence[ObjectSection]) -> str:
+def _render_resource(resource: crds.CustomResource, spec: Sequence[ObjectSection],
+                     status: Sequence[ObjectSection]) -> str:
     lines = [f'<a id="{_slug(resource.kind)}"></a>', f"## {resource.kind}", "", resource.description, ""]
     lines.append(f"`apiVersion: {resource.group}/{resource.version}`, `kind: {resource.kind}`, namespaced"
                  + (f"; short name{'s' if len(resource.short_names) > 1 else ''} "
@@ -319,28 +325,43 @@ def _render_resource(resource: crds.CustomResource, sections: Sequence[ObjectSec
         lines.append(f"`kubectl get {resource.plural}` shows {_columns(shown)}"
                      + (f"; `-o wide` adds {_columns(wide)}." if wide else "."))
         lines.append("")
-    lines.append("Objects: " + ", ".join(f"[`{s.path}`](#{_anchor(_slug(resource.kind), s.path)})"
-                                         for s in sections))
-    lines.append("")
-    for section in sections:
-        lines.extend(_render_section(section, anchor_prefix=_slug(resource.kind)))
+    lines.extend([f"### Spec of a {resource.kind}", "", "Objects: " + _index(resource, spec), ""])
+    for section in spec:
+        lines.extend(_render_section(section, anchor_prefix=_slug(resource.kind), full=True))
+    if status:
+        lines.extend([f"### Status of a {resource.kind}", "", _STATUS_NOTE, "",
+                      "Objects: " + _index(resource, status), ""])
+        for section in status:
+            lines.extend(_render_section(section, anchor_prefix=_slug(resource.kind), full=False))
     return "\n".join(lines) + "\n"
+
+
+_STATUS_NOTE = ("Written by modelmon through the status subresource, so it is never part of the manifests you "
+                "apply or keep in git; read it with `kubectl get -o yaml` or `kubectl describe`.")
+
+
+def _index(resource: crds.CustomResource, sections: Sequence[ObjectSection]) -> str:
+    return ", ".join(f"[`{s.path}`](#{_anchor(_slug(resource.kind), s.path)})" for s in sections)
 
 
 def _columns(columns: Sequence[crds.PrinterColumn]) -> str:
     return ", ".join(f"**{c.name}** ({_inline(c.description).rstrip('.')})" for c in columns)
 
 
-def _render_section(section: ObjectSection, *, anchor_prefix: str) -> list[str]:
-    lines = [f'<a id="{_anchor(anchor_prefix, section.path)}"></a>', f"### `{section.path}`", ""]
+def _render_section(section: ObjectSection, *, anchor_prefix: str, full: bool) -> list[str]:
+    """One object's table; ``full`` adds the Default and Constraints columns (a status has neither to set)."""
+    lines = [f'<a id="{_anchor(anchor_prefix, section.path)}"></a>', f"#### `{section.path}`", ""]
     if section.description:
         lines.extend([_prose(section.description), ""])
-    if section.rules:
+    if section.rules and full:
         lines.extend(["Rules:", *(f"- {rule}" for rule in section.rules), ""])
-    lines.append("| Field | Type | Default | Constraints | Description |")
-    lines.append("|---|---|---|---|---|")
+    if full:
+        lines.extend(["| Field | Type | Default | Constraints | Description |", "|---|---|---|---|---|"])
+    else:
+        lines.extend(["| Field | Type | Description |", "|---|---|---|"])
     for row in section.fields:
-        cells = (f"`{row.path}`", row.type, row.default, "; ".join(row.constraints), row.description)
+        cells = ((f"`{row.path}`", row.type, row.default, "; ".join(row.constraints), row.description) if full
+                 else (f"`{row.path}`", row.type, row.description))
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines.append("")
     return lines

@@ -25,6 +25,7 @@ from modelmon.cli import main
 ROOT = Path(__file__).resolve().parents[3]
 COMMITTED = ROOT / "docs" / "reference.md"
 SPECS = {resource.kind: resource.spec for resource in crds.RESOURCES}
+STATUSES = {resource.kind: resource.status for resource in crds.RESOURCES if resource.status is not None}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def rows(markdown: str) -> dict[str, list[str]]:
             kind = line[3:].strip()
         elif line.startswith("| `"):
             cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-            found[f"{kind} {cells[0].strip('`')}"] = cells
+            found[f"{kind} {cells[0].strip('`')}"] = cells  # 5 cells for a spec field, 3 for status
     return found
 
 
@@ -83,6 +84,7 @@ def nested(annotation: Any, path: str) -> Iterator[tuple[str, pydantic.fields.Fi
 
 
 ALL_FIELDS = [(kind, path, info) for kind, spec in SPECS.items() for path, info in model_fields(spec, "spec")]
+STATUS_FIELDS = [(kind, path, info) for kind, model in STATUSES.items() for path, info in model_fields(model, "status")]
 
 
 def clean(text: str) -> str:
@@ -124,8 +126,18 @@ def test_every_field_has_a_row_with_its_default_and_description(
     assert type_cell
 
 
+@pytest.mark.parametrize(("kind", "path", "info"), STATUS_FIELDS, ids=[f"{k}:{p}" for k, p, _ in STATUS_FIELDS])
+def test_every_status_field_has_a_row_with_its_description(
+        rows: dict[str, list[str]], kind: str, path: str, info: pydantic.fields.FieldInfo) -> None:
+    cells = rows.get(f"{kind} {path}")
+    assert cells is not None, f"{kind} {path} has no row in the reference"
+    assert len(cells) == 3  # status rows have no default or constraints to set
+    shown = cells[2].replace("<br>", " ").replace("\\|", "|").replace("&lt;", "<")
+    assert info.description and clean(info.description) in clean(shown)
+
+
 def test_no_row_without_a_model_field(rows: dict[str, list[str]]) -> None:
-    documented = {f"{kind} {path}" for kind, path, _ in ALL_FIELDS}
+    documented = {f"{kind} {path}" for kind, path, _ in [*ALL_FIELDS, *STATUS_FIELDS]}
     assert set(rows) == documented
 
 
@@ -164,8 +176,14 @@ def test_map_keys_and_cel_rules_are_stated(rows: dict[str, list[str]], markdown:
 
 def test_pipes_inside_cells_are_escaped(rows: dict[str, list[str]]) -> None:
     assert rows["ModelMonitor spec.reference.uri"][3] == "matches `^(file\\|https?\\|s3)://.+`"
-    for cells in rows.values():
-        assert len(cells) == 5
+    for key, cells in rows.items():
+        assert len(cells) == (5 if key.split()[1].startswith("spec") else 3)
+
+
+def test_status_has_its_own_part(markdown: str) -> None:
+    spec_part, status_part = markdown.split("### Status of a ModelMonitor", 1)
+    assert "### Spec of a ModelMonitor" in spec_part
+    assert "| `status.health` | one of `Healthy`, `Warning`, `Critical`, `Unknown` |" in status_part
 
 
 def test_every_link_points_at_an_anchor(markdown: str) -> None:
