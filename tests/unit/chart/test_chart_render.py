@@ -4,6 +4,7 @@ changes, and that each rendered object is valid against Kubernetes 1.34's own sc
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from typing import Any
 
@@ -208,19 +209,36 @@ VALUE_SETS = {"defaults": {}, "everything-on": EVERYTHING_ON,
               "namespaced-peering": {"watchNamespaces": ["a"], "operator": {"peering": {"enabled": True}}}}
 
 
+def minimum_kubernetes() -> str:
+    """The oldest Kubernetes the chart claims (Chart.yaml kubeVersion ">=1.27.0-0")."""
+    match = re.fullmatch(r">=\s*(\d+)\.(\d+)\.\d+(-0)?", chart_metadata()["kubeVersion"])
+    assert match, chart_metadata()["kubeVersion"]
+    return f"{match.group(1)}.{match.group(2)}"
+
+
+KUBERNETES_VERSIONS = [minimum_kubernetes(), KUBERNETES_VERSION]
+
+
+@pytest.mark.parametrize("kubernetes", KUBERNETES_VERSIONS)
 @pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
-def test_every_rendered_object_is_valid_for_kubernetes(values):
+def test_every_rendered_object_is_valid_for_kubernetes(values, kubernetes):
     for document in render(values):
         if document["apiVersion"] == "monitoring.coreos.com/v1":
             continue  # not a built-in kind; its shape is asserted in test_service_monitor_*
-        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+        kubernetes_validate.validate(document, kubernetes, strict=True)
 
 
+@pytest.mark.parametrize("kubernetes", KUBERNETES_VERSIONS)
 @pytest.mark.parametrize("values", VALUE_SETS.values(), ids=VALUE_SETS.keys())
-def test_helm_lint_finds_nothing_to_warn_about(values):
-    report = helm_python.lint(CHART, values, strict=True, namespace=NAMESPACE, kube_version=f"v{KUBERNETES_VERSION}.0")
+def test_helm_lint_finds_nothing_to_warn_about(values, kubernetes):
+    report = helm_python.lint(CHART, values, strict=True, namespace=NAMESPACE, kube_version=f"v{kubernetes}.0")
     problems = [m for m in report["messages"] if m["severity"] >= 2]
     assert report["errors"] == [] and problems == [], report
+
+
+def test_helm_refuses_a_kubernetes_older_than_the_chart_supports():
+    report = helm_python.lint(CHART, {}, strict=True, kube_version="v1.26.0")
+    assert any("incompatible with Kubernetes v1.26.0" in error for error in report["errors"]), report
 
 
 # --- refusals ------------------------------------------------------------------------------------
