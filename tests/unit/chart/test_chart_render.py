@@ -236,11 +236,6 @@ def test_helm_lint_finds_nothing_to_warn_about(values, kubernetes):
     assert report["errors"] == [] and problems == [], report
 
 
-def test_helm_refuses_a_kubernetes_older_than_the_chart_supports():
-    report = helm_python.lint(CHART, {}, strict=True, kube_version="v1.26.0")
-    assert any("incompatible with Kubernetes v1.26.0" in error for error in report["errors"]), report
-
-
 # --- refusals ------------------------------------------------------------------------------------
 
 BAD_VALUES = {
