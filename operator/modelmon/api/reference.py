@@ -1,10 +1,11 @@
-"""The configuration reference (Markdown) generated from the spec models.
+"""The configuration reference (Markdown) generated from the spec and status models.
 
 Hand-written field tables go stale the week after they are written; this one is derived from
 what the API server enforces. Types, constraints and descriptions come from the CRD schema
 that :mod:`modelmon.api.crds` builds from the models (so a CEL rule added there shows up here
 too); defaults come from the models themselves, because defaults given by a factory (a list
-of windows, an empty map) never reach a JSON schema. Pure: models in, text out.
+of windows, an empty map) never reach a JSON schema. The status is documented after the spec
+with types and descriptions only, since nobody sets it. Pure: models in, text out.
 ``modelmon docs reference`` prints it; a test fails when ``docs/reference.md`` is stale.
 """
 
@@ -77,8 +78,9 @@ def render_markdown(resources: Sequence[crds.CustomResource] = crds.RESOURCES) -
 _INTRODUCTION = """\
 # Configuration reference
 
-Every field of the specs, generated from the pydantic models that also generate the CRDs, so
-it cannot disagree with what the API server accepts. Columns:
+Every field of the specs, and of the status the operator writes, generated from the pydantic
+models that also generate the CRDs, so it cannot disagree with what the API server accepts.
+Columns of the spec tables:
 
 - **Field**: the path from the resource's root. `[]` is an element of a list, `<key>` any key
   of a map.
@@ -92,6 +94,9 @@ it cannot disagree with what the API server accepts. Columns:
   operator checks a few more that need context (for example that a cron expression parses);
   those are in the descriptions, and a spec failing them is reported in the `Ready` condition
   with reason `InvalidSpec`.
+
+Status tables have Field, Type and Description only. Problems and what to do about them:
+[troubleshooting](troubleshooting.md); what the numbers mean: [statistics](statistics.md).
 
 """
 
