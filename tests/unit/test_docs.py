@@ -20,7 +20,7 @@ from scipy.spatial.distance import jensenshannon
 from modelmon import checking
 from modelmon.api import crds, drift, performance, reference
 from modelmon.data import tables
-from modelmon.drift import features
+from modelmon.drift import features, summary
 from modelmon.stats import chisquare, divergence, ecdf, proportions, severity
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -229,3 +229,8 @@ def test_the_path_check_itself_rejects_unknown_fields() -> None:
     assert not known("spec.drift.binz") and not known("status.healthy")
     assert known("spec.drift.thresholds.psi.moderate") and known("spec.performance.baseline.accuracy")
     assert not known("spec.drift.thresholds.psi.moderat")
+
+
+def test_status_size_limits_quoted() -> None:
+    assert f"lists at most {summary.MAX_FEATURES} features" in STATISTICS
+    assert f"`qualityIssues` at most\n{summary.MAX_ISSUES}," in STATISTICS
