@@ -21,6 +21,7 @@ from modelmon import checking
 from modelmon.api import crds, drift, performance, reference
 from modelmon.data import tables
 from modelmon.drift import features, summary
+from modelmon.metrics import OperatorMetrics
 from modelmon.stats import chisquare, divergence, ecdf, proportions, severity
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -234,3 +235,13 @@ def test_the_path_check_itself_rejects_unknown_fields() -> None:
 def test_status_size_limits_quoted() -> None:
     assert f"lists at most {summary.MAX_FEATURES} features" in STATISTICS
     assert f"`qualityIssues` at most\n{summary.MAX_ISSUES}," in STATISTICS
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_metric_names_in_the_docs_are_exported(name: str) -> None:
+    exported = {metric.name for metric in OperatorMetrics().registry.collect()}
+    # counters are exposed with _total, histograms with _bucket/_sum/_count
+    suffixes = ("", "_total", "_bucket", "_sum", "_count")
+    named = set(re.findall(r"\b(modelmon_[a-z_]+)", (DOCS / name).read_text(encoding="utf-8")))
+    unknown = sorted(n for n in named if not any(n.removesuffix(s) in exported for s in suffixes if n.endswith(s)))
+    assert not unknown, f"{name} names metrics the operator does not export: {unknown}"
