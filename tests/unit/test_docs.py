@@ -245,3 +245,18 @@ def test_metric_names_in_the_docs_are_exported(name: str) -> None:
     named = set(re.findall(r"\b(modelmon_[a-z_]+)", (DOCS / name).read_text(encoding="utf-8")))
     unknown = sorted(n for n in named if not any(n.removesuffix(s) in exported for s in suffixes if n.endswith(s)))
     assert not unknown, f"{name} names metrics the operator does not export: {unknown}"
+
+
+def known_annotations_and_labels() -> set[str]:
+    """Every modelmon.io/ annotation, label and finalizer the code sets or reads."""
+    source = DOCS.parent / "operator" / "modelmon"
+    return {match for path in source.rglob("*.py")
+            for match in re.findall(r"[\"'](modelmon\.io/[a-z-]+)[\"']", path.read_text(encoding="utf-8"))}
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_annotations_and_labels_in_the_docs_exist(name: str) -> None:
+    known_names = known_annotations_and_labels()
+    assert {"modelmon.io/ack", "modelmon.io/check-now", "modelmon.io/finalizer"} <= known_names
+    named = set(re.findall(r"\b(modelmon\.io/[a-z-]+)(?![0-9])", (DOCS / name).read_text(encoding="utf-8")))
+    assert named <= known_names, f"{name}: {sorted(named - known_names)} are not used by the code"
