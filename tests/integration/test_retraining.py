@@ -300,14 +300,15 @@ def test_operator_restart_mid_training_resumes_from_status(kube, namespace, metr
 
 
 def test_concurrency_limit_serves_by_priority_then_age(kube, namespace, operator):
-    create_monitor(kube, namespace, monitor_body("credit"))
     held = {HOLD: "", MESSAGE: result()}
-    for name in ("block-a", "block-b"):
-        create_rtj(kube, namespace, rtj_body(name, priority="low", annotations=held))
+    for name in ("block-a", "block-b"):  # one monitor each: a model trains once at a time
+        create_monitor(kube, namespace, monitor_body(name))
+        create_rtj(kube, namespace, rtj_body(name, monitor=name, priority="low", annotations=held))
         wait_phase(kube, namespace, name, "Training")
     for name, priority in (("low", "low"), ("medium", "medium"), ("critical", "critical"), ("high", "high"),
                            ("critical-later", "critical")):
-        create_rtj(kube, namespace, rtj_body(name, priority=priority, annotations=held))
+        create_monitor(kube, namespace, monitor_body(name))
+        create_rtj(kube, namespace, rtj_body(name, monitor=name, priority=priority, annotations=held))
         time.sleep(1.1)  # creationTimestamp has a resolution of one second
     time.sleep(3)
     training = {r["metadata"]["name"] for r in list_rtjs(kube, namespace) if r["status"].get("phase") == "Training"}
@@ -328,6 +329,20 @@ def test_concurrency_limit_serves_by_priority_then_age(kube, namespace, operator
         if len(order) == 5:
             break
     assert order == ["critical", "critical-later", "high", "medium", "low"]
+
+
+def test_one_model_trains_once_at_a_time(kube, namespace, operator):
+    create_monitor(kube, namespace, monitor_body("credit"))
+    create_rtj(kube, namespace, rtj_body("first", annotations={HOLD: "", MESSAGE: result("2")}))
+    wait_phase(kube, namespace, "first", "Training")
+    create_rtj(kube, namespace, rtj_body("second", priority="critical", annotations={MESSAGE: result("3")}))
+    waiting = wait_for(lambda: (lambda b: b if "same monitor" in (b.get("status") or {}).get("message", "") else None)(
+        get_rtj(kube, namespace, "second")), what="second waits for the first")
+    assert waiting["status"]["message"] == "waiting for a training slot: RetrainingJob first of the same monitor " \
+                                           "is still active"
+    release(kube, namespace, "first")
+    wait_phase(kube, namespace, "first", "Succeeded")
+    assert wait_phase(kube, namespace, "second", "Succeeded")["status"]["model"]["version"] == "3"
 
 
 # --- triggers -------------------------------------------------------------------------------

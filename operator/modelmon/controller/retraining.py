@@ -99,13 +99,15 @@ class RetrainingController:
         job_name = status.get("jobName") or training.job_name(name)
         job = k8s.observe_job(namespace, job_name)
         stamp = triggers.iso(now())
-        plan = lambda admitted, note="": retraining_job.plan_step(  # noqa: E731 - planned twice, below
-            spec=spec, spec_error=spec_error, status=status, generation=meta.get("generation"), job_name=job_name,
-            observed=retraining_job.Observed(monitor=monitor, job=job, admitted=admitted, queue_note=note), now=stamp)
+
+        def plan(admitted: bool, note: str = "") -> retraining_job.Step:
+            observed = retraining_job.Observed(monitor=monitor, job=job, admitted=admitted, queue_note=note)
+            return retraining_job.plan_step(spec=spec, spec_error=spec_error, status=status, job_name=job_name,
+                                            generation=meta.get("generation"), observed=observed, now=stamp)
         step = plan(False)
         if step.phase is None and status.get("phase") == Phase.PENDING.value and spec is not None and job is None:
             with self.locks.admission:  # decide and create under one lock: no two jobs take one slot
-                admitted, note = self._admission(namespace, name)
+                admitted, note = self._admission(namespace, name, spec.monitor_ref.name)
                 step = plan(admitted, note)
                 if step.create_job:
                     step = self._create_job(body, spec, step, status=status, stamp=stamp)
@@ -114,12 +116,15 @@ class RetrainingController:
         self._apply(body, step, monitor=monitor)
         return bool(step.event)
 
-    def _admission(self, namespace: str, name: str) -> tuple[bool, str]:
+    def _admission(self, namespace: str, name: str, monitor: str) -> tuple[bool, str]:
         items = k8s.list_retraining_jobs(self.settings.namespaces)
         pending = k8s.queued(items)
+        busy = k8s.busy_monitors(items)
         running = k8s.running_training_jobs(self.settings.namespaces)
         limit = self.settings.max_training_jobs
-        chosen = [j.key for j in training_queue.admitted(pending=pending, running=running, limit=limit)]
+        chosen = [j.key for j in training_queue.admitted(pending=pending, running=running, limit=limit, busy=busy)]
+        if (namespace, monitor) in busy:
+            return False, f"RetrainingJob {busy[(namespace, monitor)]} of the same monitor is still active"
         place = training_queue.position((namespace, name), pending=pending)
         note = f"{running} of {limit} training Jobs running; place {place} of {len(pending)} in the queue"
         return (namespace, name) in chosen, note
@@ -151,12 +156,13 @@ class RetrainingController:
             k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
         if step.status:
             k8s.patch_status(namespace, name, step.status)
+        phase = status.get("phase")
         if step.event:
             kind, reason, message = step.event
             events.post_event(body=body, type=kind, reason=reason, message=message)
-            phase = status.get("phase")
-            self.metrics.record_retraining(namespace=namespace, name=name, phase=phase,
-                                           finished=phase in api.FINISHED_PHASES)
+        # recorded on every step, so a restarted operator's gauge is complete after the first tick
+        self.metrics.record_retraining(namespace=namespace, name=name, phase=phase,
+                                       finished=bool(step.event) and phase in api.FINISHED_PHASES)
         self._mirror(body, status, monitor=monitor)
 
     def _mirror(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any] | None) -> None:
@@ -295,8 +301,8 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         step(str(meta.namespace), str(meta.name))
 
     @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_active, registry=registry)
-    def retraining_job_tick(body: kopf.Body, retry: int, **_: Any) -> None:
-        step(str(body.metadata.namespace), str(body.metadata.name), retry)
+    def retraining_job_tick(body: kopf.Body, **kwargs: Any) -> None:
+        step(str(body.metadata.namespace), str(body.metadata.name), int(kwargs.get("retry") or 0))
 
     @kopf.on.event("batch", "v1", "jobs", labels={training.LABEL_RETRAINING_JOB: kopf.PRESENT}, registry=registry)
     def training_job_event(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:

@@ -21,7 +21,7 @@ GROUP, VERSION = monitor_api.GROUP, monitor_api.VERSION
 
 
 def _serialised(obj: Any) -> dict[str, Any]:
-    return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))
+    return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))  # type: ignore[no-untyped-call]
 
 
 def get_monitor(namespace: str, name: str) -> dict[str, Any] | None:
@@ -48,16 +48,20 @@ def list_retraining_jobs(namespaces: list[str]) -> list[dict[str, Any]]:
     """Every RetrainingJob the operator serves (cluster-wide when ``namespaces`` is empty)."""
     objects = client.custom_objects()
     if not namespaces:
-        return list(objects.list_cluster_custom_object(GROUP, VERSION, api.PLURAL).get("items") or [])
+        listed = cast(dict[str, Any], objects.list_cluster_custom_object(GROUP, VERSION, api.PLURAL))
+        return list(listed.get("items") or [])
     found: list[dict[str, Any]] = []
     for namespace in namespaces:
-        found += objects.list_namespaced_custom_object(GROUP, VERSION, namespace, api.PLURAL).get("items") or []
+        listed = cast(dict[str, Any], objects.list_namespaced_custom_object(GROUP, VERSION, namespace, api.PLURAL))
+        found += listed.get("items") or []
     return found
 
 
 def active_for_monitor(namespace: str, monitor: str) -> list[str]:
     """Names of the monitor's RetrainingJobs in an active phase (or not yet given one), oldest first."""
-    items = client.custom_objects().list_namespaced_custom_object(GROUP, VERSION, namespace, api.PLURAL).get("items")
+    listed = cast(dict[str, Any], client.custom_objects().list_namespaced_custom_object(GROUP, VERSION, namespace,
+                                                                                        api.PLURAL))
+    items = listed.get("items")
     active = [i for i in items or [] if (i.get("spec") or {}).get("monitorRef", {}).get("name") == monitor
               and not (i.get("metadata") or {}).get("deletionTimestamp")
               and ((i.get("status") or {}).get("phase") or "Pending") in api.ACTIVE_PHASES]
@@ -73,7 +77,8 @@ def running_training_jobs(namespaces: list[str]) -> int:
         items = batch.list_job_for_all_namespaces(label_selector=selector).items
     else:
         items = [j for ns in namespaces for j in batch.list_namespaced_job(ns, label_selector=selector).items]
-    return sum(1 for job in items if not job.metadata.deletion_timestamp and _outcome(_serialised(job)) is None)
+    jobs = [_serialised(job) for job in items]
+    return sum(1 for job in jobs if not job["metadata"].get("deletionTimestamp") and _outcome(job) is None)
 
 
 def queued(items: list[dict[str, Any]]) -> list[QueuedJob]:
@@ -87,8 +92,19 @@ def queued(items: list[dict[str, Any]]) -> list[QueuedJob]:
             continue
         waiting.append(QueuedJob(namespace=meta["namespace"], name=meta["name"],
                                  priority=str(spec.get("priority") or "medium"),
-                                 created=str(meta.get("creationTimestamp") or "")))
+                                 created=str(meta.get("creationTimestamp") or ""),
+                                 monitor=str((spec.get("monitorRef") or {}).get("name") or "")))
     return waiting
+
+
+def busy_monitors(items: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(namespace, monitor) -> the RetrainingJob that is training, validating or rolling out its model."""
+    busy: dict[tuple[str, str], str] = {}
+    for item in items:
+        meta, spec, status = item["metadata"], item.get("spec") or {}, item.get("status") or {}
+        if status.get("phase") in ("Training", "Validating", "RollingOut") and not meta.get("deletionTimestamp"):
+            busy[(meta["namespace"], str((spec.get("monitorRef") or {}).get("name") or ""))] = meta["name"]
+    return busy
 
 
 def _outcome(job: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
@@ -137,7 +153,7 @@ def create_job(manifest: dict[str, Any], *, owner_uid: str) -> None:
     """Create the training Job; an existing one is adopted if this RetrainingJob owns it."""
     meta = manifest["metadata"]
     try:
-        client.batch().create_namespaced_job(meta["namespace"], manifest)
+        client.batch().create_namespaced_job(meta["namespace"], cast(Any, manifest))
     except kubernetes.client.ApiException as error:
         if error.status != 409:
             raise

@@ -8,6 +8,10 @@ total and every replica of the decision agrees.
 
 Worked example, limit 2, one Job running: Pending ``a`` (low, 09:00), ``b`` (critical,
 10:00), ``c`` (critical, 09:30) -> one free slot -> ``c`` starts (critical, older than b).
+
+One model trains once at a time: a RetrainingJob whose monitor already has one training,
+validating or rolling out waits without holding a slot (the next in line gets it), and of
+two queued for the same monitor only the first may start.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ class QueuedJob:
     priority: str
     created: str
     """creationTimestamp (RFC 3339, so text order is time order)."""
+    monitor: str = ""
+    """The ModelMonitor it retrains (spec.monitorRef.name)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -37,10 +43,21 @@ def order(pending: Iterable[QueuedJob]) -> list[QueuedJob]:
                                           j.namespace, j.name))
 
 
-def admitted(*, pending: Iterable[QueuedJob], running: int, limit: int) -> list[QueuedJob]:
-    """The Pending RetrainingJobs that may start now: the head of the queue, as many as slots are free."""
+def admitted(*, pending: Iterable[QueuedJob], running: int, limit: int,
+             busy: Iterable[tuple[str, str]] = ()) -> list[QueuedJob]:
+    """The Pending RetrainingJobs that may start now: from the head of the queue, as many as slots
+    are free, skipping those whose (namespace, monitor) is in ``busy`` or already chosen."""
     free = max(0, limit - running)
-    return order(pending)[:free]
+    taken = set(busy)
+    chosen: list[QueuedJob] = []
+    for job in order(pending):
+        if len(chosen) == free:
+            break
+        if (job.namespace, job.monitor) in taken:
+            continue
+        chosen.append(job)
+        taken.add((job.namespace, job.monitor))
+    return chosen
 
 
 def position(job: tuple[str, str], *, pending: Sequence[QueuedJob]) -> int | None:

@@ -63,7 +63,7 @@ def parse_result(message: str | None) -> TrainedModel:
             problems.append(f"metrics.{name} must be a finite number, got {value!r}")
     if problems:
         raise InvalidResult("invalid training result: " + "; ".join(problems))
-    return TrainedModel(uri=raw["modelUri"].strip(), version=raw["version"].strip(), sha256=sha.strip().lower(),
+    return TrainedModel(uri=raw["modelUri"].strip(), version=raw["version"].strip(), sha256=str(sha).strip().lower(),
                         metrics={str(k): float(v) for k, v in metrics.items()})
 
 

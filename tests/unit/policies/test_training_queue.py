@@ -7,8 +7,8 @@ import pytest
 from modelmon.policies.training_queue import QueuedJob, admitted, order, position
 
 
-def job(name: str, priority: str, created: str, namespace: str = "ml") -> QueuedJob:
-    return QueuedJob(namespace=namespace, name=name, priority=priority, created=created)
+def job(name: str, priority: str, created: str, namespace: str = "ml", monitor: str | None = None) -> QueuedJob:
+    return QueuedJob(namespace=namespace, name=name, priority=priority, created=created, monitor=monitor or name)
 
 
 QUEUE = [
@@ -48,3 +48,12 @@ def test_position_is_one_based():
     assert position(("ml", "c"), pending=QUEUE) == 1
     assert position(("ml", "a"), pending=QUEUE) == 5
     assert position(("ml", "zzz"), pending=QUEUE) is None
+
+
+def test_one_model_trains_once_at_a_time_without_holding_a_slot():
+    queue = [job("c1", "critical", "t1", monitor="credit"), job("c2", "critical", "t2", monitor="credit"),
+             job("m", "medium", "t3", monitor="churn")]
+    # credit is busy: both of its queued ones wait, churn's takes the slot
+    assert [j.name for j in admitted(pending=queue, running=0, limit=1, busy={("ml", "credit")})] == ["m"]
+    # two free slots, credit idle: only the first of credit's two starts
+    assert [j.name for j in admitted(pending=queue, running=0, limit=2)] == ["c1", "m"]
