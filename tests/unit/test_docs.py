@@ -260,3 +260,17 @@ def test_annotations_and_labels_in_the_docs_exist(name: str) -> None:
     assert {"modelmon.io/ack", "modelmon.io/check-now", "modelmon.io/finalizer"} <= known_names
     named = set(re.findall(r"\b(modelmon\.io/[a-z-]+)(?![0-9])", (DOCS / name).read_text(encoding="utf-8")))
     assert named <= known_names, f"{name}: {sorted(named - known_names)} are not used by the code"
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_tables_have_as_many_cells_as_their_header(name: str) -> None:
+    """A bare ``|`` inside a code span still ends a table cell on GitHub: it must be written ``\\|``."""
+    width = None
+    for number, line in enumerate((DOCS / name).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.startswith("|"):
+            width = None
+            continue
+        cells = len(re.split(r"(?<!\\)\|", line.strip())) - 2
+        if width is None:
+            width = cells
+        assert cells == width, f"{name}:{number}: {cells} cells in a table of {width} columns"
