@@ -13,6 +13,8 @@ import prometheus_client as prom
 HEALTH_STATES = ("Healthy", "Warning", "Critical", "Unknown")
 #: modelmon_performance_severity's values: a number, so that alerts can say ``>= 2``.
 PERFORMANCE_SEVERITY = {"unknown": -1, "ok": 0, "warning": 1, "critical": 2}
+#: modelmon_rollout_phase's phase label values (status.rollout.phase).
+ROLLOUT_PHASES = ("Progressing", "Paused", "Promoting", "Finalizing", "RollingBack", "Succeeded", "RolledBack", "Failed")
 
 
 class OperatorMetrics:
@@ -68,6 +70,15 @@ class OperatorMetrics:
                                                 "final phase, by phase.", ["namespace", "phase"],
                                                 registry=self.registry)
         self._retraining_phases: dict[tuple[str, str], str] = {}
+        rollout = ["namespace", "retrainingjob"]
+        self.rollout_weight = prom.Gauge("modelmon_rollout_weight", "Effective canary weight of a rollout: the new "
+                                         "model's percent of ready pods (blue-green: 100 once switched).", rollout,
+                                         registry=self.registry)
+        self.rollout_phase = prom.Gauge("modelmon_rollout_phase", "1 for the rollout's current phase, else 0.",
+                                        [*rollout, "phase"], registry=self.registry)
+        self.rollout_measurements = prom.Counter("modelmon_rollout_analysis_measurements", "Analysis measurements of "
+                                                 "rollouts, by metric and result (successful, failed, inconclusive, "
+                                                 "error).", [*rollout, "metric", "result"], registry=self.registry)
 
     def record_check(self, *, namespace: str, monitor: str, last_check: dict[str, Any], health: str,
                      drifted_features: int) -> None:
@@ -134,6 +145,23 @@ class OperatorMetrics:
             self.retraining_jobs.labels(namespace, seen).set(count)
         if finished and phase is not None:
             self.retraining_finished.labels(namespace, phase).inc()
+
+    def record_rollout(self, *, namespace: str, retrainingjob: str, phase: str | None, effective_weight: float,
+                       measurements: list[dict[str, Any]]) -> None:
+        """One rollout tick: its phase, effective weight and the measurements judged in it."""
+        for state in ROLLOUT_PHASES:
+            self.rollout_phase.labels(namespace, retrainingjob, state).set(1 if state == phase else 0)
+        self.rollout_weight.labels(namespace, retrainingjob).set(effective_weight)
+        for entry in measurements:
+            self.rollout_measurements.labels(namespace, retrainingjob, entry["metric"],
+                                             str(entry["result"]).lower()).inc()
+
+    def forget_rollout(self, *, namespace: str, retrainingjob: str) -> None:
+        """Drop a deleted RetrainingJob's rollout series."""
+        for metric in (self.rollout_weight, self.rollout_phase, self.rollout_measurements):
+            for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
+                if labels[:2] == (namespace, retrainingjob):
+                    metric.remove(*labels)
 
     def forget(self, *, namespace: str, monitor: str) -> None:
         """Drop a deleted monitor's series so dashboards do not show ghosts."""

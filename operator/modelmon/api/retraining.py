@@ -18,6 +18,7 @@ import pydantic
 
 from modelmon.api.base import SpecModel
 from modelmon.api.durations import Duration
+from modelmon.api.rollout import RolloutSpec, RolloutStatus
 
 KIND = "RetrainingJob"
 PLURAL = "retrainingjobs"
@@ -90,8 +91,9 @@ class RetrainingJobSpec(SpecModel):
     the template leaves them out."""
     validation: ValidationSpec | None = None
     """Metrics the new model must reach; any well-formed result passes when absent."""
-    rollout: dict[str, Any] | None = None
-    """How the validated model is rolled out; it is only validated when absent."""
+    rollout: RolloutSpec | None = None
+    """How the validated model is rolled out (canary or blue-green, docs/rollouts.md); without it the
+    validated model is only recorded in status."""
     suspend: bool = False
     """Stop: a running training Job is deleted and the phase becomes Cancelled."""
 
@@ -119,12 +121,19 @@ class RetrainingTemplate(SpecModel):
     validation: ValidationSpec | None = None
     """As RetrainingJob.spec.validation."""
     rollout: dict[str, Any] | None = None
-    """As RetrainingJob.spec.rollout."""
+    """As RetrainingJob.spec.rollout (checked against it here, copied as written into each RetrainingJob)."""
 
     @pydantic.field_validator("job_template")
     @classmethod
     def _has_containers(cls, value: dict[str, Any]) -> dict[str, Any]:
         return RetrainingJobSpec._has_containers(value)
+
+    @pydantic.field_validator("rollout")
+    @classmethod
+    def _valid_rollout(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            RolloutSpec.model_validate(value)  # a bad rollout fails at the monitor, not in every RetrainingJob
+        return value
 
 
 class RetrainingTriggers(SpecModel):
@@ -245,8 +254,8 @@ class RetrainingJobStatus(SpecModel):
     """The validation verdict per metric, in words."""
     conditions: list[RetrainingCondition] = pydantic.Field(default_factory=list)
     """Complete, Failed, Suspended, Validated."""
-    rollout: dict[str, Any] | None = None
-    """The rollout's state (step, weights, analysis), written by the rollout controller."""
+    rollout: RolloutStatus | None = None
+    """The rollout's state (step, weights, analysis runs), written by the rollout controller."""
 
 
 class ActiveRetraining(SpecModel):

@@ -14,6 +14,7 @@ import kubernetes
 from modelmon.api import monitor as api
 from modelmon.conditions import Reason
 from modelmon.controller import alerting, reconcile, retraining
+from modelmon.controller import rollout as rollouts
 from modelmon.k8s import client, events
 from modelmon.manifests.checkjob import LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
@@ -133,6 +134,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
 
     retraining.register(registry, settings=settings, metrics=metrics)
+    rollouts.register(registry, settings=settings, metrics=metrics)
 
 
 def backoff_seconds(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:

@@ -325,3 +325,20 @@ def _outcome(tick: Tick) -> Outcome | None:
 def _clean(state: dict[str, Any]) -> dict[str, Any]:
     """Status keeps no nulls (a merge patch would read them as deletions anyway)."""
     return {key: value for key, value in state.items() if value is not None}
+
+
+def due_analysis(*, spec: RolloutSpec, state: Mapping[str, Any] | None, now: datetime.datetime) -> \
+        tuple[str, str] | None:
+    """(template, run start) when the running analysis wants a round of measurements now."""
+    if not state or state.get("phase") != "Progressing":
+        return None
+    runs = state.get("analysisRuns") or []
+    if not runs or runs[-1].get("phase") != "Running":
+        return None
+    run = runs[-1]
+    if run["startedAt"] < state.get("stepStartedAt", ""):
+        return None  # a run left behind by a skipped step
+    template = next((t for t in spec.analysis_templates if t.name == run["template"]), None)
+    if template is None or not analysis.is_due(run, template, now):
+        return None
+    return template.name, run["startedAt"]

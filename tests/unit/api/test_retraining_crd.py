@@ -38,13 +38,14 @@ def test_names_columns_and_status_subresource(crd):
                      ("Age", ".metadata.creationTimestamp")]
 
 
-def test_job_template_and_rollout_are_kept_as_written(crd):
+def test_job_template_is_kept_as_written_and_rollout_is_typed(crd):
     spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     assert spec["required"] == ["monitorRef", "reason", "jobTemplate"]
-    for field in ("jobTemplate", "rollout"):
-        assert spec["properties"][field]["x-kubernetes-preserve-unknown-fields"] is True
+    assert spec["properties"]["jobTemplate"]["x-kubernetes-preserve-unknown-fields"] is True
+    # spec.rollout and status.rollout come from modelmon.api.rollout's models (tests/unit/rollout)
+    assert spec["properties"]["rollout"]["required"] == ["targetRef", "handover", "strategy"]
     status = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
-    assert status["rollout"]["x-kubernetes-preserve-unknown-fields"] is True
+    assert "analysisRuns" in status["rollout"]["properties"]
     assert status["phase"]["enum"] == ["Pending", "Training", "Validating", "RollingOut", "Succeeded", "Failed",
                                        "RolledBack", "Cancelled"]
 
@@ -65,7 +66,11 @@ def test_a_status_as_the_operator_writes_it_fits(crd):
               "queuedAt": "t", "startTime": "t", "completionTime": "t", "validation": ["accuracy: pass"],
               "conditions": [{"type": "Complete", "status": "True", "reason": "ValidationPassed", "message": "",
                               "lastTransitionTime": "t", "observedGeneration": 1}],
-              "rollout": {"step": 2, "anything": {"nested": True}}}
+              "rollout": {"strategy": "canary", "phase": "Succeeded", "step": 2, "weight": 20,
+                          "effectiveWeight": 20.0, "startedAt": "t", "stepStartedAt": "t", "progressAt": "t",
+                          "analysisRuns": [{"template": "q", "step": 1, "phase": "Successful", "startedAt": "t",
+                                            "measurements": [{"metric": "accuracy", "result": "Successful",
+                                                              "value": 0.9, "at": "t"}]}]}}
     jsonschema.Draft4Validator(schema).validate(status)
     retraining.RetrainingJobStatus.model_validate(status)
 

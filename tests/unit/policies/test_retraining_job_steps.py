@@ -146,7 +146,9 @@ def test_validation_failed_fails_and_says_production_is_unchanged():
 
 
 def test_with_a_rollout_it_stops_at_rolling_out():
-    planned = step(VALIDATING, s=spec(rollout={"targetRef": {"name": "credit"}}))
+    rollout = {"targetRef": {"name": "credit"}, "handover": {"env": {}},
+               "strategy": {"canary": {"steps": [{"setWeight": 20}]}}}
+    planned = step(VALIDATING, s=spec(rollout=rollout))
     assert planned.status["phase"] == "RollingOut" and "completionTime" not in planned.status
     assert planned.event[1] == "RolloutRequested"
     assert step({**VALIDATING, "phase": "RollingOut", "observedGeneration": 1}).status == {}

@@ -1,0 +1,234 @@
+"""kopf handlers of rollouts: RetrainingJobs in phase RollingOut, one tick at a time.
+
+A tick observes (the target Deployment and its model container, the rollout's own
+Deployment, the Services a blue-green rollout names, the manual annotations), takes the
+analysis measurements that are due, plans with :func:`modelmon.rollout.machine.plan`, then
+persists the new ``status.rollout`` first and applies the actions after: whatever must be
+restored later is in status before it is changed. Events and metrics follow.
+
+A timer ticks RollingOut RetrainingJobs (so kopf's finalizer is only on those); a manual
+annotation is acted on at once through the event handler, which also restarts a finished
+rollout on ``modelmon.io/retry``.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import logging
+import threading
+from typing import Any
+
+import kopf
+import kubernetes
+import pydantic
+
+from modelmon.api import errors as api_errors
+from modelmon.api import monitor as monitor_api
+from modelmon.api import retraining as retraining_api
+from modelmon.api import rollout as api
+from modelmon.k8s import events
+from modelmon.k8s import rollout as k8s
+from modelmon.manifests import rollout as manifests
+from modelmon.metrics import OperatorMetrics
+from modelmon.rollout import completion, handover, machine, times
+from modelmon.rollout import observations as obs
+from modelmon.rollout_providers import Context, measure
+from modelmon.settings import OperatorSettings
+
+log = logging.getLogger(__name__)
+RTJ = (monitor_api.GROUP, monitor_api.VERSION, retraining_api.PLURAL)
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(tz=datetime.timezone.utc)
+
+
+class RolloutController:
+    def __init__(self, *, metrics: OperatorMetrics) -> None:
+        self.metrics = metrics
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = collections.defaultdict(threading.Lock)
+
+    def _lock(self, namespace: str, name: str) -> threading.Lock:
+        with self._guard:
+            return self._locks[(namespace, name)]
+
+    def forget(self, namespace: str, name: str) -> None:
+        with self._guard:
+            self._locks.pop((namespace, name), None)
+        self.metrics.forget_rollout(namespace=namespace, retrainingjob=name)
+
+    def reconcile(self, namespace: str, name: str) -> None:
+        with self._lock(namespace, name):
+            body = k8s.get_retraining_job(namespace, name)
+            if body is None or body["metadata"].get("deletionTimestamp") or not _serves(body):
+                return
+            self._tick(body)
+
+    def _tick(self, body: dict[str, Any]) -> None:
+        meta, status = body["metadata"], dict(body.get("status") or {})
+        namespace, name = meta["namespace"], meta["name"]
+        raw = (body.get("spec") or {}).get("rollout")
+        moment = now()
+        try:
+            spec = api.parse_spec(dict(raw or {}))
+        except pydantic.ValidationError as error:
+            self._invalid(body, api_errors.describe(error, prefix="spec.rollout"), now=moment)
+            return
+        state = status.get("rollout")
+        target_body = k8s.read_deployment(namespace, spec.target_ref.name)
+        observed = self._observe(body, spec, target_body)
+        due = machine.due_analysis(spec=spec, state=state, now=moment)
+        if due is not None:
+            observed = self._measure(body, spec, observed, template=due[0], since=due[1])
+        plan = machine.plan(spec=spec, state=state, observed=observed, now=moment, name=name)
+        patch = completion.status_patch(status, plan, generation=meta.get("generation"), now=times.iso(moment))
+        if patch:
+            k8s.patch_retraining_job_status(namespace, name, patch)
+        k8s.remove_annotations(namespace, name, plan.consume)
+        self._apply(body, spec, target_body, plan)
+        for event in plan.events:
+            events.post_event(body=body, type=event.type, reason=event.reason, message=event.message)
+        self.metrics.record_rollout(namespace=namespace, retrainingjob=name, phase=plan.state.get("phase"),
+                                    effective_weight=float(plan.state.get("effectiveWeight") or 0.0),
+                                    measurements=plan.measurements)
+
+    def _observe(self, body: dict[str, Any], spec: api.RolloutSpec,
+                 target_body: dict[str, Any] | None) -> obs.Observed:
+        meta, status = body["metadata"], body.get("status") or {}
+        namespace = meta["namespace"]
+        model = {k: str(v) for k, v in (status.get("model") or {}).items() if k in ("uri", "version", "sha256")}
+        annotations = frozenset(k for k in (meta.get("annotations") or {}) if k in api.MANUAL_ANNOTATIONS)
+        target, track, container_error = None, None, None
+        if target_body is not None:
+            found = manifests.model_container(target_body, spec.container)
+            keys = handover.keys(spec.handover)
+            if isinstance(found, str):
+                container_error = found
+                target = k8s.deployment_state(target_body, handover={})
+            else:
+                target = k8s.deployment_state(target_body, handover=manifests.current_values(found[1], keys))
+            track_body = k8s.read_deployment(namespace, manifests.track_name(spec.target_ref.name, _track(spec)))
+            if track_body is not None:
+                track = k8s.deployment_state(track_body, handover={}, owner_uid=meta["uid"])
+        if not model and target_body is not None:
+            container_error = "status.model is missing: the rollout has no model to roll out (retrain)"
+        selectors: dict[str, Any] = {}
+        if spec.strategy.blue_green is not None:
+            bg = spec.strategy.blue_green
+            for service in filter(None, (bg.active_service, bg.preview_service)):
+                selectors[service] = k8s.service_selector(namespace, service)
+        return obs.Observed(target=target, track=track, container_error=container_error, selectors=selectors,
+                            annotations=annotations, model=model)
+
+    def _measure(self, body: dict[str, Any], spec: api.RolloutSpec, observed: obs.Observed, *, template: str,
+                 since: str) -> obs.Observed:
+        meta = body["metadata"]
+        context = Context(namespace=meta["namespace"], retraining_job=meta["name"], template=template, since=since,
+                          model=observed.model, fetch_monitor=k8s.get_monitor)
+        taken = tuple(measure(metric, context) for metric in spec.template(template).metrics)
+        return obs.Observed(**{**observed.__dict__, "measurements": taken})
+
+    def _apply(self, body: dict[str, Any], spec: api.RolloutSpec, target_body: dict[str, Any] | None,
+               plan: obs.Plan) -> None:
+        meta = body["metadata"]
+        namespace, uid = meta["namespace"], meta["uid"]
+        track_name = manifests.track_name(spec.target_ref.name, _track(spec))
+        for action in plan.actions:
+            if isinstance(action, obs.DeleteTrack):
+                k8s.delete_track(namespace, track_name, owner_uid=uid)
+            elif target_body is None:
+                continue  # nothing to clone or patch; the planner rolls back
+            elif isinstance(action, obs.EnsureTrack):
+                found = manifests.model_container(target_body, spec.container)
+                if isinstance(found, str):
+                    continue
+                values = handover.calculate_values(spec.handover, model=_model(body))
+                manifest = manifests.build_track(target=target_body, track=action.track, replicas=action.replicas,
+                                                 rollout=meta["name"], owner=body, container_index=found[0],
+                                                 values=values, hidden_keys=self._hidden_keys(body, spec))
+                k8s.ensure_track(manifest, owner_uid=uid)
+            elif isinstance(action, obs.SetHandover):
+                found = manifests.model_container(target_body, spec.container)
+                if not isinstance(found, str):
+                    patch = manifests.handover_patch(target_body, index=found[0], values=action.values)
+                    k8s.patch_target(namespace, spec.target_ref.name, patch)
+            elif isinstance(action, obs.SetSelector):
+                k8s.set_service_selector(namespace, action.service, action.selector)
+
+    def _hidden_keys(self, body: dict[str, Any], spec: api.RolloutSpec) -> frozenset[str]:
+        """Blue-green: the active Service's own selector keys, which the preview's pods must not carry."""
+        bg = spec.strategy.blue_green
+        if bg is None:
+            return frozenset()
+        recorded = (((body.get("status") or {}).get("rollout") or {}).get("originalSelectors") or {})
+        original = recorded.get(bg.active_service) or k8s.service_selector(body["metadata"]["namespace"],
+                                                                           bg.active_service) or {}
+        return frozenset(original) - {api.TRACK_LABEL, api.ROLLOUT_LABEL}
+
+    def _invalid(self, body: dict[str, Any], message: str, *, now: datetime.datetime) -> None:
+        meta = body["metadata"]
+        text = f"spec.rollout is invalid: {message}; the model in production is unchanged"
+        k8s.patch_retraining_job_status(meta["namespace"], meta["name"], {
+            "phase": "Failed", "reason": "InvalidSpec", "message": text, "completionTime": times.iso(now)})
+        events.post_event(body=body, type="Warning", reason="InvalidSpec", message=text)
+
+
+def _track(spec: api.RolloutSpec) -> str:
+    return "canary" if spec.strategy.canary is not None else "preview"
+
+
+def _model(body: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in ((body.get("status") or {}).get("model") or {}).items()
+            if k in ("uri", "version", "sha256")}
+
+
+def _serves(body: Any) -> bool:
+    """RollingOut, or a finished rollout a person asked to retry."""
+    status = body.get("status") or {}
+    if status.get("phase") == "RollingOut":
+        return True
+    annotations = (body.get("metadata") or {}).get("annotations") or {}
+    return bool(status.get("rollout")) and status.get("phase") in ("RolledBack", "Failed") and \
+        api.RETRY in annotations
+
+
+def _rolling_out(body: kopf.Body, **_: Any) -> bool:
+    return (body.get("status") or {}).get("phase") == "RollingOut"
+
+
+def _steered(body: kopf.Body, **_: Any) -> bool:
+    annotations = body.metadata.annotations or {}
+    return any(key in annotations for key in api.MANUAL_ANNOTATIONS) and _serves(body)
+
+
+def _temporary(error: kubernetes.client.ApiException) -> bool:
+    return error.status in (409, 429) or (error.status or 0) >= 500 or not error.status
+
+
+def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
+    controller = RolloutController(metrics=metrics)
+
+    def tick(namespace: str, name: str, retry: int) -> None:
+        try:
+            controller.reconcile(namespace, name)
+        except kubernetes.client.ApiException as error:
+            if _temporary(error) or error.status == 422:
+                raise kopf.TemporaryError(f"rollout: API error {error.status} {error.reason}",
+                                          delay=min(60, 2 ** retry)) from error
+            raise
+
+    # RollingOut is an active phase of a RetrainingJob: it is re-examined as often as the others.
+    @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_rolling_out, registry=registry)
+    def rollout_tick(body: kopf.Body, retry: int, **_: Any) -> None:
+        tick(str(body.metadata.namespace), str(body.metadata.name), retry)
+
+    @kopf.on.event(*RTJ, when=_steered, registry=registry)
+    def rollout_steered(body: kopf.Body, **_: Any) -> None:
+        tick(str(body.metadata.namespace), str(body.metadata.name), 0)
+
+    @kopf.on.event(*RTJ, registry=registry)
+    def rollout_forgotten(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
+        if event.get("type") == "DELETED":
+            controller.forget(str(body.metadata.namespace), str(body.metadata.name))

@@ -1,0 +1,46 @@
+"""The RetrainingJob's status patch for a planned tick: ``status.rollout`` and, when the rollout
+ended (or restarted), the RetrainingJob's own phase, conditions and completion time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from modelmon.conditions import RetrainingCondition as Cond
+from modelmon.policies import conditions as cond
+from modelmon.rollout.observations import Plan
+
+
+def rollout_patch(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
+    """A merge patch turning ``old`` into ``new``: keys that went are sent as null."""
+    patch: dict[str, Any] = {key: None for key in (old or {}) if key not in new}
+    for key, value in new.items():
+        if (old or {}).get(key) != value:
+            patch[key] = value
+    return patch
+
+
+def status_patch(status: Mapping[str, Any], plan: Plan, *, generation: int | None, now: str) -> dict[str, Any]:
+    patch: dict[str, Any] = {}
+    rollout = rollout_patch(status.get("rollout"), plan.state)
+    if rollout:
+        patch["rollout"] = rollout
+    if plan.restarted:
+        patch.update(phase="RollingOut", reason="RolloutRetried", message=plan.state.get("message", ""),
+                     completionTime=None)
+    outcome = plan.outcome
+    if outcome is None:
+        return patch
+    updates = []
+    if outcome.phase == "Succeeded":
+        updates.append(cond.condition(type=Cond.COMPLETE.value, status=True, reason=outcome.reason,
+                                      message=outcome.message, generation=generation))
+    else:
+        updates.append(cond.condition(type=Cond.COMPLETE.value, status=False, reason=outcome.reason,
+                                      message=outcome.message, generation=generation))
+        if outcome.phase == "Failed":
+            updates.append(cond.condition(type=Cond.FAILED.value, status=True, reason=outcome.reason,
+                                          message=outcome.message, generation=generation))
+    patch.update(phase=outcome.phase, reason=outcome.reason, message=outcome.message, completionTime=now,
+                 conditions=cond.merge_conditions(status.get("conditions"), updates, now=now))
+    return patch
