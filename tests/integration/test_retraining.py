@@ -400,3 +400,28 @@ def test_drift_triggers_once_then_cooldown_then_manual(kube, namespace, operator
 def _now_plus(seconds: int) -> str:
     moment = time.time() + seconds
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+
+
+def test_performance_critical_and_schedule_triggers(kube, namespace, operator):
+    template = {"jobTemplate": job_template({MESSAGE: result("2")})}
+    create_monitor(kube, namespace, monitor_body("credit", retraining={
+        "enabled": True, "minNewSamples": 0, "template": template,
+        "triggers": {"criticalDrift": False, "schedule": "* * * * *"}}))
+    wait_for(lambda: get_monitor(kube, namespace).get("status", {}).get("conditions"), what="monitor reconciled")
+    last_check = {"time": _now_plus(1), "durationSeconds": 1.0, "currentRows": 50,
+                  "dataset": {"drifted": True, "driftedFeatures": 4, "judgedFeatures": 4},
+                  "performance": {"task": "classification", "labelled": 200, "unlabelled": 0, "severity": "critical",
+                                  "recommendation": "accuracy dropped: retrain"}}
+    objects(kube).patch_namespaced_custom_object_status(GROUP, VERSION, namespace, "modelmonitors", "credit",
+                                                        {"status": {"lastCheck": last_check}})
+    (rtj,) = wait_for(lambda: list_rtjs(kube, namespace), what="a RetrainingJob")
+    assert (rtj["spec"]["reason"], rtj["spec"]["priority"]) == ("performance", "critical")
+    wait_phase(kube, namespace, rtj["metadata"]["name"], "Succeeded")
+    # the schedule ignores the cooldown: an unserved cron time starts the next one
+    objects(kube).patch_namespaced_custom_object_status(GROUP, VERSION, namespace, "modelmonitors", "credit", {
+        "status": {"retraining": {"lastScheduleTime": "2026-01-01T00:00:00Z"}}})
+    scheduled = wait_for(lambda: [r for r in list_rtjs(kube, namespace) if r["spec"]["reason"] == "schedule"],
+                         what="a scheduled RetrainingJob")
+    assert len(scheduled) == 1 and scheduled[0]["spec"]["priority"] == "low"
+    memory = get_monitor(kube, namespace)["status"]["retraining"]
+    assert memory["lastScheduleTime"] > "2026-01-01T00:00:00Z"

@@ -316,6 +316,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             return
         controller.evaluate_triggers(dict(body), patch)
 
-    @kopf.timer(*MONITOR, interval=60, when=_scheduled, registry=registry)
+    @kopf.timer(*MONITOR, interval=min(60.0, settings.retraining_poll_seconds * 4), when=_scheduled,
+                registry=registry)
     def monitor_schedule_tick(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         controller.evaluate_triggers(dict(body), patch)
