@@ -14,7 +14,7 @@ from typing import Any
 from modelmon.api import reference
 
 EPILOG = """\
-regenerate the committed copy after changing a spec model:
+regenerate the committed copy after changing a spec or status model:
   modelmon docs reference --output docs/reference.md
 """
 
@@ -25,11 +25,12 @@ def register(commands: Any) -> None:
         description="Print documentation generated from the code.")
     topics = parser.add_subparsers(dest="topic", required=True, metavar="TOPIC")
     ref = topics.add_parser(
-        "reference", help="every spec field: type, default, constraints, description (Markdown)",
-        description="Print the configuration reference of every resource's spec (Markdown), generated from "
-                    "the pydantic models that also generate the CRDs.",
+        "reference", help="every spec and status field: type, default, constraints, description (Markdown)",
+        description="Print the configuration reference of every resource's spec and status (Markdown), "
+                    "generated from the pydantic models that also generate the CRDs.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ref.add_argument("--output", type=Path, default=None, help="write it to this file instead of stdout")
+    ref.add_argument("--output", type=Path, default=None, metavar="FILE",
+                     help="write it to this file instead of stdout")
     ref.set_defaults(handler=run_reference)
 
 
