@@ -23,7 +23,7 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["modelmon.io"]
   resources: ["retrainingjobs/status"]
-  verbs: ["get", "patch"]
+  verbs: ["patch"]
 # Drift-check CronJobs: created and kept in shape by k8s/apply.py; watched so that a
 # deleted one is recreated at once (handlers.restore_child).
 - apiGroups: ["batch"]
@@ -34,10 +34,11 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
 - apiGroups: ["batch"]
   resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
-# The training pod's termination message carries its result (model URI, metrics).
+# The training pod's termination message carries its result (model URI, metrics): the
+# pods of a training Job are listed by its job-name label (k8s/retraining.py).
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list"]
+  verbs: ["list"]
 # The ServiceAccount, Role and RoleBinding each drift-check job runs as (k8s/apply.py).
 - apiGroups: [""]
   resources: ["serviceaccounts"]
@@ -54,11 +55,11 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
-# Rollouts: the canary / preview Deployment cloned from the model's Deployment, and the
-# model hand-over patched into the target at promotion.
+# Rollouts (k8s/rollout.py): the canary / preview Deployment cloned from the model's
+# Deployment and removed at the end, and the model hand-over patched into the target.
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+  verbs: ["get", "create", "patch", "delete"]
 # Blue-green: the Service's selector is switched to the new colour and back.
 - apiGroups: [""]
   resources: ["services"]

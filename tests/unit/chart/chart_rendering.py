@@ -37,6 +37,20 @@ def one(documents: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return found[0]
 
 
+AGGREGATE = "rbac.authorization.k8s.io/aggregate-to-"
+
+
+def is_user_role(document: dict[str, Any]) -> bool:
+    """The ClusterRoles aggregated into the built-in view/edit/admin roles: people's rights."""
+    return any(key.startswith(AGGREGATE) for key in document["metadata"].get("labels", {}))
+
+
+def operator_cluster_role(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    roles = [d for d in select(documents, "ClusterRole") if not is_user_role(d)]
+    assert len(roles) == 1, [r["metadata"]["name"] for r in roles]
+    return roles[0]
+
+
 def operator_container(documents: list[dict[str, Any]]) -> dict[str, Any]:
     containers = one(documents, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert [c["name"] for c in containers] == ["operator"]

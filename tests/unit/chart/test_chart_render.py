@@ -16,8 +16,8 @@ import yaml
 import modelmon
 from modelmon.cli import build_parser
 from modelmon.settings import OperatorSettings
-from chart_rendering import (CHART, EVERYTHING_ON, KUBERNETES_VERSION, NAMESPACE, RELEASE, ROOT, env, one,
-                             operator_container, render, select)
+from chart_rendering import (CHART, EVERYTHING_ON, KUBERNETES_VERSION, NAMESPACE, RELEASE, ROOT, env,
+                             is_user_role, one, operator_cluster_role, operator_container, render, select)
 
 
 def chart_metadata() -> dict[str, Any]:
@@ -28,7 +28,7 @@ def chart_metadata() -> dict[str, Any]:
 
 def test_default_install_creates_the_operator_and_its_cluster_wide_rights():
     documents = render()
-    kinds = sorted(d["kind"] for d in documents)
+    kinds = sorted(d["kind"] for d in documents if not is_user_role(d))
     assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount"]
     for document in documents:
         if document["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
@@ -121,7 +121,7 @@ def test_watched_namespaces_get_a_role_each_and_the_operator_is_told_which():
         assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account["name"],
                                         "namespace": account["namespace"]}]
     # What stays cluster-wide is read-only discovery: no namespaced resource at all.
-    cluster_rules = one(documents, "ClusterRole")["rules"]
+    cluster_rules = operator_cluster_role(documents)["rules"]
     assert {r for rule in cluster_rules for r in rule["resources"]} == {"customresourcedefinitions", "namespaces"}
     assert {v for rule in cluster_rules for v in rule["verbs"]} == {"list", "watch"}
 
@@ -181,7 +181,7 @@ def test_peering_allows_several_replicas_with_the_peering_rights():
     documents = render({"replicaCount": 2, "operator": {"peering": {"enabled": True, "name": "modelmon-peers"}}})
     assert one(documents, "Deployment")["spec"]["replicas"] == 2
     assert build_parser().parse_args(operator_container(documents)["args"]).peering == "modelmon-peers"
-    peering = [r for r in one(documents, "ClusterRole")["rules"] if r["apiGroups"] == ["kopf.dev"]]
+    peering = [r for r in operator_cluster_role(documents)["rules"] if r["apiGroups"] == ["kopf.dev"]]
     assert peering == [{"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings"],
                         "verbs": ["get", "list", "watch", "patch"]}]
     namespaced = render({"watchNamespaces": ["team-a"], "operator": {"peering": {"enabled": True}}})
@@ -190,14 +190,29 @@ def test_peering_allows_several_replicas_with_the_peering_rights():
 
 
 def test_existing_service_account_and_no_rbac():
-    documents = render({"serviceAccount": {"create": False, "name": "platform-operator"}, "rbac": {"create": False}})
+    documents = render({"serviceAccount": {"create": False, "name": "platform-operator"},
+                        "rbac": {"create": False, "aggregateToDefaultRoles": True}})
     assert sorted(d["kind"] for d in documents) == ["Deployment", "Service"]
     assert one(documents, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "platform-operator"
 
 
+def test_people_who_may_edit_a_namespace_may_apply_monitors_in_it():
+    user_roles = {d["metadata"]["name"]: d for d in select(render(), "ClusterRole") if is_user_role(d)}
+    view, edit = user_roles[f"{RELEASE}-modelmon-view"], user_roles[f"{RELEASE}-modelmon-edit"]
+    assert {k for k in view["metadata"]["labels"] if k.startswith("rbac.")} == {
+        f"rbac.authorization.k8s.io/aggregate-to-{r}" for r in ("view", "edit", "admin")}
+    assert {k for k in edit["metadata"]["labels"] if k.startswith("rbac.")} == {
+        f"rbac.authorization.k8s.io/aggregate-to-{r}" for r in ("edit", "admin")}
+    assert {v for rule in view["rules"] for v in rule["verbs"]} == {"get", "list", "watch"}
+    # Writing status is the operator's alone: people never get a verb on */status but reads.
+    for rule in edit["rules"]:
+        assert not [r for r in rule["resources"] if r.endswith("/status")]
+    assert not [d for d in select(render({"rbac": {"aggregateToDefaultRoles": False}}), "ClusterRole") if is_user_role(d)]
+
+
 def test_secrets_are_readable_only_when_asked():
     def secret_rules(values: dict[str, Any]) -> list[dict[str, Any]]:
-        return [r for r in one(render(values), "ClusterRole")["rules"] if "secrets" in r["resources"]]
+        return [r for r in operator_cluster_role(render(values))["rules"] if "secrets" in r["resources"]]
     assert secret_rules({}) == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
     assert secret_rules({"rbac": {"readSecrets": False}}) == []
 

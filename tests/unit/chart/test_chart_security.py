@@ -14,7 +14,8 @@ import yaml
 
 from modelmon.api import monitor as monitor_api
 from modelmon.manifests import checkjob
-from chart_rendering import EVERYTHING_ON, ROOT, one, operator_container, render, select
+from chart_rendering import (EVERYTHING_ON, ROOT, is_user_role, one, operator_cluster_role, operator_container,
+                             render, select)
 
 PACKAGE = ROOT / "operator" / "modelmon"
 
@@ -60,7 +61,7 @@ def test_the_pod_runs_as_the_images_user():
 
 def rbac_documents(values: dict[str, Any]) -> list[dict[str, Any]]:
     documents = render(values)
-    return select(documents, "ClusterRole") + select(documents, "Role")
+    return [d for d in select(documents, "ClusterRole") if not is_user_role(d)] + select(documents, "Role")
 
 
 VALUE_SETS = {"cluster-wide": {}, "namespaced": EVERYTHING_ON,
@@ -198,8 +199,7 @@ KOPF_NEEDS = {("modelmon.io", plural, verb) for plural in ("modelmonitors", "ret
 @pytest.mark.parametrize("values", [{}, EVERYTHING_ON], ids=["cluster-wide", "namespaced"])
 def test_every_api_call_in_the_operator_is_allowed(values):
     documents = render(values)
-    namespaced = select(documents, "Role") or select(documents, "ClusterRole")
-    rights = granted(namespaced[0]["rules"])
+    rights = granted((select(documents, "Role") or [operator_cluster_role(documents)])[0]["rules"])
     needed = {**required_by_typed_calls(), **required_by_custom_object_calls()}
     missing = {right: where for right, where in needed.items() if right not in rights}
     assert not missing, f"the chart's RBAC lacks rights the code uses: {missing}"
@@ -207,11 +207,37 @@ def test_every_api_call_in_the_operator_is_allowed(values):
     assert required_by_typed_calls(), "the scan found no API calls: its pattern is broken"
 
 
+#: Cluster-scoped discovery kopf does on its own (its resource and namespace observers).
+KOPF_DISCOVERY = {("apiextensions.k8s.io", "customresourcedefinitions", v) for v in ("list", "watch")} | {
+    ("", "namespaces", v) for v in ("list", "watch")}
+
+
+def checker_grants() -> set[tuple[str, str, str]]:
+    """What the operator hands to drift-check jobs, which it must therefore hold."""
+    spec = monitor_api.parse_spec({
+        "model": {"name": "m"}, "schedule": "*/15 * * * *",
+        "reference": {"configMapKeyRef": {"name": "ref-data", "key": "ref.csv"}},
+        "current": {"configMapKeyRef": {"name": "cur-data", "key": "cur.csv"}}})
+    return granted(checkjob.build_role(monitor="m", namespace="team-a", uid="u", spec=spec)["rules"])
+
+
+@pytest.mark.parametrize("values", [{}, EVERYTHING_ON], ids=["cluster-wide", "namespaced"])
+def test_no_right_that_no_code_uses(values):
+    """Least privilege, the other way round: every right the chart grants is used by the
+    code (or kopf, or handed on to check jobs)."""
+    documents = render(values)
+    rights = set().union(*(granted(role["rules"]) for role in
+                           select(documents, "Role") + [operator_cluster_role(documents)]))
+    needed = set(required_by_typed_calls()) | set(required_by_custom_object_calls())
+    unused = rights - needed - KOPF_NEEDS - KOPF_DISCOVERY - checker_grants()
+    assert not unused, f"the chart grants rights nothing uses: {sorted(unused)}"
+
+
 def test_kopf_can_discover_crds_and_namespaces():
-    cluster_wide = granted(one(render(), "ClusterRole")["rules"])
+    cluster_wide = granted(operator_cluster_role(render())["rules"])
     assert {("apiextensions.k8s.io", "customresourcedefinitions", v) for v in ("list", "watch")} <= cluster_wide
     namespaced = render(EVERYTHING_ON)
-    discovery = granted(one(namespaced, "ClusterRole")["rules"])
+    discovery = granted(operator_cluster_role(namespaced)["rules"])
     assert {("", "namespaces", "list"), ("", "namespaces", "watch")} <= discovery
 
 
@@ -227,5 +253,5 @@ def test_operator_holds_every_right_it_grants_to_drift_check_jobs():
     checker = checkjob.build_role(monitor="m", namespace="team-a", uid="u", spec=spec)
     for values in ({}, EVERYTHING_ON):
         documents = render(values)
-        holder = (select(documents, "Role") or select(documents, "ClusterRole"))[0]
+        holder = (select(documents, "Role") or [operator_cluster_role(documents)])[0]
         assert granted(checker["rules"]) <= granted(holder["rules"])
