@@ -334,3 +334,14 @@ def test_values_yaml_is_valid_against_the_schema_and_documents_every_key():
     assert schema is not None
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
     assert set(defaults) == set(schema["properties"]) - {"global"}
+
+
+def test_the_packaged_chart_renders_the_same_and_carries_no_stray_files(tmp_path):
+    archive = helm_python.package(CHART, destination=tmp_path)
+    with helm_python.Chart.load(archive) as packaged, helm_python.Chart.load(CHART) as source:
+        assert packaged.render(EVERYTHING_ON, name=RELEASE, namespace=NAMESPACE) == source.render(
+            EVERYTHING_ON, name=RELEASE, namespace=NAMESPACE)
+        files = sorted(f["name"] for f in packaged.files)
+    assert "dashboards/modelmon.json" in files
+    stray = [f for f in files if "__pycache__" in f or f.endswith((".pyc", ".swp", "~", ".orig"))]
+    assert stray == []
