@@ -162,6 +162,44 @@ def gone(read):
     return False
 
 
+# --- the API server's own checks -----------------------------------------------------------------
+
+
+def rejection(create) -> str:
+    with pytest.raises(ApiException) as caught:
+        create()
+    assert caught.value.status == 422, caught.value.body
+    return json.loads(caught.value.body)["message"]
+
+
+def test_the_api_server_rejects_bad_retraining_specs_naming_the_field(kube, namespace):
+    unbounded = rtj_body("r", validation={"metrics": [{"name": "accuracy"}]})
+    assert "set at least one of min, max, minDeltaFromBaseline, maxDeltaFromBaseline" in rejection(
+        lambda: create_rtj(kube, namespace, unbounded))
+    assert "spec.priority" in rejection(lambda: create_rtj(kube, namespace, rtj_body("r", priority="urgent")))
+    assert "spec.monitorRef" in rejection(lambda: create_rtj(kube, namespace, {
+        **rtj_body("r"), "spec": {k: v for k, v in rtj_body("r")["spec"].items() if k != "monitorRef"}}))
+    no_template = monitor_body("credit", retraining={"enabled": True})
+    assert "retraining.enabled needs retraining.template" in rejection(
+        lambda: create_monitor(kube, namespace, no_template))
+    create_rtj(kube, namespace, rtj_body("r", annotations={HOLD: ""}))
+    assert "monitorRef is immutable" in rejection(lambda: objects(kube).patch_namespaced_custom_object(
+        GROUP, VERSION, namespace, "retrainingjobs", "r", {"spec": {"monitorRef": {"name": "other"}}}))
+
+
+def test_kubectl_get_rtj_shows_phase_model_reason(kube, namespace, operator, control_plane):
+    create_monitor(kube, namespace, monitor_body("credit"))
+    create_rtj(kube, namespace, rtj_body("shown", annotations={MESSAGE: result("2.1.0")}))
+    wait_phase(kube, namespace, "shown", "Succeeded")
+    out = subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "get", "rtj", "-n", namespace],
+                         check=True, capture_output=True, text=True).stdout.splitlines()
+    assert out[0].split() == ["NAME", "PHASE", "MODEL", "REASON", "AGE"]
+    assert out[1].split()[:4] == ["shown", "Succeeded", "2.1.0", "manual"]
+    listed = subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "get", "ml", "-n", namespace,
+                             "-o", "name"], check=True, capture_output=True, text=True).stdout.split()
+    assert "retrainingjob.modelmon.io/shown" in listed and "modelmonitor.modelmon.io/credit" in listed
+
+
 # --- one RetrainingJob --------------------------------------------------------------------------
 
 
