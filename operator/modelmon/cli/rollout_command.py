@@ -1,0 +1,119 @@
+"""``modelmon rollout status|promote|abort|retry NAME``: watch and steer a RetrainingJob's rollout.
+
+The commands only read the RetrainingJob and set its manual-control annotations; the
+operator acts on them (and removes them), so the CLI needs no more rights than kubectl
+annotate, and a person with kubectl alone can do the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from modelmon.api import rollout as api
+
+EXIT_OK, EXIT_NOT_FOUND, EXIT_FAILED = 0, 1, 4
+FINAL = ("Succeeded", "RolledBack", "Failed", "Cancelled")
+_ACTIONS = {"promote": api.PROMOTE, "abort": api.ABORT, "retry": api.RETRY}
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("rollout", help="watch and steer the rollout of a RetrainingJob",
+                                 description="Show or steer the canary / blue-green rollout of a RetrainingJob.",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+                                     "examples:\n  modelmon rollout status credit-retrain-1 -n ml --watch\n"
+                                     "  modelmon rollout promote credit-retrain-1 -n ml          # next step\n"
+                                     "  modelmon rollout promote credit-retrain-1 -n ml --full   # all the way\n"
+                                     "  modelmon rollout abort credit-retrain-1 -n ml"))
+    parser.add_argument("action", choices=["status", "promote", "abort", "retry"])
+    parser.add_argument("name", help="the RetrainingJob")
+    parser.add_argument("-n", "--namespace", default="default")
+    parser.add_argument("--full", action="store_true", help="promote: skip every remaining step and analysis")
+    parser.add_argument("--watch", "-w", action="store_true", help="status: print each change until it ends")
+    parser.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from modelmon.k8s import rollout as k8s
+
+    body = k8s.get_retraining_job(args.namespace, args.name)
+    if body is None:
+        print(f"RetrainingJob {args.namespace}/{args.name} not found", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if args.action != "status":
+        key = api.PROMOTE_FULL if args.action == "promote" and args.full else _ACTIONS[args.action]
+        k8s.set_annotation(args.namespace, args.name, key, "true")
+        print(f"{key}=true set on RetrainingJob {args.namespace}/{args.name}; the operator acts on it at its next tick")
+        return EXIT_OK
+    shown = ""
+    while True:
+        text = render(body)
+        if text != shown:
+            print(text, flush=True)
+            shown = text
+        phase = (body.get("status") or {}).get("phase")
+        if not args.watch or phase in FINAL:
+            return EXIT_FAILED if phase in ("RolledBack", "Failed") else EXIT_OK
+        time.sleep(args.interval)
+        fresh = k8s.get_retraining_job(args.namespace, args.name)
+        if fresh is None:
+            print("the RetrainingJob was deleted", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        body = fresh
+
+
+def render(body: Mapping[str, Any]) -> str:
+    """What a person watching a rollout wants to see, in a few lines."""
+    meta, status = body["metadata"], body.get("status") or {}
+    spec = (body.get("spec") or {}).get("rollout") or {}
+    rollout = status.get("rollout") or {}
+    model = status.get("model") or {}
+    lines = [f"RetrainingJob {meta.get('namespace')}/{meta['name']}: {status.get('phase', 'Pending')}"
+             f"  model {model.get('version', '?')} -> Deployment {(spec.get('targetRef') or {}).get('name', '?')}"]
+    if not rollout:
+        lines.append(f"  {status.get('message') or 'no rollout yet'}")
+        return "\n".join(lines)
+    lines.append(f"  strategy {rollout.get('strategy')}  phase {rollout.get('phase')}  {_step(spec, rollout)}")
+    if rollout.get("strategy") == "canary":
+        canary, stable = rollout.get("canary") or {}, rollout.get("stable") or {}
+        lines.append(f"  weight {rollout.get('weight', 0)}% asked, {rollout.get('effectiveWeight', 0)}% effective"
+                     f"  (canary {canary.get('ready', 0)}/{canary.get('desired', 0)} ready,"
+                     f" stable {stable.get('ready', 0)}/{stable.get('desired', 0)} ready)")
+    else:
+        preview = rollout.get("canary") or {}
+        lines.append(f"  preview {preview.get('ready', 0)}/{preview.get('desired', 0)} ready,"
+                     f" active Service on {'the new model' if rollout.get('weight') == 100 else 'the target'}")
+    if rollout.get("pausedReason"):
+        lines.append(f"  PAUSED ({rollout['pausedReason']}): modelmon rollout promote|retry|abort {meta['name']}")
+    lines.append(f"  {rollout.get('message', '')}")
+    for run in (rollout.get("analysisRuns") or [])[-3:]:
+        where = f"step {run['step'] + 1}" if run.get("step") is not None else run.get("stage", "")
+        lines.append(f"  analysis {run['template']} ({where}): {run['phase']}, {run.get('rounds', 0)} round(s)"
+                     f" - {run.get('message', '')}")
+        for entry in (run.get("measurements") or [])[-4:]:
+            value = f"{entry['value']:g}" if entry.get("value") is not None else "-"
+            lines.append(f"    {entry['at']}  {entry['metric']:<16} {entry['result']:<12} {value:>10}  "
+                         f"{entry.get('message', '')}")
+    return "\n".join(lines)
+
+
+def _step(spec: Mapping[str, Any], rollout: Mapping[str, Any]) -> str:
+    if rollout.get("strategy") == "canary":
+        steps = ((spec.get("strategy") or {}).get("canary") or {}).get("steps") or []
+        index = int(rollout.get("step") or 0)
+        if index < len(steps):
+            return f"step {index + 1}/{len(steps)} ({rollout.get('stage')}: {_describe(steps[index])})"
+        return f"after step {len(steps)}/{len(steps)} ({rollout.get('stage')})"
+    return f"stage {rollout.get('stage')}"
+
+
+def _describe(step: Mapping[str, Any]) -> str:
+    if "setWeight" in step:
+        return f"setWeight {step['setWeight']}%"
+    if "pause" in step:
+        return f"pause {(step.get('pause') or {}).get('duration') or 'until promoted'}"
+    return f"analysis {(step.get('analysis') or {}).get('template')}"
