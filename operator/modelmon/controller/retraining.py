@@ -44,6 +44,8 @@ from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 RTJ = (monitor_api.GROUP, monitor_api.VERSION, api.PLURAL)
+#: Phases that hold a training slot or their monitor's turn.
+_HOLDING = frozenset({Phase.TRAINING.value, Phase.VALIDATING.value})
 MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
 
 
@@ -81,16 +83,35 @@ class RetrainingController:
     # --- RetrainingJob ------------------------------------------------------------------------
 
     def reconcile_retraining_job(self, namespace: str, name: str) -> None:
-        """Run steps of one RetrainingJob until it needs to wait for something outside."""
+        """Run steps of one RetrainingJob until it needs to wait for something outside; when it
+        gives up its training slot, the head of the queue is served at once (not at its next tick)."""
+        freed = False
         with self.locks.of(namespace, name):
             for _ in range(6):  # each step is one phase change; the next may follow at once
                 body = k8s.get_retraining_job(namespace, name)
                 if body is None or body["metadata"].get("deletionTimestamp"):
-                    return
-                if not self._step(body):
-                    return
+                    break
+                before = (body.get("status") or {}).get("phase")
+                step = self._step(body)
+                if step is None:
+                    break
+                freed = freed or (before in _HOLDING and step not in _HOLDING)
+        if freed:  # outside this RetrainingJob's lock: the next takes its own
+            self.serve_queue()
 
-    def _step(self, body: dict[str, Any]) -> bool:
+    def serve_queue(self) -> None:
+        """Step the RetrainingJobs the queue would admit now."""
+        items = k8s.list_retraining_jobs(self.settings.namespaces)
+        running = k8s.running_training_jobs(self.settings.namespaces)
+        for job in training_queue.admitted(pending=k8s.queued(items), running=running,
+                                           limit=self.settings.max_training_jobs, busy=k8s.busy_monitors(items)):
+            try:
+                self.reconcile_retraining_job(job.namespace, job.name)
+            except kubernetes.client.ApiException as error:  # its own timer retries
+                log.warning("serving %s/%s from the queue failed: %s", job.namespace, job.name, error.status)
+
+    def _step(self, body: dict[str, Any]) -> str | None:
+        """One step; returns the new phase when the phase changed (so another step may follow)."""
         meta, status = body["metadata"], dict(body.get("status") or {})
         namespace, name = meta["namespace"], meta["name"]
         spec, spec_error = _parse(body)
@@ -112,9 +133,9 @@ class RetrainingController:
                 if step.create_job:
                     step = self._create_job(body, spec, step, status=status, stamp=stamp)
                 self._apply(body, step, monitor=monitor)
-            return bool(step.event)
+            return step.phase if step.event else None
         self._apply(body, step, monitor=monitor)
-        return bool(step.event)
+        return step.phase if step.event else None
 
     def _admission(self, namespace: str, name: str, monitor: str) -> tuple[bool, str]:
         items = k8s.list_retraining_jobs(self.settings.namespaces)
@@ -184,6 +205,8 @@ class RetrainingController:
         self.metrics.record_retraining(namespace=namespace, name=name, phase=None)
         self.locks.forget(namespace, name)
         k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
+        if status.get("phase") in _HOLDING:
+            self.serve_queue()
         monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
         monitor = k8s.get_monitor(namespace, monitor_name) if monitor_name else None
         if monitor is None or (status.get("phase") or "Pending") not in api.ACTIVE_PHASES:
