@@ -181,9 +181,9 @@ class OperatorMetrics:
             self.notifications_failed.labels(*labels, reason).inc(count)
         self.notifications_pending.labels(*labels).set(pending)
 
-    def forget_sinks(self, *, namespace: str, monitor: str) -> None:
-        """Drop the delivery series of a deleted monitor's sinks."""
+    def forget_sinks(self, *, namespace: str, monitor: str, sink: str | None = None) -> None:
+        """Drop the delivery series of a deleted monitor's sinks (or of one sink removed from its spec)."""
         for metric in (self.notifications_sent, self.notifications_failed, self.notifications_pending):
             for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
-                if labels[:2] == (namespace, monitor):
+                if labels[:2] == (namespace, monitor) and sink in (None, labels[2]):
                     metric.remove(*labels)

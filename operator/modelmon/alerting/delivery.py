@@ -28,7 +28,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import aiohttp
@@ -143,6 +143,7 @@ class Dispatcher:
                 return
         batch = build_batch(batch_id=str(uuid.uuid4()), body=body, notifications=notifications, now=self._clock(),
                             link_template=self._link_template)
+        self._loop.call_soon_threadsafe(self._prune, batch.namespace, batch.monitor, frozenset(s.name for s in sinks))
         for spec in sinks:
             seen = for_severity(batch, spec.min_severity)
             if seen is not None:
@@ -158,7 +159,14 @@ class Dispatcher:
 
     def forget(self, namespace: str, monitor: str) -> None:
         """Stop delivering for a deleted monitor and drop its metrics series."""
-        asyncio.run_coroutine_threadsafe(self._forget(namespace, monitor), self._loop).result()
+        asyncio.run_coroutine_threadsafe(self._prune_soon(namespace, monitor, frozenset(), deleted=True),
+                                         self._loop).result()
+
+    def prune(self, namespace: str, monitor: str, *, keep: Iterable[str]) -> None:
+        """Stop delivering to a monitor's sinks not named in ``keep`` (removed from its spec), discarding
+        their queues and metrics series. ``submit`` does this by itself with the sinks it is given."""
+        names = frozenset(keep)
+        asyncio.run_coroutine_threadsafe(self._prune_soon(namespace, monitor, names), self._loop).result()
 
     def flush(self, timeout: float) -> bool:
         """Wait until every queue is empty (True) or ``timeout`` passes (False)."""
@@ -326,16 +334,27 @@ class Dispatcher:
             await asyncio.sleep(0.05)
         return False
 
-    async def _forget(self, namespace: str, monitor: str) -> None:
+    async def _prune_soon(self, namespace: str, monitor: str, keep: frozenset[str], *, deleted: bool = False) -> None:
+        self._prune(namespace, monitor, keep, deleted=deleted)
+
+    def _prune(self, namespace: str, monitor: str, keep: frozenset[str], *, deleted: bool = False) -> None:
         with self._lock:
-            gone = [k for k in self._sinks if k[:2] == (namespace, monitor)]
+            gone = [k for k in self._sinks if k[:2] == (namespace, monitor) and k[2] not in keep]
             stopped = [self._sinks.pop(k) for k in gone]
-        if not self._stopping:
-            self._results.submit(self._reported.pop, (namespace, monitor), None)
         for sink in stopped:
             if sink.task is not None:
                 sink.task.cancel()
-        self.metrics.forget_sinks(namespace=namespace, monitor=monitor)
+            if sink.messages:
+                log.warning("alert sink %s of %s/%s was removed: %d undelivered notification(s) discarded",
+                            sink.key[2], namespace, monitor, len(sink.messages))
+            self.metrics.forget_sinks(namespace=namespace, monitor=monitor, sink=sink.key[2])
+        if self._stopping:
+            return
+        if deleted:
+            # A deleted monitor has no status to write: only forget what was last written.
+            self._results.submit(self._reported.pop, (namespace, monitor), None)
+        elif stopped and self._on_result is not None:
+            self._results.submit(self._report, namespace, monitor)
 
     async def _shutdown(self) -> None:
         with self._lock:

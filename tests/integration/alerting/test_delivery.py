@@ -219,3 +219,26 @@ def test_one_check_from_the_alert_policy_is_one_message_per_sink(dispatcher, rec
 
 def test_fast_policy_is_what_the_fixtures_use():
     assert FAST.first_delay < 1 and FAST.max_age >= 30
+
+
+def test_a_sink_removed_from_the_spec_stops_at_the_next_submit(dispatcher, idle_receiver, receiver, secrets, caplog):
+    secrets.put("risk", "gone", "url", f"{idle_receiver.url}/x")
+    secrets.put("risk", "kept", "url", f"{receiver.url}/x")
+    dispatcher.submit(body=body(hook("gone", "gone"), hook("kept", "kept")), notifications=[notification("f0")])
+    wait_until(lambda: state_of(dispatcher, "gone").get("consecutiveFailures"), what="the failing sink")
+    dispatcher.submit(body=body(hook("kept", "kept")), notifications=[notification("f1")])
+    receiver.wait_for(2)
+    assert [s["name"] for s in dispatcher.sink_state("risk", "credit")] == ["kept"]
+    assert "alert sink gone of risk/credit was removed: 1 undelivered notification(s) discarded" in caplog.text
+    assert metric(dispatcher, "modelmon_notifications_pending", sink="gone", sink_type="webhook") is None
+    idle_receiver.start()
+    time.sleep(0.6)
+    assert idle_receiver.requests == [], "nothing is sent to a removed sink"
+
+
+def test_prune_keeps_the_named_sinks_only(dispatcher, idle_receiver, secrets):
+    secrets.put("risk", "hook", "url", f"{idle_receiver.url}/x")
+    dispatcher.submit(body=body(hook("a", "hook"), hook("b", "hook")), notifications=[notification()])
+    wait_until(lambda: len(dispatcher.sink_state("risk", "credit")) == 2, what="two sinks")
+    dispatcher.prune("risk", "credit", keep=["b"])
+    assert [s["name"] for s in dispatcher.sink_state("risk", "credit")] == ["b"]
