@@ -269,6 +269,7 @@ def _rolling_back(tick: Tick) -> None:
         reason = tick.state.get("abortReason") or Reason.ROLLED_BACK.value
         why = str(tick.state.get("message") or reason).removesuffix("; rolling back (the previous model keeps serving)")
         tick.finish("Failed" if reason in _FAILING else "RolledBack")
+        tick.state.update(effectiveWeight=0.0, canary={"desired": 0, "ready": 0})
         tick.tell("Warning", Reason.ROLLED_BACK, f"rolled back ({reason}: {why}): model {tick.version()} removed; "
                                                  f"Deployment {tick.spec.target_ref.name} serves the previous model")
 
@@ -283,9 +284,20 @@ def summarize(tick: Tick) -> None:
     desired = (tick.state.get("canary") or {}).get("desired", 0)
     tick.state["canary"] = {"desired": desired, "ready": canary_ready}
     tick.state["stable"] = {"desired": target.replicas, "ready": target.ready}
-    tick.state["effectiveWeight"] = weights.effective_weight(canary_ready=canary_ready, stable_ready=target.ready)
+    tick.state["effectiveWeight"] = _effective(tick, canary_ready=canary_ready, stable_ready=target.ready)
     if canary_ready > int(previous.get("ready") or 0):
         tick.state["progressAt"] = tick.stamp
+
+
+def _effective(tick: Tick, *, canary_ready: int, stable_ready: int) -> float:
+    """The new model's share of traffic: its share of ready pods for a canary; for blue-green all
+    or nothing, by where the active Service points; all once the target serves it."""
+    if tick.state.get("phase") in ("Finalizing", "Succeeded"):
+        return 100.0
+    blue_green = tick.spec.strategy.blue_green
+    if blue_green is not None:
+        return 100.0 if tick.observed.selectors.get(blue_green.active_service) == tick.track_selector() else 0.0
+    return weights.effective_weight(canary_ready=canary_ready, stable_ready=stable_ready)
 
 
 def _converge(tick: Tick) -> list[Any]:

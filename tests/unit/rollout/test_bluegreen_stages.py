@@ -114,3 +114,15 @@ def test_preview_that_never_gets_ready_is_rolled_back_at_the_deadline():
     assert w.state["abortReason"] == "ProgressDeadlineExceeded" and "1 of 4 ready" in w.state["message"]
     w.step()
     assert w.state["phase"] == "RolledBack" and w.selectors["credit"] == ACTIVE
+
+
+def test_effective_weight_is_all_or_nothing_by_where_the_active_service_points():
+    w = world(postPromotionAnalysis="smoke")
+    w.step()
+    w.step()
+    assert w.state["effectiveWeight"] == 0.0, "a ready preview gets no traffic before the switch"
+    w.step()
+    assert w.state["effectiveWeight"] == 100.0
+    w.step(seconds=1, measure={"errors": 0.5})
+    w.step()
+    assert w.state["phase"] == "RolledBack" and w.state["effectiveWeight"] == 0.0

@@ -231,3 +231,17 @@ def test_every_step_is_an_event():
                    "Promoting"):
         assert reason in reasons
     assert machine.FINAL >= {world.state["phase"]}
+
+
+def test_effective_weight_follows_the_ready_pods_and_is_100_once_promoted():
+    world = World(canary_spec([{"setWeight": 30}]), ready_limit=1)
+    world.step()
+    world.step()
+    assert world.state["canary"] == {"desired": 2, "ready": 1}  # 30% beside 4: 1.71 -> 2 replicas
+    assert world.state["effectiveWeight"] == 20.0  # 1 of 5 ready pods, not the 30% asked
+    world.ready_limit = None
+    world.step()
+    world.step()
+    assert world.state["effectiveWeight"] == 33.3
+    world.run_until_final()
+    assert world.state["phase"] == "Succeeded" and world.state["effectiveWeight"] == 100.0

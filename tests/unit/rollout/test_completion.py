@@ -1,0 +1,33 @@
+"""The RetrainingJob status patch of a tick: removed keys are sent as null; the outcome ends it."""
+
+from __future__ import annotations
+
+from modelmon.rollout import completion
+from modelmon.rollout.observations import Outcome, Plan
+
+
+def test_keys_that_went_are_deleted_and_unchanged_ones_not_sent():
+    old = {"phase": "Paused", "pausedReason": "AnalysisInconclusive", "step": 1, "message": "paused"}
+    new = {"phase": "Progressing", "step": 1, "message": "retried"}
+    assert completion.rollout_patch(old, new) == {"pausedReason": None, "phase": "Progressing", "message": "retried"}
+
+
+def test_outcome_sets_the_phase_conditions_and_completion_time():
+    plan = Plan(state={"phase": "RolledBack"}, outcome=Outcome(phase="RolledBack", reason="AnalysisFailed",
+                                                                message="rolled back"))
+    status = {"phase": "RollingOut", "conditions": [{"type": "Validated", "status": "True", "reason": "V",
+                                                     "message": "", "lastTransitionTime": "t0"}]}
+    patch = completion.status_patch(status, plan, generation=2, now="t1")
+    assert patch["phase"] == "RolledBack" and patch["reason"] == "AnalysisFailed" and patch["completionTime"] == "t1"
+    assert [(c["type"], c["status"], c["reason"], c["lastTransitionTime"]) for c in patch["conditions"]] == [
+        ("Complete", "False", "AnalysisFailed", "t1"), ("Validated", "True", "V", "t0")]
+    failed = completion.status_patch(status, Plan(state={"phase": "Failed"}, outcome=Outcome(
+        phase="Failed", reason="TargetNotFound", message="no target")), generation=2, now="t1")
+    assert ("Failed", "True") in [(c["type"], c["status"]) for c in failed["conditions"]]
+
+
+def test_a_retried_rollout_is_rolling_out_again():
+    patch = completion.status_patch({"phase": "RolledBack", "completionTime": "t0"},
+                                    Plan(state={"phase": "Progressing", "message": "retried"}, restarted=True),
+                                    generation=1, now="t1")
+    assert patch["phase"] == "RollingOut" and patch["completionTime"] is None and patch["reason"] == "RolloutRetried"
