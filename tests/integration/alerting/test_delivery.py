@@ -242,3 +242,24 @@ def test_prune_keeps_the_named_sinks_only(dispatcher, idle_receiver, secrets):
     wait_until(lambda: len(dispatcher.sink_state("risk", "credit")) == 2, what="two sinks")
     dispatcher.prune("risk", "credit", keep=["b"])
     assert [s["name"] for s in dispatcher.sink_state("risk", "credit")] == ["b"]
+
+
+def test_submits_from_many_threads_all_arrive_in_each_threads_order(dispatcher_factory, receiver, secrets):
+    """kopf runs sync handlers in a pool of worker threads: they all submit at once."""
+    dispatcher = dispatcher_factory(queue_limit=1000)
+    secrets.put("risk", "hook", "url", f"{receiver.url}/x")
+    monitor = body(hook("hook", "hook"))
+
+    def worker(t: int) -> None:
+        for n in range(50):
+            dispatcher.submit(body=monitor, notifications=[notification(f"t{t}-{n}")])
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    subjects = [r.json()["alerts"][0]["subject"] for r in receiver.wait_for(400, timeout=60)]
+    assert len(subjects) == len(set(subjects)) == 400
+    for t in range(8):
+        assert [s for s in subjects if s.startswith(f"t{t}-")] == [f"t{t}-{n}" for n in range(50)]
