@@ -201,6 +201,8 @@ def test_a_good_canary_is_promoted_and_the_target_carries_the_new_model(kube, na
         assert _get(after, path) == _get(before, path), path
     revision = "deployment.kubernetes.io/revision"  # the Deployment controller's own bookkeeping
     assert {k: v for k, v in after["metadata"]["annotations"].items() if k != revision} == {"owner": "risk-team"}
+    managers = {(m["manager"], m["operation"]) for m in after["metadata"]["managedFields"]}
+    assert ("modelmon", "Update") in managers, "Argo CD can trust the field manager (managedFieldsManagers)"
     container_before = dict(before["spec"]["template"]["spec"]["containers"][0], env=None)
     container_after = dict(after["spec"]["template"]["spec"]["containers"][0], env=None)
     assert container_after == container_before

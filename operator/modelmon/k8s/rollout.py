@@ -19,6 +19,9 @@ from modelmon.k8s import client
 from modelmon.manifests import rollout as manifests
 from modelmon.rollout.observations import DeploymentState
 
+#: The field manager of every write: GitOps tools can trust it (Argo CD managedFieldsManagers).
+FIELD_MANAGER = "modelmon"
+
 
 def _apps() -> kubernetes.client.AppsV1Api:
     return client._typed_api(kubernetes.client.AppsV1Api)
@@ -68,7 +71,7 @@ def set_service_selector(namespace: str, name: str, selector: Mapping[str, str])
     if current is None or current == dict(selector):
         return
     client.core().patch_namespaced_service(name, namespace, [{"op": "replace", "path": "/spec/selector",
-                                                              "value": dict(selector)}])
+                                                              "value": dict(selector)}], field_manager=FIELD_MANAGER)
 
 
 def ensure_track(manifest: dict[str, Any], *, owner_uid: str) -> None:
@@ -77,7 +80,7 @@ def ensure_track(manifest: dict[str, Any], *, owner_uid: str) -> None:
     live = read_deployment(meta["namespace"], meta["name"])
     if live is None:
         try:
-            _apps().create_namespaced_deployment(meta["namespace"], manifest)
+            _apps().create_namespaced_deployment(meta["namespace"], manifest, field_manager=FIELD_MANAGER)
         except kubernetes.client.ApiException as error:
             if error.status != 409:
                 raise
@@ -86,7 +89,8 @@ def ensure_track(manifest: dict[str, Any], *, owner_uid: str) -> None:
         return  # the planner sees it as not owned and stops the rollout
     if (live.get("spec") or {}).get("replicas") != manifest["spec"]["replicas"]:
         _apps().patch_namespaced_deployment(meta["name"], meta["namespace"],
-                                            {"spec": {"replicas": manifest["spec"]["replicas"]}})
+                                            {"spec": {"replicas": manifest["spec"]["replicas"]}},
+                                            field_manager=FIELD_MANAGER)
 
 
 def delete_track(namespace: str, name: str, *, owner_uid: str) -> None:
@@ -102,7 +106,7 @@ def delete_track(namespace: str, name: str, *, owner_uid: str) -> None:
 
 def patch_target(namespace: str, name: str, patch: list[dict[str, Any]]) -> None:
     if patch:
-        _apps().patch_namespaced_deployment(name, namespace, patch)
+        _apps().patch_namespaced_deployment(name, namespace, patch, field_manager=FIELD_MANAGER)
 
 
 def get_retraining_job(namespace: str, name: str) -> dict[str, Any] | None:
