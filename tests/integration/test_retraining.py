@@ -235,6 +235,9 @@ def test_success_records_model_lineage_and_conditions(kube, namespace, operator,
     assert (retraining["name"], retraining["phase"], retraining["model"]["version"]) == ("r1", "Succeeded", "2")
     assert "active" not in get_monitor(kube, namespace)["status"]["retraining"]
     assert metrics.retraining_finished.labels(namespace, "Succeeded")._value.get() == 1
+    # the timer serves active RetrainingJobs only: a finished one carries no finalizer, so deleting
+    # it never waits for the operator
+    wait_for(lambda: not get_rtj(kube, namespace, "r1")["metadata"].get("finalizers"), what="finalizer released")
 
 
 @pytest.mark.parametrize(("annotations", "validation", "reason", "words"), [
