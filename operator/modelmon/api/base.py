@@ -15,4 +15,7 @@ class SpecModel(pydantic.BaseModel):
         populate_by_name=True,
         frozen=True,
         use_attribute_docstrings=True,
+        # A validation error printed anywhere (a log, an Event, status) must never repeat what
+        # was written in the spec: someone may have pasted a token where a SecretRef belongs.
+        hide_input_in_errors=True,
     )
