@@ -140,7 +140,7 @@ def plan(*, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observ
     tick = Tick(spec=spec, state=state, observed=observed, now=now, name=name)
     phase = tick.state.get("phase")
     if phase in FINAL:
-        if RETRY in observed.annotations:
+        if RETRY in observed.annotations and phase != "Succeeded":
             tick.consume.append(RETRY)
             tick.restarted = True
             _start(tick, strategy, retried=True)

@@ -245,3 +245,11 @@ def test_effective_weight_follows_the_ready_pods_and_is_100_once_promoted():
     assert world.state["effectiveWeight"] == 33.3
     world.run_until_final()
     assert world.state["phase"] == "Succeeded" and world.state["effectiveWeight"] == 100.0
+
+
+def test_retry_does_not_restart_a_succeeded_rollout():
+    world = World(canary_spec([{"setWeight": 20}]))
+    world.run_until_final()
+    world.annotations.add(RETRY)
+    plan = world.step()
+    assert world.state["phase"] == "Succeeded" and not plan.restarted and not plan.actions
