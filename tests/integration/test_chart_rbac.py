@@ -10,7 +10,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -400,3 +403,82 @@ def test_people_with_the_built_in_edit_role_may_apply_monitors_and_viewers_may_r
         with pytest.raises(kubernetes.client.ApiException) as refused:
             attempt()
         assert refused.value.status == 403
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def token_kubeconfig(path: Path, identity: TokenCluster) -> Path:
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "modelmon",
+        "clusters": [{"name": "test", "cluster": {"server": identity.server,
+                                                   "certificate-authority": identity.ca_path}}],
+        "users": [{"name": "modelmon", "user": {"token": identity.token}}],
+        "contexts": [{"name": "modelmon", "context": {"cluster": "test", "user": "modelmon"}}]}))
+    return path
+
+
+def http_get(url: str) -> tuple[int, str]:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode()
+
+
+def test_the_deployments_own_command_runs_the_operator_its_probes_and_metrics(control_plane, admin, namespace,
+                                                                              tmp_path):
+    """The container's command exactly as the Deployment renders it (args and env), as the
+    chart's account: the operator starts, its probe endpoint and /metrics answer on the
+    ports the Deployment declares, a monitor is reconciled, and SIGTERM stops it in time."""
+    metrics_port, health_port = free_port(), free_port()
+    values = {"operator": {"metricsPort": metrics_port, "healthPort": health_port, "logFormat": "json"}}
+    identity = install_rbac(control_plane, admin, values)
+    container = next(d for d in render(values, namespace=RELEASE_NAMESPACE)
+                     if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    probe = container["livenessProbe"]["httpGet"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    environment = {**{k: v for k, v in os.environ.items() if not k.startswith(("MODELMON_", "KUBECONFIG"))},
+                   **{e["name"]: e["value"] for e in container["env"]},
+                   "KUBECONFIG": str(token_kubeconfig(tmp_path / "operator.kubeconfig", identity)), "HOME": str(tmp_path)}
+    entrypoint = shutil.which("modelmon")
+    assert entrypoint, "the modelmon console script is installed with the package"
+    log = (tmp_path / "operator.log").open("w+")
+    process = subprocess.Popen([entrypoint, *container["args"]], env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        health = f"http://127.0.0.1:{ports[probe['port']]}{probe['path']}"
+
+        def answering() -> bool:
+            if process.poll() is not None:
+                log.seek(0)
+                raise AssertionError(f"the operator exited with {process.returncode}:\n{log.read()[-3000:]}")
+            return http_get(health)[0] == 200
+
+        try:
+            wait_for(answering, timeout=60, what=f"{health} answering")
+        except AssertionError:
+            answering()  # says why when the process died
+            raise
+        status, exposition = http_get(f"http://127.0.0.1:{ports['metrics']}/metrics")
+        assert status == 200 and "# TYPE modelmon_monitor_health gauge" in exposition
+        kubernetes.client.CustomObjectsApi(admin).create_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, monitor_body("credit"))
+        wait_for(lambda: (c := condition(get_monitor(admin, namespace, "credit"), "Ready")) and c["status"] == "True",
+                 what="Ready=True from the operator process", timeout=90)
+        process.send_signal(signal.SIGTERM)
+        grace = next(d for d in render(values, namespace=RELEASE_NAMESPACE) if d["kind"] == "Deployment")[
+            "spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+        assert process.wait(grace) is not None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        log.seek(0)
+        output = log.read()
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines and all(json.loads(line)["level"] for line in lines), output[-2000:]  # --log-format=json
+    assert not [line for line in lines if "403" in line or "Forbidden" in line], output[-3000:]
