@@ -325,3 +325,61 @@ def _gone(kube, namespace, name):
     except kubernetes.client.ApiException as error:
         return error.status == 404
     return False
+
+
+def test_an_operator_restart_mid_pause_resumes_from_status(kube, namespace, prometheus, exporter, metrics):
+    exporter.accuracy.labels("resume").set(0.95)
+    prometheus.wait_for_value('model_accuracy{track="resume"}', 0.95)
+    create_target(kube, namespace, replicas=1)
+    rollout = canary_rollout(prometheus, analysisTemplates=[
+        quality_template(prometheus.address, 'model_accuracy{track="resume"}')])
+    rollout["strategy"]["canary"]["steps"] = [{"setWeight": 50}, {"pause": {}}, {"analysis": {"template": "quality"}}]
+    start_rollout(kube, namespace, rollout)
+    with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
+        wait_for(lambda: (rtj(kube, namespace)["status"].get("rollout") or {}).get("pausedReason") == "Paused",
+                 what="paused at step 2", timeout=90)
+    paused = rtj(kube, namespace)["status"]["rollout"]
+    # while no operator runs, a person promotes; a new operator process picks it up from status
+    objects(kube).patch_namespaced_custom_object(GROUP, VERSION, namespace, "retrainingjobs", "credit-retrain",
+                                                 {"metadata": {"annotations": {"modelmon.io/promote": "true"}}})
+    with running_operator(api=kube, settings=SETTINGS, metrics=OperatorMetrics()):
+        wait_for(lambda: final_phase(kube, namespace), what="rollout finished after the restart", timeout=120)
+    status = rtj(kube, namespace)["status"]
+    assert status["phase"] == "Succeeded", status
+    assert status["rollout"]["startedAt"] == paused["startedAt"], "resumed, not restarted"
+    assert [r["phase"] for r in status["rollout"]["analysisRuns"]] == ["Successful"]
+    reasons = [r for r, _ in events_of(kube, namespace)]
+    assert reasons.count("RolloutStarted") == 1 and reasons.count("WeightSet") == 1, "no step ran twice"
+    assert "Promoted" in reasons
+
+
+def test_retry_restarts_a_rolled_back_rollout(kube, namespace, prometheus, exporter, metrics):
+    exporter.accuracy.labels("flaky").set(0.5)
+    prometheus.wait_for_value('model_accuracy{track="flaky"}', 0.5)
+    create_target(kube, namespace, replicas=1)
+    rollout = canary_rollout(prometheus, analysisTemplates=[
+        quality_template(prometheus.address, 'model_accuracy{track="flaky"}', count=1)])
+    start_rollout(kube, namespace, rollout)
+    with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
+        wait_for(lambda: final_phase(kube, namespace) == "RolledBack", what="first attempt rolled back", timeout=120)
+        exporter.accuracy.labels("flaky").set(0.96)  # the metric's source was fixed
+        prometheus.wait_for_value('model_accuracy{track="flaky"}', 0.96)
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert cli_main(["rollout", "retry", "credit-retrain", "-n", namespace]) == 0
+        wait_for(lambda: rtj(kube, namespace)["status"]["phase"] == "RollingOut", what="rolling out again",
+                 timeout=30)
+        wait_for(lambda: final_phase(kube, namespace), what="second attempt finished", timeout=120)
+    status = rtj(kube, namespace)["status"]
+    assert status["phase"] == "Succeeded", status
+    assert [r["phase"] for r in status["rollout"]["analysisRuns"]] == ["Failed", "Successful"]
+    assert env_of(plain(kube, apps(kube).read_namespaced_deployment("credit", namespace)))["MODEL_VERSION"] == "2"
+
+
+def test_a_missing_target_fails_with_a_message_naming_the_field(kube, namespace, prometheus, metrics):
+    start_rollout(kube, namespace, canary_rollout(prometheus, targetRef={"name": "no-such-deployment"}))
+    with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
+        wait_for(lambda: final_phase(kube, namespace), what="rollout failed", timeout=60)
+    status = rtj(kube, namespace)["status"]
+    assert status["phase"] == "Failed" and status["reason"] == "TargetNotFound"
+    assert "no-such-deployment (spec.rollout.targetRef) does not exist" in status["message"]
+    assert apps(kube).list_namespaced_deployment(namespace).items == []
