@@ -35,6 +35,8 @@ class OperatorSettings(pydantic_settings.BaseSettings):
     """activeDeadlineSeconds of a training Job whose template sets none (6 h)."""
     training_backoff_limit: int = pydantic.Field(default=1, ge=0, le=20)
     """backoffLimit of a training Job whose template sets none."""
+    operator_namespace: str = "modelmon-system"
+    """The operator's own namespace (the chart sets it): the Secrets of default_alerts' sinks are read here."""
     default_alerts: AlertsSpec | None = None
     """Operator-wide alert policy and sinks (JSON in MODELMON_DEFAULT_ALERTS, same fields as spec.alerts).
     A monitor's spec.alerts overrides it field by field; a monitor listing sinks replaces these sinks."""

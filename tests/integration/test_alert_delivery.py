@@ -96,3 +96,28 @@ def test_real_delivery_through_the_operator(kube, namespace, request):  # noqa: 
         assert healed[0]["consecutiveFailures"] == 0
         for event in events_of(kube, namespace, "credit"):
             assert token not in (event.message or "") and key not in (event.message or "")
+
+
+def test_operator_default_sinks_read_their_secrets_in_the_operators_namespace(kube, namespace, request):  # noqa: F811
+    from modelmon.api.alerts import AlertsSpec
+
+    core = kubernetes.client.CoreV1Api(kube)
+    home = f"{namespace}-op"
+    core.create_namespace({"metadata": {"name": home}})
+    request.addfinalizer(lambda: core.delete_namespace(home))
+    port = free_port()
+    core.create_namespaced_secret(home, {"metadata": {"name": "platform-hook"}, "stringData": {
+        "url": f"http://127.0.0.1:{port}/platform"}})
+    receiver = Receiver(port)
+    request.addfinalizer(receiver.close)
+    defaults = AlertsSpec.model_validate({"sinks": [{"name": "platform", "webhook": {
+        "urlSecretRef": {"name": "platform-hook", "key": "url"}}}]})
+    settings = OperatorSettings(check_image="modelmon:test", operator_namespace=home, default_alerts=defaults)
+    with running_operator(api=kube, settings=settings, metrics=OperatorMetrics()):
+        create_monitor(kube, namespace, monitor_body("credit"))  # no spec.alerts: the defaults apply
+        wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+        put_check(kube, namespace, "credit", drifted_check("2026-11-23T10:00:00Z"))
+        wait_for(lambda: receiver.received, what="delivery to the operator's default sink")
+        sinks = wait_for(lambda: get_monitor(kube, namespace, "credit")["status"].get("alertSinks"),
+                         what="alertSinks")
+        assert sinks[0]["name"] == "platform" and sinks[0].get("lastSuccess")

@@ -54,6 +54,8 @@ OnResult = Callable[[str, str, list[dict[str, Any]]], None]
 class _Message:
     batch: Batch
     spec: SinkSpec
+    secret_namespace: str
+    """Where the sink's Secrets are: the monitor's namespace, or the operator's for its default sinks."""
     attempts: int = 0
 
 
@@ -120,11 +122,13 @@ class Dispatcher:
     # --- called from any thread ---------------------------------------------------------------------------------
 
     def submit(self, *, body: dict[str, Any], notifications: Sequence[Notification],
-               sinks: Sequence[SinkSpec] | None = None) -> None:
+               sinks: Sequence[SinkSpec] | None = None, secret_namespace: str | None = None) -> None:
         """Queue one grouped message per sink for these notifications; returns at once.
 
         ``sinks`` defaults to the monitor's ``spec.alerts.sinks`` (pass the operator-wide defaults
         merged in, if any). Each sink receives the notifications at or above its minSeverity.
+        ``secret_namespace`` is where the sinks' Secrets are read: the monitor's namespace by
+        default; the operator's own for its default sinks.
         """
         if not notifications:
             return
@@ -147,7 +151,7 @@ class Dispatcher:
         for spec in sinks:
             seen = for_severity(batch, spec.min_severity)
             if seen is not None:
-                self._loop.call_soon_threadsafe(self._enqueue, spec, seen)
+                self._loop.call_soon_threadsafe(self._enqueue, spec, seen, secret_namespace or batch.namespace)
 
     __call__ = submit
 
@@ -195,7 +199,7 @@ class Dispatcher:
         self._loop.run_forever()
         self._loop.close()
 
-    def _enqueue(self, spec: SinkSpec, batch: Batch) -> None:
+    def _enqueue(self, spec: SinkSpec, batch: Batch, secret_namespace: str) -> None:
         key = (batch.namespace, batch.monitor, spec.name)
         with self._lock:
             sink = self._sinks.get(key)
@@ -216,7 +220,7 @@ class Dispatcher:
                     sink.messages.popleft()
                 sink.dropped += 1
                 dropped += 1
-            sink.messages.append(_Message(batch=batch, spec=spec))
+            sink.messages.append(_Message(batch=batch, spec=spec, secret_namespace=secret_namespace))
         if dropped:
             log.warning("alert sink %s of %s/%s: queue full (%d), dropped the oldest message", spec.name, key[0],
                         key[1], self._queue_limit)
@@ -247,7 +251,7 @@ class Dispatcher:
     async def _attempt(self, sink: _Sink, message: _Message, now: float) -> float | None:
         """One delivery attempt; the delay before the next one after a retryable failure, else None."""
         redactor = Redactor()
-        secrets = sinks.Secrets(read_secret=self._read_secret, namespace=sink.key[0], redactor=redactor)
+        secrets = sinks.Secrets(read_secret=self._read_secret, namespace=message.secret_namespace, redactor=redactor)
         message.attempts += 1
         sink.in_flight = message
         try:

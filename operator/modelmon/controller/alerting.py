@@ -24,7 +24,7 @@ from modelmon.api.monitor import GROUP, PLURAL, VERSION
 from modelmon.k8s import client, events, secrets
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import alert_state
-from modelmon.policies.alert_config import effective_alerts
+from modelmon.policies.alert_config import effective_alerts, uses_default_sinks
 from modelmon.policies.alert_state import ACK_ANNOTATION, StateChange
 from modelmon.policies.alerts import Notification, Policy
 from modelmon.policies.observations import check_observations, lifecycle_observations
@@ -183,7 +183,9 @@ class MonitorAlerts:
 
     def _submit(self, *, body: dict[str, Any], notifications: list[Notification]) -> None:
         assert self._dispatcher is not None
-        self._dispatcher.submit(body=body, notifications=notifications, sinks=self.spec(body).sinks)
+        defaults = uses_default_sinks((body.get("spec") or {}).get("alerts"), self._settings.default_alerts)
+        self._dispatcher.submit(body=body, notifications=notifications, sinks=self.spec(body).sinks,
+                                secret_namespace=self._settings.operator_namespace if defaults else None)
 
     def _record_delivery(self, namespace: str, monitor: str, states: list[dict[str, Any]]) -> None:
         fields = ("name", "type", "lastSuccess", "lastError", "lastErrorTime", "pending", "consecutiveFailures",

@@ -27,3 +27,9 @@ def effective_alerts(raw_spec_alerts: dict[str, Any] | None, default: AlertsSpec
                                           for k, v in merged.items()})
     except pydantic.ValidationError:
         return own  # a combination that cannot work (e.g. a default expiry shorter than the cooldown)
+
+
+def uses_default_sinks(raw_spec_alerts: dict[str, Any] | None, default: AlertsSpec | None) -> bool:
+    """Whether the monitor's notifications go to the operator's default sinks (their Secrets are
+    then the operator's, read in its namespace, not the monitor's)."""
+    return default is not None and bool(default.sinks) and "sinks" not in (raw_spec_alerts or {})
