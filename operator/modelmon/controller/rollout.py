@@ -221,8 +221,8 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
 
     # RollingOut is an active phase of a RetrainingJob: it is re-examined as often as the others.
     @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_rolling_out, registry=registry)
-    def rollout_tick(body: kopf.Body, retry: int, **_: Any) -> None:
-        tick(str(body.metadata.namespace), str(body.metadata.name), retry)
+    def rollout_tick(body: kopf.Body, **kwargs: Any) -> None:
+        tick(str(body.metadata.namespace), str(body.metadata.name), int(kwargs.get("retry") or 0))
 
     @kopf.on.event(*RTJ, when=_steered, registry=registry)
     def rollout_steered(body: kopf.Body, **_: Any) -> None:

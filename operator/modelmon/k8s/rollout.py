@@ -80,7 +80,7 @@ def ensure_track(manifest: dict[str, Any], *, owner_uid: str) -> None:
     live = read_deployment(meta["namespace"], meta["name"])
     if live is None:
         try:
-            _apps().create_namespaced_deployment(meta["namespace"], manifest, field_manager=FIELD_MANAGER)
+            _apps().create_namespaced_deployment(meta["namespace"], cast(Any, manifest), field_manager=FIELD_MANAGER)
         except kubernetes.client.ApiException as error:
             if error.status != 409:
                 raise

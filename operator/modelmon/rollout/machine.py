@@ -331,7 +331,7 @@ def _outcome(tick: Tick) -> Outcome | None:
     if phase == "Succeeded":
         return Outcome(phase="Succeeded", reason=Reason.ROLLED_OUT.value, message=tick.state.get("message", ""))
     reason = tick.state.get("abortReason") or Reason.ROLLED_BACK.value
-    return Outcome(phase=phase, reason=reason, message=tick.state.get("message", ""))  # type: ignore[arg-type]
+    return Outcome(phase=phase, reason=reason, message=tick.state.get("message", ""))
 
 
 def _clean(state: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import math
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
 from modelmon.api.rollout import PrometheusMetric
 from modelmon.rollout.analysis import RawMeasurement
@@ -39,11 +40,11 @@ def _reason(error: urllib.error.HTTPError) -> str:
         return str(error.reason)
 
 
-def reduce(name: str, body: dict) -> RawMeasurement:  # type: ignore[type-arg]
+def reduce(name: str, body: dict[str, Any]) -> RawMeasurement:
     if body.get("status") != "success":
         return RawMeasurement(metric=name, error=f"query failed: {body.get('errorType')}: {body.get('error')}")
     data = body.get("data") or {}
-    kind, result = data.get("resultType"), data.get("result")
+    kind, result = data.get("resultType"), data.get("result") or []
     if kind == "scalar":
         return _number(name, result[1])
     if kind == "vector":
