@@ -101,6 +101,7 @@ class RolloutReason(str, enum.Enum):
     PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
     TARGET_NOT_FOUND = "TargetNotFound"
     TARGET_UNUSABLE = "TargetUnusable"
+    SPEC_CHANGED = "SpecChanged"
     ROLLING_BACK = "RollingBack"
     ROLLED_BACK = "RolledBack"
     ROLLED_OUT = "RolledOut"

@@ -65,6 +65,9 @@ def progress(tick: Tick) -> None:
     machine.summarize(tick)
     steps = _strategy(tick).steps
     index = int(tick.state["step"])
+    if index >= len(steps):  # steps were removed from the spec during the rollout: nothing is left to run
+        enter_step(tick, index)
+        return
     step = steps[index]
     label = f"step {index + 1}/{len(steps)}"
     if step.set_weight is not None:

@@ -149,7 +149,12 @@ def plan(*, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observ
         _start(tick, strategy, retried=False)
         return tick.plan()
     if phase == "RollingBack":
+        _ignore_manual(tick, "rolling back")
         _rolling_back(tick)
+        return tick.plan()
+    if tick.state.get("strategy") != ("canary" if spec.strategy.canary is not None else "blueGreen"):
+        tick.rollback(Reason.SPEC_CHANGED, f"spec.rollout.strategy changed from {tick.state.get('strategy')} "
+                                           "during the rollout; start a new RetrainingJob to use the new strategy")
         return tick.plan()
     if not _target_usable(tick) or _manual(tick, strategy):
         return tick.plan()
@@ -193,6 +198,12 @@ def _fail_early(tick: Tick, reason: Reason, message: str) -> None:
     if tick.state.get("phase") == "RollingBack":
         return  # already on the way out; what can be cleaned up is
     tick.rollback(reason, message)
+
+
+def _ignore_manual(tick: Tick, why: str) -> None:
+    for key in sorted(tick.observed.annotations - {RETRY}):
+        tick.consume.append(key)
+        tick.tell("Normal", Reason.IGNORED, f"{key} ignored: the rollout is {why}")
 
 
 def _manual(tick: Tick, strategy: Any) -> bool:

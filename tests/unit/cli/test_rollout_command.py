@@ -35,3 +35,48 @@ def test_status_before_the_rollout_starts():
     body = {"metadata": {"name": "r", "namespace": "ml"}, "spec": {}, "status": {"phase": "Training",
                                                                               "message": "training"}}
     assert rollout_command.render(body) == "RetrainingJob ml/r: Training  model ? -> Deployment ?\n  training"
+
+
+def _body(phase, rollout_phase, message):
+    status = {**BODY["status"], "phase": phase,
+              "rollout": {**BODY["status"]["rollout"], "phase": rollout_phase, "message": message,
+                          "pausedReason": None}}
+    return {**BODY, "status": status}
+
+
+def test_watch_prints_each_change_once_and_exits_4_on_rollback(monkeypatch, capsys):
+    from modelmon.k8s import rollout as k8s
+
+    seen = [_body("RollingOut", "Progressing", "step 1"), _body("RollingOut", "Progressing", "step 1"),
+            _body("RollingOut", "RollingBack", "rolling back"), _body("RolledBack", "RolledBack", "rolled back")]
+    monkeypatch.setattr(k8s, "get_retraining_job", lambda namespace, name: seen.pop(0))
+    code = rollout_command.run(rollout_command_args("status", watch=True))
+    out = capsys.readouterr().out
+    assert code == rollout_command.EXIT_FAILED and not seen
+    assert out.count("  step 1\n") == 1 and "rolling back" in out, "an unchanged view is not printed again"
+    assert "RetrainingJob ml/credit-retrain: RolledBack" in out
+
+
+def test_promote_full_sets_the_annotation(monkeypatch, capsys):
+    from modelmon.k8s import rollout as k8s
+
+    calls = []
+    monkeypatch.setattr(k8s, "get_retraining_job", lambda namespace, name: BODY)
+    monkeypatch.setattr(k8s, "set_annotation", lambda *args: calls.append(args))
+    assert rollout_command.run(rollout_command_args("promote", full=True)) == 0
+    assert calls == [("ml", "credit-retrain", "modelmon.io/promote-full", "true")]
+
+
+def test_unknown_retrainingjob(monkeypatch, capsys):
+    from modelmon.k8s import rollout as k8s
+
+    monkeypatch.setattr(k8s, "get_retraining_job", lambda namespace, name: None)
+    assert rollout_command.run(rollout_command_args("abort")) == rollout_command.EXIT_NOT_FOUND
+    assert "RetrainingJob ml/credit-retrain not found" in capsys.readouterr().err
+
+
+def rollout_command_args(action, *, watch=False, full=False):
+    import argparse
+
+    return argparse.Namespace(action=action, name="credit-retrain", namespace="ml", watch=watch, full=full,
+                              interval=0.0)

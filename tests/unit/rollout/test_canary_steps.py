@@ -253,3 +253,34 @@ def test_retry_does_not_restart_a_succeeded_rollout():
     world.annotations.add(RETRY)
     plan = world.step()
     assert world.state["phase"] == "Succeeded" and not plan.restarted and not plan.actions
+
+
+def test_steps_removed_from_the_spec_mid_rollout_lead_to_promotion_not_a_crash():
+    world = World(canary_spec(STEPS))
+    world.step()
+    world.step()
+    world.step(seconds=61)
+    assert world.state["step"] == 2
+    world.spec = canary_spec([{"setWeight": 20}])
+    world.step()
+    assert world.state["phase"] == "Promoting"
+
+
+def test_a_strategy_changed_mid_rollout_rolls_back():
+    world = World(canary_spec(STEPS))
+    world.step()
+    world.spec = canary_spec([], strategy={"blueGreen": {"activeService": "credit"}})
+    world.step()
+    assert world.state["phase"] == "RollingBack" and world.state["abortReason"] == "SpecChanged"
+
+
+def test_manual_annotations_during_rollback_are_consumed_as_ignored():
+    world = World(canary_spec([{"setWeight": 20}, {"pause": {}}]))
+    world.step()
+    world.annotations.add(ABORT)
+    world.step()
+    assert world.state["phase"] == "RollingBack"
+    world.annotations.add(PROMOTE)
+    plan = world.step()
+    assert plan.consume == [PROMOTE] and world.state["phase"] == "RolledBack"
+    assert [e.reason for e in plan.events] == ["ManualActionIgnored", "RolledBack"]
