@@ -129,6 +129,19 @@ RULES = {
     "duration-without-column": (
         {"current": {"uri": "file:///c.csv", "window": {"duration": "1h"}}},
         "window.duration needs window.timestampColumn"),
+    "sink-with-two-kinds": (
+        {"alerts": {"sinks": [{"name": "x", "webhook": {"urlSecretRef": {"name": "s", "key": "u"}},
+                               "slack": {"webhookUrlSecretRef": {"name": "s", "key": "u"}}}]}},
+        "exactly one of alertmanager, slack, webhook or email"),
+    "sink-names-twice": (
+        {"alerts": {"sinks": [{"name": "x", "webhook": {"urlSecretRef": {"name": "s", "key": "u"}}},
+                              {"name": "x", "webhook": {"urlSecretRef": {"name": "t", "key": "u"}}}]}},
+        "Duplicate value"),
+    "performance-window-rows-and-duration": (
+        {"performance": {"task": "classification", "predictionColumn": "p", "targetColumn": "y",
+                         "baseline": {"accuracy": 0.6}, "timestampColumn": "t",
+                         "windows": [{"rows": 50, "duration": "1h"}]}},
+        "exactly one of rows or duration"),
 }
 
 

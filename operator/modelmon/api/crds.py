@@ -366,6 +366,17 @@ MODELMONITOR = CustomResource(
         "spec.retraining": {"x-kubernetes-validations": [
             {"rule": "!has(self.enabled) || !self.enabled || has(self.template)",
              "message": "retraining.enabled needs retraining.template (the training Job to run)"}]},
+        "spec.alerts.sinks": {"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
+        "spec.alerts.sinks[]": {"x-kubernetes-validations": [
+            {"rule": "[has(self.alertmanager), has(self.slack), has(self.webhook), has(self.email)]"
+                     ".filter(x, x).size() == 1",
+             "message": "a sink sets exactly one of alertmanager, slack, webhook or email"}]},
+        "spec.performance": {"x-kubernetes-validations": [
+            {"rule": "!has(self.windows) || !self.windows.exists(w, has(w.duration)) || has(self.timestampColumn)",
+             "message": "duration windows need performance.timestampColumn"}]},
+        "spec.performance.windows[]": {"x-kubernetes-validations": [
+            {"rule": "has(self.rows) != has(self.duration)", "message": "a window sets exactly one of rows or duration"}]},
+        "spec.performance.groundTruth": {"x-kubernetes-validations": [_EXACTLY_ONE_SOURCE]},
     },
 )
 
