@@ -14,6 +14,7 @@ rollout on ``modelmon.io/retry``.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime
 import logging
 import threading
@@ -128,7 +129,7 @@ class RolloutController:
         context = Context(namespace=meta["namespace"], retraining_job=meta["name"], template=template, since=since,
                           model=observed.model, fetch_monitor=k8s.get_monitor)
         taken = tuple(measure(metric, context) for metric in spec.template(template).metrics)
-        return obs.Observed(**{**observed.__dict__, "measurements": taken})
+        return dataclasses.replace(observed, measurements=taken)
 
     def _apply(self, body: dict[str, Any], spec: api.RolloutSpec, target_body: dict[str, Any] | None,
                plan: obs.Plan) -> None:
