@@ -206,8 +206,12 @@ def test_internal_links_resolve(name: str) -> None:
     anchors |= set(re.findall(r'<a id="([^"]+)"', text))
     links = re.findall(r"\]\(#([^)]+)\)", text)
     assert [link for link in links if link not in anchors] == []
-    for target in re.findall(r"\]\(((?!https?://|#)[^)#]+)(?:#[^)]*)?\)", text):
-        assert (DOCS / target).exists() or (DOCS.parent / target).exists(), f"{name}: link to missing {target}"
+    for target, anchor in re.findall(r"\]\(((?!https?://|#)[^)#]+)(?:#([^)]*))?\)", text):
+        path = DOCS / target if (DOCS / target).exists() else DOCS.parent / target
+        assert path.exists(), f"{name}: link to missing {target}"
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), flags=re.M)
+            assert anchor in {github_slug(h) for h in headings}, f"{name}: {target} has no heading #{anchor}"
 
 
 def test_large_sample_example_on_the_bundled_data() -> None:
