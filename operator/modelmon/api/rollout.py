@@ -282,6 +282,17 @@ class Measurement(SpecModel):
     """When it was measured (RFC 3339)."""
 
 
+class MeasurementCounts(SpecModel):
+    successful: int = pydantic.Field(default=0, ge=0)
+    """Within bounds."""
+    failed: int = pydantic.Field(default=0, ge=0)
+    """Out of bounds."""
+    inconclusive: int = pydantic.Field(default=0, ge=0)
+    """No data or NaN."""
+    error: int = pydantic.Field(default=0, ge=0)
+    """Not measured."""
+
+
 class AnalysisRun(SpecModel):
     template: str
     """The analysis template."""
@@ -299,8 +310,10 @@ class AnalysisRun(SpecModel):
     """When it reached a result."""
     message: str = ""
     """The result in words."""
-    measurements: list[Measurement] = pydantic.Field(default_factory=list, max_length=200)
-    """Each measurement taken (the most recent when there were more)."""
+    measurements: list[Measurement] = pydantic.Field(default_factory=list, max_length=100)
+    """The measurements taken, most recent last (the last 100; the last 10 once a newer run started)."""
+    counts: dict[str, MeasurementCounts] = pydantic.Field(default_factory=dict)
+    """Measurements per metric and result over the whole run: what decided it."""
 
 
 class DeploymentSummary(SpecModel):
@@ -347,8 +360,8 @@ class RolloutStatus(SpecModel):
     """The target's hand-over values before promotion (env variable values or image), to restore on rollback."""
     original_selectors: dict[str, dict[str, str]] | None = None
     """Blue-green: the Services' selectors before the rollout changed them, restored at the end."""
-    analysis_runs: list[AnalysisRun] = pydantic.Field(default_factory=list, max_length=20)
-    """Analysis runs, oldest first (the 20 most recent)."""
+    analysis_runs: list[AnalysisRun] = pydantic.Field(default_factory=list, max_length=10)
+    """Analysis runs, oldest first (the 10 most recent)."""
 
 
 def parse_spec(raw: dict[str, object]) -> RolloutSpec:

@@ -24,7 +24,9 @@ from modelmon.api.rollout import AnalysisMetric, AnalysisTemplate
 from modelmon.api.durations import parse_duration
 from modelmon.rollout import times
 
-MAX_MEASUREMENTS = 200
+#: Measurements kept per run in status (the counts that decide the run cover all of them).
+MAX_MEASUREMENTS = 100
+RESULTS = ("Successful", "Failed", "Inconclusive", "Error")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -87,33 +89,42 @@ def record_round(run: Mapping[str, Any], template: AnalysisTemplate, entries: Se
                  *, now: str) -> dict[str, Any]:
     """The run with one more round of measurements, and its phase re-assessed."""
     measurements = [*(run.get("measurements") or []), *entries][-MAX_MEASUREMENTS:]
-    updated = {**run, "measurements": measurements, "rounds": int(run.get("rounds") or 0) + 1}
-    phase, message = assess_run(template, measurements, rounds=updated["rounds"])
+    counts = count_results(entries, into=run.get("counts"))
+    updated = {**run, "measurements": measurements, "counts": counts, "rounds": int(run.get("rounds") or 0) + 1}
+    phase, message = assess_run(template, counts, rounds=updated["rounds"])
     updated.update(phase=phase, message=message)
     if phase != "Running":
         updated["finishedAt"] = now
     return updated
 
 
-def assess_run(template: AnalysisTemplate, measurements: Sequence[Mapping[str, Any]], *,
+def count_results(entries: Sequence[Mapping[str, Any]], *,
+                  into: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, dict[str, int]]:
+    """Measurements per metric and result (kept in status, so trimming the measurements loses no count)."""
+    counts = {metric: dict(seen) for metric, seen in (into or {}).items()}
+    for entry in entries:
+        seen = counts.setdefault(entry["metric"], {r.lower(): 0 for r in RESULTS})
+        seen[entry["result"].lower()] = seen.get(entry["result"].lower(), 0) + 1
+    return counts
+
+
+def assess_run(template: AnalysisTemplate, counts: Mapping[str, Mapping[str, int]], *,
                rounds: int) -> tuple[str, str]:
-    counts = {m.name: {"Successful": 0, "Failed": 0, "Inconclusive": 0, "Error": 0} for m in template.metrics}
-    for entry in measurements:
-        if entry["metric"] in counts:
-            counts[entry["metric"]][entry["result"]] += 1
-    for name, seen in counts.items():
-        if seen["Failed"] > template.failure_limit:
-            return "Failed", f"{name}: {seen['Failed']} failed measurement(s), limit {template.failure_limit}"
-    for name, seen in counts.items():
-        if seen["Error"] > template.error_limit:
-            return "Error", f"{name}: {seen['Error']} measurement error(s), limit {template.error_limit}"
-    for name, seen in counts.items():
-        if seen["Inconclusive"] > template.inconclusive_limit:
-            return "Inconclusive", (f"{name}: {seen['Inconclusive']} inconclusive measurement(s) (no data or NaN), "
+    zero = {r.lower(): 0 for r in RESULTS}
+    seen_by = {m.name: {**zero, **counts.get(m.name, {})} for m in template.metrics}
+    for name, seen in seen_by.items():
+        if seen["failed"] > template.failure_limit:
+            return "Failed", f"{name}: {seen['failed']} failed measurement(s), limit {template.failure_limit}"
+    for name, seen in seen_by.items():
+        if seen["error"] > template.error_limit:
+            return "Error", f"{name}: {seen['error']} measurement error(s), limit {template.error_limit}"
+    for name, seen in seen_by.items():
+        if seen["inconclusive"] > template.inconclusive_limit:
+            return "Inconclusive", (f"{name}: {seen['inconclusive']} inconclusive measurement(s) (no data or NaN), "
                                     f"limit {template.inconclusive_limit}: a person decides (promote, retry, abort)")
     if rounds < template.count:
         return "Running", f"{rounds} of {template.count} round(s) taken"
-    unproven = [name for name, seen in counts.items() if seen["Successful"] == 0]
+    unproven = [name for name, seen in seen_by.items() if seen["successful"] == 0]
     if unproven:
         return "Inconclusive", (f"{', '.join(unproven)}: no successful measurement in {rounds} round(s); "
                                 "a person decides (promote, retry, abort)")

@@ -30,7 +30,9 @@ from modelmon.rollout.observations import (DeleteTrack, EnsureTrack, Event, Obse
 
 FINAL = frozenset({"Succeeded", "RolledBack", "Failed"})
 ACTIVE = frozenset({"Progressing", "Paused"})
-MAX_RUNS = 20
+MAX_RUNS = 10
+#: Measurements an earlier run keeps once a newer one starts (its counts stay whole).
+KEPT_OF_EARLIER_RUNS = 10
 #: Blue-green stages in order; status.rollout.step is the index.
 BLUE_GREEN_STAGES = ("preview", "prePromotionAnalysis", "awaitPromotion", "switch", "postPromotionAnalysis",
                      "promote", "restore", "scaleDown")
@@ -96,6 +98,7 @@ class Tick:
                 and runs[-1].get("stage") == run.get("stage"):
             runs[-1] = run
         else:
+            runs = [{**r, "measurements": (r.get("measurements") or [])[-KEPT_OF_EARLIER_RUNS:]} for r in runs]
             runs.append(run)
         self.state["analysisRuns"] = runs[-MAX_RUNS:]
 

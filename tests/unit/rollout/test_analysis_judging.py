@@ -61,4 +61,18 @@ def entries(*pairs):
 ], ids=["running", "failed", "failure-tolerated", "inconclusive", "never-a-success", "one-success",
         "errors", "errors-tolerated", "failure-wins"])
 def test_run(limits, seen, rounds, phase):
-    assert analysis.assess_run(template(**limits), entries(*seen), rounds=rounds)[0] == phase
+    assert analysis.assess_run(template(**limits), analysis.count_results(entries(*seen)), rounds=rounds)[0] == phase
+
+
+def test_counts_survive_the_trimming_of_measurements():
+    long = AnalysisTemplate.model_validate({"name": "t", "count": 100, "interval": "1s", "failureLimit": 0,
+                                            "metrics": [{"name": "a", "min": 0, "prometheus": PROM}]})
+    run = analysis.start_run(template="t", stage="step", step=0, now="t0")
+    run = analysis.record_round(run, long, [{"metric": "a", "result": "Failed", "at": "t1"}], now="t1")
+    assert run["phase"] == "Failed"
+    run = {**run, "phase": "Running"}
+    for i in range(150):
+        run = analysis.record_round(run, long.model_copy(update={"failure_limit": 5}),
+                                    [{"metric": "a", "result": "Successful", "at": f"t{i}"}], now="t")
+    assert len(run["measurements"]) == analysis.MAX_MEASUREMENTS
+    assert run["counts"] == {"a": {"successful": 150, "failed": 1, "inconclusive": 0, "error": 0}}
