@@ -383,3 +383,40 @@ def test_a_missing_target_fails_with_a_message_naming_the_field(kube, namespace,
     assert status["phase"] == "Failed" and status["reason"] == "TargetNotFound"
     assert "no-such-deployment (spec.rollout.targetRef) does not exist" in status["message"]
     assert apps(kube).list_namespaced_deployment(namespace).items == []
+
+
+def test_a_model_monitor_of_the_canary_is_evidence_only_after_the_run_started(kube, namespace, prometheus, metrics):
+    import datetime
+
+    create_target(kube, namespace, replicas=1)
+    objects(kube).create_namespaced_custom_object(GROUP, VERSION, namespace, "modelmonitors", {
+        "apiVersion": f"{GROUP}/{VERSION}", "kind": "ModelMonitor", "metadata": {"name": "credit-canary"},
+        "spec": {"model": {"name": "credit", "version": "2"}, "schedule": "0 0 1 1 *",
+                 "reference": {"uri": "file:///data/ref.csv"}, "current": {"uri": "file:///data/canary.csv"},
+                 "performance": {"task": "classification", "predictionColumn": "pred", "targetColumn": "label",
+                                 "baseline": {"accuracy": 0.9}}}})
+    rollout = canary_rollout(prometheus, analysisTemplates=[{
+        "name": "quality", "interval": "2s", "count": 5, "inconclusiveLimit": 5,
+        "metrics": [{"name": "canary-accuracy", "min": 0.85,
+                     "modelMonitor": {"name": "credit-canary", "measure": "performance.accuracy"}}]}])
+    start_rollout(kube, namespace, rollout)
+    with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
+        def measured():
+            runs = (rtj(kube, namespace)["status"].get("rollout") or {}).get("analysisRuns") or []
+            return runs and runs[0]["measurements"]
+        first = wait_for(measured, what="a first measurement", timeout=90)[0]
+        assert first["result"] == "Inconclusive" and "no check since the analysis started" in first["message"]
+        finished = datetime.datetime.now(tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        objects(kube).patch_namespaced_custom_object_status(GROUP, VERSION, namespace, "modelmonitors",
+                                                            "credit-canary", {"status": {"lastCheck": {
+            "time": finished, "durationSeconds": 1.0, "currentRows": 500, "performance": {
+                "task": "classification", "labelled": 500, "unlabelled": 0, "severity": "ok", "metrics": [
+                    {"metric": "accuracy", "window": "last 500", "samples": 500, "value": 0.91, "baseline": 0.9,
+                     "severity": "ok"}]}}}})
+        wait_for(lambda: final_phase(kube, namespace), what="rollout finished", timeout=120)
+    status = rtj(kube, namespace)["status"]
+    assert status["phase"] == "Succeeded", status
+    run = status["rollout"]["analysisRuns"][0]
+    assert run["phase"] == "Successful" and run["counts"]["canary-accuracy"]["successful"] >= 1
+    assert run["counts"]["canary-accuracy"]["inconclusive"] >= 1
+    assert [m["value"] for m in run["measurements"] if m["result"] == "Successful"][0] == 0.91
