@@ -147,3 +147,10 @@ def test_model_monitor(body, measure, result):
                                             "modelMonitor": {"name": "credit-canary", "measure": measure}})
     raw = providers.measure(metric, context(fetch_monitor=lambda ns, name: body))
     assert judge(metric, raw)["result"] == result
+
+
+def test_credentials_in_an_address_never_reach_the_message():
+    metric = prom_metric(f"http://admin:s3cret@127.0.0.1:{free_port()}/prom?token=abc", "up")
+    entry = judge(metric, providers.measure(metric, context()))
+    assert entry["result"] == "Error" and "s3cret" not in entry["message"] and "abc" not in entry["message"]
+    assert "http://127.0.0.1:" in entry["message"]

@@ -88,9 +88,10 @@ class RolloutController:
         if patch:
             k8s.patch_retraining_job_status(namespace, name, patch)
         k8s.remove_annotations(namespace, name, plan.consume)
-        self._apply(body, spec, target_body, plan)
+        # told once decided and persisted: an action failing below is retried without a second Event
         for event in plan.events:
             events.post_event(body=body, type=event.type, reason=event.reason, message=event.message)
+        self._apply(body, spec, target_body, plan)
         self.metrics.record_rollout(namespace=namespace, retrainingjob=name, phase=plan.state.get("phase"),
                                     effective_weight=float(plan.state.get("effectiveWeight") or 0.0),
                                     measurements=plan.measurements)

@@ -28,8 +28,16 @@ def measure(name: str, spec: PrometheusMetric) -> RawMeasurement:
     except urllib.error.HTTPError as error:
         return RawMeasurement(metric=name, error=f"Prometheus answered {error.code}: {_reason(error)}")
     except (urllib.error.URLError, OSError, ValueError) as error:
-        return RawMeasurement(metric=name, error=f"Prometheus at {spec.address} not reachable: {error}")
+        return RawMeasurement(metric=name, error=f"Prometheus at {_shown(spec.address)} not reachable: {error}")
     return reduce(name, body)
+
+
+def _shown(address: str) -> str:
+    """The address without credentials a user may have written into it (status and Events are readable)."""
+    parts = urllib.parse.urlsplit(address)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _reason(error: urllib.error.HTTPError) -> str:
