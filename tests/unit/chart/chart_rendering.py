@@ -51,6 +51,11 @@ def operator_cluster_role(documents: list[dict[str, Any]]) -> dict[str, Any]:
     return roles[0]
 
 
+def watched_namespace_roles(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Role the operator holds in each watched namespace (namespaced installs)."""
+    return [d for d in select(documents, "Role") if d["metadata"]["name"] == f"{RELEASE}-modelmon"]
+
+
 def operator_container(documents: list[dict[str, Any]]) -> dict[str, Any]:
     containers = one(documents, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert [c["name"] for c in containers] == ["operator"]
@@ -58,7 +63,12 @@ def operator_container(documents: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def env(documents: list[dict[str, Any]]) -> dict[str, str]:
-    return {e["name"]: e.get("value") for e in operator_container(documents).get("env", [])}
+    """The container's literal environment (entries from valueFrom are in env_sources)."""
+    return {e["name"]: e["value"] for e in operator_container(documents).get("env", []) if "value" in e}
+
+
+def env_sources(documents: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {e["name"]: e["valueFrom"] for e in operator_container(documents).get("env", []) if "valueFrom" in e}
 
 
 #: Non-default values exercising every optional part of the chart.

@@ -16,8 +16,9 @@ import yaml
 import modelmon
 from modelmon.cli import build_parser
 from modelmon.settings import OperatorSettings
-from chart_rendering import (CHART, EVERYTHING_ON, KUBERNETES_VERSION, NAMESPACE, RELEASE, ROOT, env,
-                             is_user_role, one, operator_cluster_role, operator_container, render, select)
+from chart_rendering import (CHART, EVERYTHING_ON, KUBERNETES_VERSION, NAMESPACE, RELEASE, ROOT, env, env_sources,
+                             is_user_role, one, operator_cluster_role, operator_container, render, select,
+                             watched_namespace_roles)
 
 
 def chart_metadata() -> dict[str, Any]:
@@ -76,13 +77,19 @@ def test_probes_and_ports_point_at_kopfs_health_endpoint_and_the_metrics_port():
 
 
 def test_every_modelmon_environment_variable_is_an_operator_setting(monkeypatch):
-    variables = {name: value for name, value in env(render(EVERYTHING_ON)).items() if name.startswith("MODELMON_")}
+    documents = render(EVERYTHING_ON)
+    variables = {name: value for name, value in env(documents).items() if name.startswith("MODELMON_")}
+    sources = env_sources(documents)
     fields = set(OperatorSettings.model_fields)
-    unknown = sorted(name for name in variables if name.removeprefix("MODELMON_").lower() not in fields)
+    unknown = sorted(name for name in [*variables, *sources]
+                     if name.startswith("MODELMON_") and name.removeprefix("MODELMON_").lower() not in fields)
     assert not unknown, f"the chart sets {unknown}, which settings.OperatorSettings does not read"
-    for name, value in variables.items():
+    # The downward API gives the pod its namespace (where default alert sinks' Secrets live).
+    assert sources["MODELMON_OPERATOR_NAMESPACE"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
+    for name, value in {**variables, "MODELMON_OPERATOR_NAMESPACE": NAMESPACE}.items():
         monkeypatch.setenv(name, value)
     settings = OperatorSettings()
+    assert settings.operator_namespace == NAMESPACE
     assert settings.check_image == "registry.example.com/ml/modelmon-check:7"
     assert settings.check_image_pull_policy == "Always"
     assert settings.max_training_jobs == 5
@@ -111,7 +118,8 @@ def test_watched_namespaces_get_a_role_each_and_the_operator_is_told_which():
     documents = render(EVERYTHING_ON)
     args = build_parser().parse_args(operator_container(documents)["args"])
     assert args.namespace == ["team-a", "team-b"]
-    roles, bindings = select(documents, "Role"), select(documents, "RoleBinding")
+    roles = watched_namespace_roles(documents)
+    bindings = [b for b in select(documents, "RoleBinding") if b["metadata"]["name"] == f"{RELEASE}-modelmon"]
     assert sorted(r["metadata"]["namespace"] for r in roles) == ["team-a", "team-b"]
     assert sorted(b["metadata"]["namespace"] for b in bindings) == ["team-a", "team-b"]
     account = one(documents, "ServiceAccount")["metadata"]
@@ -185,7 +193,8 @@ def test_peering_allows_several_replicas_with_the_peering_rights():
     assert peering == [{"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings"],
                         "verbs": ["get", "list", "watch", "patch"]}]
     namespaced = render({"watchNamespaces": ["team-a"], "operator": {"peering": {"enabled": True}}})
-    role_groups = [r["resources"] for r in one(namespaced, "Role")["rules"] if r["apiGroups"] == ["kopf.dev"]]
+    (role,) = watched_namespace_roles(namespaced)
+    role_groups = [r["resources"] for r in role["rules"] if r["apiGroups"] == ["kopf.dev"]]
     assert role_groups == [["kopfpeerings"]]
 
 
@@ -208,6 +217,19 @@ def test_people_who_may_edit_a_namespace_may_apply_monitors_in_it():
     for rule in edit["rules"]:
         assert not [r for r in rule["resources"] if r.endswith("/status")]
     assert not [d for d in select(render({"rbac": {"aggregateToDefaultRoles": False}}), "ClusterRole") if is_user_role(d)]
+
+
+def test_a_namespaced_install_may_read_alert_secrets_in_its_own_namespace_only():
+    documents = render(EVERYTHING_ON)
+    (role,) = [r for r in select(documents, "Role") if r["metadata"]["namespace"] == NAMESPACE]
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+    (binding,) = [b for b in select(documents, "RoleBinding") if b["metadata"]["namespace"] == NAMESPACE]
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"][0]["name"] == one(documents, "ServiceAccount")["metadata"]["name"]
+    # Watching its own namespace already covers it; not reading Secrets at all drops it.
+    for values in ({**EVERYTHING_ON, "watchNamespaces": [NAMESPACE, "team-a"]},
+                   {**EVERYTHING_ON, "rbac": {"readSecrets": False}}):
+        assert not [r for r in select(render(values), "Role") if r["metadata"]["name"].endswith("-alert-secrets")]
 
 
 def test_secrets_are_readable_only_when_asked():

@@ -15,7 +15,7 @@ import yaml
 from modelmon.api import monitor as monitor_api
 from modelmon.manifests import checkjob
 from chart_rendering import (EVERYTHING_ON, ROOT, is_user_role, one, operator_cluster_role, operator_container,
-                             render, select)
+                             render, select, watched_namespace_roles)
 
 PACKAGE = ROOT / "operator" / "modelmon"
 
@@ -199,7 +199,7 @@ KOPF_NEEDS = {("modelmon.io", plural, verb) for plural in ("modelmonitors", "ret
 @pytest.mark.parametrize("values", [{}, EVERYTHING_ON], ids=["cluster-wide", "namespaced"])
 def test_every_api_call_in_the_operator_is_allowed(values):
     documents = render(values)
-    rights = granted((select(documents, "Role") or [operator_cluster_role(documents)])[0]["rules"])
+    rights = granted((watched_namespace_roles(documents) or [operator_cluster_role(documents)])[0]["rules"])
     needed = {**required_by_typed_calls(), **required_by_custom_object_calls()}
     missing = {right: where for right, where in needed.items() if right not in rights}
     assert not missing, f"the chart's RBAC lacks rights the code uses: {missing}"
@@ -253,5 +253,5 @@ def test_operator_holds_every_right_it_grants_to_drift_check_jobs():
     checker = checkjob.build_role(monitor="m", namespace="team-a", uid="u", spec=spec)
     for values in ({}, EVERYTHING_ON):
         documents = render(values)
-        holder = (select(documents, "Role") or [operator_cluster_role(documents)])[0]
+        holder = (watched_namespace_roles(documents) or [operator_cluster_role(documents)])[0]
         assert granted(checker["rules"]) <= granted(holder["rules"])
