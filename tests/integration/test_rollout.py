@@ -420,3 +420,40 @@ def test_a_model_monitor_of_the_canary_is_evidence_only_after_the_run_started(ku
     assert run["phase"] == "Successful" and run["counts"]["canary-accuracy"]["successful"] >= 1
     assert run["counts"]["canary-accuracy"]["inconclusive"] >= 1
     assert [m["value"] for m in run["measurements"] if m["result"] == "Successful"][0] == 0.91
+
+
+def test_from_training_to_serving_without_a_hand_written_status(kube, namespace, prometheus, exporter, metrics):
+    """The whole loop: kwok runs the training Job (its pod reports the result), the retraining
+    controller validates it and hands over at RollingOut, the rollout controller promotes it."""
+    import json
+
+    exporter.accuracy.labels("trained").set(0.92)
+    prometheus.wait_for_value('model_accuracy{track="trained"}', 0.92)
+    create_target(kube, namespace)
+    objects(kube).create_namespaced_custom_object(GROUP, VERSION, namespace, "modelmonitors", {
+        "apiVersion": f"{GROUP}/{VERSION}", "kind": "ModelMonitor", "metadata": {"name": "credit"},
+        "spec": {"model": {"name": "credit", "version": "1"}, "schedule": "0 0 1 1 *",
+                 "reference": {"uri": "file:///data/ref.csv"}, "current": {"uri": "file:///data/cur.csv"}}})
+    trained = {"modelUri": "s3://models/credit/3/model.onnx", "version": "3", "sha256": "cd" * 32,
+               "metrics": {"accuracy": 0.92}}
+    rollout = canary_rollout(prometheus, analysisTemplates=[
+        quality_template(prometheus.address, 'model_accuracy{track="trained"}')])
+    objects(kube).create_namespaced_custom_object(GROUP, VERSION, namespace, "retrainingjobs", {
+        "apiVersion": f"{GROUP}/{VERSION}", "kind": "RetrainingJob", "metadata": {"name": "credit-retrain"},
+        "spec": {"monitorRef": {"name": "credit"}, "reason": "manual",
+                 "validation": {"metrics": [{"name": "accuracy", "min": 0.9}]},
+                 "jobTemplate": {"spec": {"template": {
+                     "metadata": {"annotations": {"kwok.modelmon.io/termination-message": json.dumps(trained)}},
+                     "spec": {"containers": [{"name": "train", "image": "registry.invalid/train:1"}]}}}},
+                 "rollout": rollout}})
+    with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
+        wait_for(lambda: final_phase(kube, namespace), what="trained, validated and rolled out", timeout=240)
+    status = rtj(kube, namespace)["status"]
+    assert status["phase"] == "Succeeded" and status["reason"] == "RolledOut", status
+    assert status["model"]["version"] == "3" and status["rollout"]["phase"] == "Succeeded"
+    after = plain(kube, apps(kube).read_namespaced_deployment("credit", namespace))
+    assert env_of(after) == {"LOG_LEVEL": "info", "MODEL_URI": "s3://models/credit/3/model.onnx",
+                             "MODEL_VERSION": "3"}
+    reasons = [r for r, _ in events_of(kube, namespace)]
+    # (Events carry whole seconds: their order within a second is not known)
+    assert {"JobCreated", "TrainingFinished", "RolloutRequested", "RolloutStarted", "RolledOut"} <= set(reasons)
