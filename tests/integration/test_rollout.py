@@ -302,12 +302,20 @@ def test_blue_green_good_model_is_promoted_and_the_service_restored(kube, namesp
     exporter.accuracy.labels("blue-good").set(0.97)
     prometheus.wait_for_value('model_accuracy{track="blue-good"}', 0.97)
     create_target(kube, namespace)
-    start_rollout(kube, namespace, blue_green_rollout(prometheus, 'model_accuracy{track="blue-good"}'))
+    core(kube).create_namespaced_service(namespace, {"metadata": {"name": "credit-preview"}, "spec": {
+        "selector": {"app": "credit"}, "ports": [{"port": 80, "targetPort": 8080}]}})
+    start_rollout(kube, namespace, blue_green_rollout(prometheus, 'model_accuracy{track="blue-good"}',
+                                                      previewService="credit-preview"))
+    switched = {"modelmon.io/track": "preview", "modelmon.io/rollout": "credit-retrain"}
     with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
+        wait_for(lambda: core(kube).read_namespaced_service("credit-preview", namespace).spec.selector == switched,
+                 what="the preview Service selects the new model", timeout=90)
         wait_for(lambda: final_phase(kube, namespace), what="rollout finished", timeout=180)
     status = rtj(kube, namespace)["status"]
     assert status["phase"] == "Succeeded", status
+    assert status["rollout"]["originalSelectors"] == {"credit": {"app": "credit"}, "credit-preview": {"app": "credit"}}
     assert core(kube).read_namespaced_service("credit", namespace).spec.selector == {"app": "credit"}
+    assert core(kube).read_namespaced_service("credit-preview", namespace).spec.selector == {"app": "credit"}
     after = plain(kube, apps(kube).read_namespaced_deployment("credit", namespace))
     assert env_of(after)["MODEL_VERSION"] == "2" and after["status"]["availableReplicas"] == 2
     assert _gone(kube, namespace, "credit-preview")
