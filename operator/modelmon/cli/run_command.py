@@ -24,8 +24,14 @@ def register(commands: Any) -> None:
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                           "message": record.getMessage()})
+        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        # kopf tags its per-object records with the object: keep it, or a message such as
+        # "Handler ... failed" says nothing about which monitor.
+        ref = getattr(record, "k8s_ref", None)
+        if isinstance(ref, dict):
+            entry["object"] = {k: ref[k] for k in ("kind", "namespace", "name") if ref.get(k)}
+        return json.dumps(entry)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +55,13 @@ def run(args: argparse.Namespace) -> int:
         prometheus_client.start_http_server(settings.metrics_port, registry=metrics.registry)
     registry = kopf.OperatorRegistry()
     handlers.register(registry, settings=settings, metrics=metrics)
+
+    # A bare registry has none of kopf's default login handlers: log in as our own client
+    # does (in-cluster service account, else the kubeconfig), with the same credentials.
+    @kopf.on.login(registry=registry)
+    def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
     kopf.run(registry=registry, standalone=settings.peering is None, peering_name=settings.peering,
              clusterwide=not settings.namespaces, namespaces=settings.namespaces,
              liveness_endpoint=settings.liveness_endpoint)
