@@ -465,3 +465,25 @@ def test_from_training_to_serving_without_a_hand_written_status(kube, namespace,
     reasons = [r for r, _ in events_of(kube, namespace)]
     # (Events carry whole seconds: their order within a second is not known)
     assert {"JobCreated", "TrainingFinished", "RolloutRequested", "RolloutStarted", "RolledOut"} <= set(reasons)
+
+
+@pytest.mark.parametrize(("rollout", "fragments"), [
+    ({"handover": {"env": {}, "image": "reg/x:{version}"}}, ["spec.rollout.handover", "exactly one of env, image"]),
+    ({"strategy": {"canary": {"steps": [{"setWeight": 10, "pause": {}}]}}},
+     ["spec.rollout.strategy.canary.steps[0]", "exactly one of setWeight, pause, analysis"]),
+    ({"strategy": {}}, ["spec.rollout.strategy", "exactly one of canary, blueGreen"]),
+    ({"progressDeadline": "soon"}, ["spec.rollout.progressDeadline"]),
+], ids=["handover", "step", "strategy", "duration"])
+def test_the_api_server_rejects_a_bad_rollout_naming_the_field(kube, namespace, rollout, fragments):
+    base = {"targetRef": {"name": "credit"}, "handover": {"env": {}},
+            "strategy": {"canary": {"steps": [{"setWeight": 10}]}}}
+    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "RetrainingJob", "metadata": {"name": "bad"},
+            "spec": {"monitorRef": {"name": "credit"}, "reason": "manual",
+                     "jobTemplate": {"spec": {"template": {"spec": {"containers": [
+                         {"name": "train", "image": "registry.invalid/train:1"}]}}}},
+                     "rollout": {**base, **rollout}}}
+    with pytest.raises(kubernetes.client.ApiException) as refused:
+        objects(kube).create_namespaced_custom_object(GROUP, VERSION, namespace, "retrainingjobs", body)
+    assert refused.value.status == 422
+    for fragment in fragments:
+        assert fragment in refused.value.body, refused.value.body

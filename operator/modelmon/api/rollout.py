@@ -29,6 +29,16 @@ TRACK_LABEL = "modelmon.io/track"
 ROLLOUT_LABEL = "modelmon.io/rollout"
 
 _ENV_NAME = r"^[-._a-zA-Z][-._a-zA-Z0-9]*$"
+
+
+def _one_of(*fields: str, what: str) -> dict[str, object]:
+    """CEL rule for the CRD: exactly one of ``fields`` is set (the model checks the same, with more words)."""
+    count = " + ".join(f"(has(self.{f}) ? 1 : 0)" for f in fields)
+    return {"rule": f"{count} == 1", "message": f"{what}: set exactly one of {', '.join(fields)}"}
+
+
+def _rules(*rules: dict[str, object]) -> pydantic.ConfigDict:
+    return pydantic.ConfigDict(json_schema_extra={"x-kubernetes-validations": list(rules)})
 _IMAGE_FIELDS = {"version", "sha256"}
 
 
@@ -58,6 +68,8 @@ class EnvHandover(SpecModel):
 
 class Handover(SpecModel):
     """How the new model is handed to the server: env variables or the container image (one of them)."""
+
+    model_config = _rules(_one_of("env", "image", what="handover"))
 
     env: EnvHandover | None = None
     """Set these env variables of the container to the new model's uri/version/digest."""
@@ -103,6 +115,12 @@ class WebhookMetric(SpecModel):
 
 class AnalysisMetric(SpecModel):
     """One measurement of the new model, judged against min/max bounds."""
+
+    model_config = _rules(
+        _one_of("prometheus", "modelMonitor", "webhook", what="analysis metric"),
+        {"rule": "has(self.webhook) || has(self.min) || has(self.max)",
+         "message": "analysis metric: set min and/or max (the bounds a good model meets)"},
+        {"rule": "!has(self.min) || !has(self.max) || self.min <= self.max", "message": "min is above max"})
 
     name: str = pydantic.Field(pattern=r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$", max_length=63)
     """Name in status, Events and metrics."""
@@ -171,6 +189,8 @@ class AnalysisStep(SpecModel):
 class CanaryStep(SpecModel):
     """One step: exactly one of setWeight, pause, analysis."""
 
+    model_config = _rules(_one_of("setWeight", "pause", "analysis", what="canary step"))
+
     set_weight: int | None = pydantic.Field(default=None, ge=1, le=99)
     """Share of ready pods (percent) running the new model; promotion takes it to 100."""
     pause: PauseStep | None = None
@@ -212,6 +232,8 @@ class BlueGreenStrategy(SpecModel):
 
 
 class Strategy(SpecModel):
+    model_config = _rules(_one_of("canary", "blueGreen", what="strategy"))
+
     canary: CanaryStrategy | None = None
     """Canary by replica share behind the same Service."""
     blue_green: BlueGreenStrategy | None = None
