@@ -28,7 +28,24 @@ def test_demo_shows_the_whole_loop():
     # ... and critical drift starts a RetrainingJob whose validated model is recorded.
     assert re.search(r"credit-risk-retrain-\w+\s+(Succeeded|RollingOut)\s+v2\s+drift", text), text
     assert "previous: v1" in text
-    assert text.rstrip().endswith("s.") and "done in" in text
+    # ... which a canary rolls out: weights by replica share, analysis passes, promotion.
+    assert re.search(r"credit-model-canary\s+1/1\s+canary\s+v2", text), text
+    assert "effective weight 20.0% (asked 25%)" in text  # 1 canary beside 4 stable pods
+    assert re.search(r"credit-risk-retrain-\w+\s+Succeeded\s+v2", text)
+    assert "MODEL_URI=s3://models/credit-risk/v2 MODEL_VERSION=v2" in text
+    assert "deployments now: credit-model\n" in text
+    assert "done in" in text
+
+
+def test_demo_rollback_leaves_the_old_model_serving():
+    code, text = run_demo("rollback")
+    assert code == 0, text
+    assert re.search(r"credit-risk-retrain-\w+\s+RolledBack\s+v2", text), text
+    assert "MODEL_URI=s3://models/credit-risk/v1 MODEL_VERSION=v1" in text
+    assert "deployments now: credit-model\n" in text
+    assert "rollout/credit-risk-retrain-" in text and "AnalysisFailed" in text
+    # The rolled-back rollout is a warning alert, delivered to the webhook sink.
+    assert re.search(r"\[warning\] firing: rollout/credit-risk-retrain-\w+/rolledback", text), text
 
 
 def test_demo_command_is_registered(capsys):

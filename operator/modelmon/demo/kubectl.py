@@ -43,6 +43,8 @@ def age(stamp: str | None, *, now: datetime.datetime | None = None) -> str:
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     cells = [[str(h).upper() for h in header]] + [["<none>" if c is None or c == "" else str(c) for c in row]
                                                   for row in rows]
+    if len(cells) == 1:
+        return "No resources found."
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     return "\n".join("   ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
 
@@ -57,7 +59,9 @@ def get(crd: dict[str, Any], objects: Iterable[dict[str, Any]], *, now: datetime
         row: list[Any] = [obj["metadata"]["name"]]
         for column in columns:
             value = jsonpath(obj, column["jsonPath"])
-            row.append(age(value, now=now) if column.get("type") == "date" else value)
+            value = age(value, now=now) if column.get("type") == "date" else value
+            text = "" if value is None else str(value)
+            row.append(text if len(text) <= 90 else text[:87] + "...")  # a terminal line, not a report
         rows.append(row)
     return table(header, rows)
 

@@ -22,7 +22,7 @@ def data(name: str) -> str:
     return (EXAMPLES / name).read_text()
 
 
-def setup(*, namespace: str, monitor: str, webhook_url: str, outcome: str) -> list[dict[str, Any]]:
+def setup(*, namespace: str, monitor: str, webhook_url: str, analysis_url: str) -> list[dict[str, Any]]:
     meta = {"namespace": namespace}
     container = {"name": "server", "image": "ghcr.io/example/credit-server:1.4",
                  "env": [{"name": "MODEL_URI", "value": "s3://models/credit-risk/v1"},
@@ -38,11 +38,11 @@ def setup(*, namespace: str, monitor: str, webhook_url: str, outcome: str) -> li
                   "template": {"metadata": {"labels": LABELS}, "spec": {"containers": [container]}}}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {**meta, "name": "credit-model"},
          "spec": {"selector": LABELS, "ports": [{"port": 80, "targetPort": 8080}]}},
-        monitor_manifest(namespace=namespace, name=monitor, outcome=outcome),
+        monitor_manifest(namespace=namespace, name=monitor, analysis_url=analysis_url),
     ]
 
 
-def monitor_manifest(*, namespace: str, name: str, outcome: str) -> dict[str, Any]:
+def monitor_manifest(*, namespace: str, name: str, analysis_url: str) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "model": {"name": "credit-risk", "version": "v1", "deploymentRef": {"name": "credit-model"}},
         "schedule": "*/30 * * * *",
@@ -59,11 +59,31 @@ def monitor_manifest(*, namespace: str, name: str, outcome: str) -> dict[str, An
                 }]}}}},
                 # The new model must be at least as accurate as the backtest and reach 0.6 F1.
                 "validation": {"metrics": [{"name": "accuracy", "min": 0.65}, {"name": "f1", "min": 0.6}]},
+                "rollout": rollout(analysis_url),
             },
         },
     }
     return {"apiVersion": "modelmon.io/v1alpha1", "kind": "ModelMonitor",
             "metadata": {"namespace": namespace, "name": name}, "spec": spec}
+
+
+def rollout(analysis_url: str) -> dict[str, Any]:
+    """A canary of the new model: 25 %, measured, 50 %, measured, then promotion.
+
+    The analysis is a webhook (the demo's receiver answers for the live quality of the canary);
+    intervals are seconds so the demo ends in well under a minute.
+    """
+    return {
+        "targetRef": {"name": "credit-model"}, "container": "server",
+        "handover": {"env": {"uri": "MODEL_URI", "version": "MODEL_VERSION"}},
+        "progressDeadline": "2m",
+        "strategy": {"canary": {"steps": [
+            {"setWeight": 25}, {"analysis": {"template": "live-quality"}},
+            {"setWeight": 50}, {"analysis": {"template": "live-quality"}},
+        ]}},
+        "analysisTemplates": [{"name": "live-quality", "interval": "1s", "count": 2, "failureLimit": 0,
+                               "metrics": [{"name": "canary-smoke", "webhook": {"url": analysis_url}}]}],
+    }
 
 
 def create(body: dict[str, Any]) -> None:

@@ -10,8 +10,13 @@ from typing import Any
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    """POST /alerts records an alert notification; POST /analysis answers a rollout's analysis
+    webhook: 200 (the canary is good) or 500 (it is not), as ``analysis_ok`` says."""
+
+    def __init__(self, *, analysis_ok: bool = True) -> None:
         self.received: list[dict[str, Any]] = []
+        self.analysis_calls = 0
+        self.analysis_ok = analysis_ok
         self._lock = threading.Lock()
         receiver = self
 
@@ -22,6 +27,12 @@ class WebhookReceiver:
                     body = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     body = {"unparsable": True}
+                if self.path.startswith("/analysis"):
+                    with receiver._lock:
+                        receiver.analysis_calls += 1
+                    self.send_response(200 if receiver.analysis_ok else 500)
+                    self.end_headers()
+                    return
                 with receiver._lock:
                     receiver.received.append(body)
                 self.send_response(204)
@@ -36,6 +47,10 @@ class WebhookReceiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/alerts"
+
+    @property
+    def analysis_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/analysis"
 
     def __enter__(self) -> WebhookReceiver:
         self._thread.start()

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+import kubernetes
+
 from modelmon.api import crds
 from modelmon.demo import actors, kubectl, manifests
 from modelmon.demo.receiver import WebhookReceiver
@@ -116,7 +118,7 @@ def run(*, outcome: str = "promote", out: TextIO = sys.stdout) -> int:
     screen = Screen(out)
     with contextlib.ExitStack() as stack:
         cluster = stack.enter_context(EmulatedCluster(crds=crds.all_crds()))
-        receiver = stack.enter_context(WebhookReceiver())
+        receiver = stack.enter_context(WebhookReceiver(analysis_ok=outcome == "promote"))
         stack.enter_context(client.process_wide(cluster.api_client()))
         demo = Demo(cluster, screen, receiver)
         try:
@@ -136,13 +138,15 @@ def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextl
     screen.title("The model: a Deployment and Service serving credit-risk v1, and its ModelMonitor")
     cluster.create_namespace(NAMESPACE)
     for body in manifests.setup(namespace=NAMESPACE, monitor=MONITOR, webhook_url=demo.receiver.url,
-                                outcome=outcome):
+                                analysis_url=demo.receiver.analysis_url):
         manifests.create(body)
         screen.say(f"{body['kind'].lower()}/{body['metadata']['name']} created")
     stack.enter_context(actors.playing_cluster(cluster.api_client, namespace=NAMESPACE, outcome=outcome))
 
     screen.title("The operator starts (kopf, in a thread) and reconciles the monitor into its CronJob")
-    stack.enter_context(running_operator(cluster, settings=OperatorSettings(check_image="modelmon:demo"),
+    # Ticks of a second (the default is 15 s) so the rollout's analysis fits in the demo's minute.
+    stack.enter_context(running_operator(cluster, settings=OperatorSettings(check_image="modelmon:demo",
+                                                                            retraining_poll_seconds=1.0),
                                          metrics=OperatorMetrics()))
     wait_until(lambda: any(c["type"] == "Ready" and c["status"] == "True"
                            for c in (demo.monitor().get("status") or {}).get("conditions") or []), what="Ready")
@@ -165,15 +169,14 @@ def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextl
     demo.deliveries()
     demo.new_events()
 
-    retraining(demo)
-    for step in _LATER_STEPS:
-        step(demo, outcome)
+    name = retraining(demo)
+    rollout(demo, name, outcome=outcome)
 
     screen.title("Where each piece lives")
     screen.say(WHERE)
 
 
-def retraining(demo: Demo) -> None:
+def retraining(demo: Demo) -> str:
     screen = demo.screen
     screen.title("Critical drift fires the retraining trigger: the operator starts a RetrainingJob")
     rtj = wait_until(lambda: demo.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE,
@@ -199,10 +202,69 @@ def retraining(demo: Demo) -> None:
                f"last={(last.get('last') or {}).get('name')} ({(last.get('last') or {}).get('phase')})")
     demo.deliveries()
     demo.new_events()
+    return str(name)
 
 
-#: Steps after retraining (the rollout), appended as those parts are registered.
-_LATER_STEPS: list[Callable[[Demo, str], None]] = []
+def rollout(demo: Demo, name: str, *, outcome: str) -> None:
+    screen = demo.screen
+    screen.title("The validated model rolls out as a canary next to the serving Deployment (no mesh: "
+                 "traffic share = share of ready pods behind the Service)")
+    screen.say(f"(the canary's analysis is a webhook; in this run it answers {'200: healthy' if outcome == 'promote' else '500: the new model misbehaves'})")
+    apps = kubernetes.client.AppsV1Api(client.api_client())
+    seen: set[tuple[Any, ...]] = set()
+    deadline = time.monotonic() + 40
+    rtj: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        rtj = demo.custom.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "retrainingjobs", name)
+        state = (rtj.get("status") or {}).get("rollout") or {}
+        key = (state.get("phase"), state.get("step"), state.get("stage"), state.get("weight"))
+        if state and key not in seen:
+            seen.add(key)
+            runs = state.get("analysisRuns") or []
+            last = runs[-1] if runs else {}
+            analysis = (f"; analysis {last.get('template', '')}: {last.get('phase')}"
+                        f" ({sum(1 for m in last.get('measurements') or [])} measurement(s))" if last else "")
+            screen.say(f"rollout {state.get('phase')}: step {state.get('step')} {state.get('stage', '')}, "
+                       f"weight {state.get('weight')}% (effective {state.get('effectiveWeight', 0):.1f}%)"
+                       f"{analysis}")
+            if state.get("weight") and state.get("phase") not in ("Promoted", "RolledBack", "Succeeded"):
+                listed = apps.list_namespaced_deployment(NAMESPACE).items
+                rows = [(d.metadata.name, f"{(d.status and d.status.ready_replicas) or 0}/{d.spec.replicas}",
+                         (d.spec.template.metadata.labels or {}).get("modelmon.io/track", "stable"),
+                         _env(d, "MODEL_VERSION")) for d in listed]
+                screen.command(f"kubectl get deploy -n {NAMESPACE}",
+                               kubectl.table(["name", "ready", "track", "model_version"], rows))
+        if (rtj.get("status") or {}).get("phase") in ("Succeeded", "RolledBack", "Failed"):
+            break
+        time.sleep(0.1)
+    phase = (rtj.get("status") or {}).get("phase")
+    if phase not in ("Succeeded", "RolledBack", "Failed"):
+        raise DemoFailed(f"the rollout did not finish in time (phase {phase})")
+    demo.get("retrainingjobs", "rtj")
+    target = apps.read_namespaced_deployment("credit-model", NAMESPACE)
+    remaining = [d.metadata.name for d in apps.list_namespaced_deployment(NAMESPACE).items]
+    screen.command(f"kubectl get deploy credit-model -n {NAMESPACE} -o jsonpath='{{.spec.template.spec.containers[0].env}}'",
+                   f"MODEL_URI={_env(target, 'MODEL_URI')} MODEL_VERSION={_env(target, 'MODEL_VERSION')}")
+    screen.say(f"deployments now: {', '.join(remaining)}")
+    if phase == "Succeeded":
+        screen.say("promoted: only the target's model hand-over (env) was patched; the canary is gone.")
+    else:
+        screen.say("rolled back: the canary is gone and the target Deployment was never touched: v1 still serves.")
+        wait_until(lambda: demo.receiver.received, what="the rollback alert's delivery", timeout=10)
+    demo.deliveries()
+    demo.new_events()
+    expected = "Succeeded" if outcome == "promote" else "RolledBack"
+    if phase != expected:
+        raise DemoFailed(f"the rollout ended {phase}, expected {expected}: {(rtj.get('status') or {}).get('message')}")
+
+
+def _env(deployment: Any, name: str) -> str | None:
+    for container in deployment.spec.template.spec.containers:
+        for env in container.env or []:
+            if env.name == name:
+                return str(env.value)
+    return None
+
 
 WHERE = """\
   statistics (PSI, KS, Wasserstein, JS, chi2, z-test)   operator/modelmon/stats/
