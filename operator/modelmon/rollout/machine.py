@@ -279,7 +279,8 @@ def _rolling_back(tick: Tick) -> None:
     restored = target is None or all(target.handover.get(k) == v for k, v in previous.items())
     originals = tick.state.get("originalSelectors") or {}
     selectors = all(observed.selectors.get(svc) in (None, sel) for svc, sel in originals.items())
-    if observed.track is None and restored and selectors:
+    ours = observed.track is not None and observed.track.owned  # someone else's Deployment is left alone
+    if not ours and restored and selectors:
         reason = tick.state.get("abortReason") or Reason.ROLLED_BACK.value
         why = str(tick.state.get("message") or reason).removesuffix("; rolling back (the previous model keeps serving)")
         tick.finish("Failed" if reason in _FAILING else "RolledBack")

@@ -284,3 +284,17 @@ def test_manual_annotations_during_rollback_are_consumed_as_ignored():
     plan = world.step()
     assert plan.consume == [PROMOTE] and world.state["phase"] == "RolledBack"
     assert [e.reason for e in plan.events] == ["ManualActionIgnored", "RolledBack"]
+
+
+def test_a_canary_name_taken_by_someone_else_fails_without_touching_it():
+    from modelmon.rollout.observations import DeploymentState
+
+    world = World(canary_spec([{"setWeight": 20}]))
+    world.track = DeploymentState(name="credit-canary", replicas=3, ready=3, owned=False)
+    world.apply = lambda action: None  # the glue never changes a Deployment it does not own
+    world.step()
+    world.step()
+    assert world.state["phase"] == "RollingBack" and world.state["abortReason"] == "TargetUnusable"
+    assert "not this rollout's canary" in world.state["message"]
+    world.step()
+    assert world.state["phase"] == "Failed" and world.plans[-1].outcome.phase == "Failed"
