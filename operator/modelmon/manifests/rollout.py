@@ -124,7 +124,9 @@ def build_track(*, target: Mapping[str, Any], track: str, replicas: int, rollout
     body: Manifest = {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": track_name(meta["name"], track), "namespace": meta["namespace"],
-                     "labels": {**(meta.get("labels") or {}), **mark, "app.kubernetes.io/managed-by": "modelmon"},
+                     # not the target's own labels: a GitOps tool tracking by label (Argo CD's
+                     # app.kubernetes.io/instance) would take this Deployment for its own and prune it
+                     "labels": {**mark, "app.kubernetes.io/managed-by": "modelmon"},
                      "ownerReferences": [{"apiVersion": owner["apiVersion"], "kind": owner["kind"],
                                           "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
                                           "controller": True, "blockOwnerDeletion": True}]},

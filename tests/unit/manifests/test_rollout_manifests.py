@@ -11,7 +11,8 @@ from modelmon.manifests import rollout as manifests
 
 TARGET = {
     "apiVersion": "apps/v1", "kind": "Deployment",
-    "metadata": {"name": "credit", "namespace": "ml", "labels": {"team": "risk"}, "uid": "t-1",
+    "metadata": {"name": "credit", "namespace": "ml", "uid": "t-1",
+                 "labels": {"team": "risk", "app.kubernetes.io/instance": "credit-argocd-app"},
                  "annotations": {"argocd.argoproj.io/tracking-id": "x"}, "resourceVersion": "7", "generation": 3},
     "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "credit"}}, "minReadySeconds": 5,
              "template": {"metadata": {"labels": {"app": "credit", "tier": "serving"}},
@@ -94,6 +95,9 @@ def test_canary_keeps_the_service_labels_and_adds_the_track():
     assert server["env"] == [{"name": "LOG", "value": "info"}, {"name": "MODEL_URI", "value": "s3://m/2"},
                              {"name": "MODEL_VERSION", "value": "2"}]
     assert "resourceVersion" not in canary["metadata"] and "status" not in canary
+    assert canary["metadata"]["labels"] == {**mark, "app.kubernetes.io/managed-by": "modelmon"}, \
+        "no label of the target's (a GitOps tool tracking by label would claim the canary)"
+    assert "annotations" not in canary["metadata"]
     assert TARGET["spec"]["template"]["metadata"]["labels"] == {"app": "credit", "tier": "serving"}, "not mutated"
 
 
