@@ -55,6 +55,7 @@ class RetrainingCondition(str, enum.Enum):
     FAILED = "Failed"
     SUSPENDED = "Suspended"
     VALIDATED = "Validated"
+    PAUSED = "Paused"
 
 
 class RetrainingReason(str, enum.Enum):

@@ -250,6 +250,8 @@ def test_no_data_pauses_and_a_person_decides_with_the_cli(kube, namespace, prome
     with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
         wait_for(lambda: (rtj(kube, namespace)["status"].get("rollout") or {}).get("pausedReason")
                  == "AnalysisInconclusive", what="paused on no data", timeout=120)
+        paused = {c["type"]: c for c in rtj(kube, namespace)["status"]["conditions"]}["Paused"]
+        assert (paused["status"], paused["reason"]) == ("True", "AnalysisInconclusive")
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             assert cli_main(["rollout", "status", "credit-retrain", "-n", namespace]) == 0
@@ -261,6 +263,8 @@ def test_no_data_pauses_and_a_person_decides_with_the_cli(kube, namespace, prome
     body = rtj(kube, namespace)
     assert body["status"]["phase"] == "RolledBack" and body["status"]["reason"] == "Aborted"
     assert "modelmon.io/abort" not in (body["metadata"].get("annotations") or {}), "the annotation is consumed"
+    paused = {c["type"]: c for c in body["status"]["conditions"]}["Paused"]
+    assert (paused["status"], paused["reason"]) == ("False", "RollingBack")
     assert env_of(plain(kube, apps(kube).read_namespaced_deployment("credit", namespace)))["MODEL_VERSION"] == "1"
 
 

@@ -367,7 +367,7 @@ class RolloutStatus(SpecModel):
     message: str = ""
     """What is happening, in words."""
     paused_reason: str | None = None
-    """Why it waits for a person (PauseStep, AnalysisInconclusive, AwaitingPromotion)."""
+    """Why it waits for a person (Paused: an indefinite pause step; AnalysisInconclusive; AwaitingPromotion)."""
     abort_reason: str | None = None
     """Why it was rolled back."""
     started_at: str

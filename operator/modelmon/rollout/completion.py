@@ -28,10 +28,21 @@ def status_patch(status: Mapping[str, Any], plan: Plan, *, generation: int | Non
     if plan.restarted:
         patch.update(phase="RollingOut", reason="RolloutRetried", message=plan.state.get("message", ""),
                      completionTime=None)
+    was_paused = (status.get("rollout") or {}).get("phase") == "Paused"
+    paused = plan.state.get("phase") == "Paused"
+    pause_update = []
+    if paused != was_paused:  # kubectl wait --for=condition=Paused tells a person when it is their turn
+        phase = str(plan.state.get("phase"))
+        reason = str(plan.state.get("pausedReason")) if paused else ("Resumed" if phase == "Progressing" else phase)
+        pause_update.append(cond.condition(
+            type=Cond.PAUSED.value, status=paused, generation=generation, reason=reason,
+            message=str(plan.state.get("message", "")) if paused else f"no longer paused: {phase}"))
     outcome = plan.outcome
     if outcome is None:
+        if pause_update:
+            patch["conditions"] = cond.merge_conditions(status.get("conditions"), pause_update, now=now)
         return patch
-    updates = []
+    updates = [*pause_update]
     if outcome.phase == "Succeeded":
         updates.append(cond.condition(type=Cond.COMPLETE.value, status=True, reason=outcome.reason,
                                       message=outcome.message, generation=generation))

@@ -31,3 +31,16 @@ def test_a_retried_rollout_is_rolling_out_again():
                                     Plan(state={"phase": "Progressing", "message": "retried"}, restarted=True),
                                     generation=1, now="t1")
     assert patch["phase"] == "RollingOut" and patch["completionTime"] is None and patch["reason"] == "RolloutRetried"
+
+
+def test_a_pause_for_a_person_is_a_condition():
+    paused = Plan(state={"phase": "Paused", "pausedReason": "AnalysisInconclusive", "message": "no data"})
+    patch = completion.status_patch({"rollout": {"phase": "Progressing"}}, paused, generation=3, now="t1")
+    assert patch["conditions"] == [{"type": "Paused", "status": "True", "reason": "AnalysisInconclusive",
+                                    "message": "no data", "observedGeneration": 3, "lastTransitionTime": "t1"}]
+    still = completion.status_patch({"rollout": {"phase": "Paused"}, "conditions": patch["conditions"]}, paused,
+                                    generation=3, now="t2")
+    assert "conditions" not in still, "written once, not every tick"
+    resumed = completion.status_patch({"rollout": {"phase": "Paused"}, "conditions": patch["conditions"]},
+                                      Plan(state={"phase": "Progressing"}), generation=3, now="t3")
+    assert [(c["type"], c["status"], c["reason"]) for c in resumed["conditions"]] == [("Paused", "False", "Resumed")]
