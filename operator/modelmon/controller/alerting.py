@@ -1,5 +1,5 @@
-"""Alerts of a ModelMonitor: plan with the pure policy, then patch status, post Events and
-hand the notifications to the sinks' dispatcher.
+"""Alerts of a ModelMonitor: plan with the pure policy; once the handler has stored the
+result in status, post the Events and hand the notifications to the sinks' dispatcher.
 
 Planning happens at three moments, each idempotent so a repeated watch event changes
 nothing: a new check was assessed (check alerts), the retraining state moved (lifecycle
