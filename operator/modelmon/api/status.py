@@ -222,7 +222,7 @@ class ModelMonitorStatus(SpecModel):
     """Name of the drift-check CronJob."""
     assessed_check: str | None = None
     """Time of the lastCheck the operator last assessed (health, events, metrics)."""
-    alerts: list[AlertStatus] = pydantic.Field(default_factory=list, max_length=200)
+    alerts: list[AlertStatus] = pydantic.Field(default_factory=list, max_length=500)  # spec.alerts.maxAlerts <= 500
     """Active alerts and recently resolved ones (bounded; the oldest resolved drop first)."""
     alert_notifications: list[str] = pydantic.Field(default_factory=list, max_length=1000)
     """Times of notifications in the last hour (the per-monitor rate limit's memory)."""

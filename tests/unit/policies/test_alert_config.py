@@ -30,3 +30,13 @@ def test_no_defaults_means_the_monitor_alone_and_an_invalid_spec_raises():
     assert effective_alerts(None, None) == AlertsSpec()
     with pytest.raises(pydantic.ValidationError):
         effective_alerts({"cooldown": "soon"}, DEFAULTS)
+
+
+def test_status_holds_as_many_alerts_as_the_spec_may_keep():
+    from modelmon.api.status import ModelMonitorStatus
+
+    def bound(model, field, kind):
+        return next(getattr(m, kind) for m in model.model_fields[field].metadata if hasattr(m, kind))
+
+    # A larger maxAlerts than status can store would have every status write refused (422).
+    assert bound(ModelMonitorStatus, "alerts", "max_length") >= bound(AlertsSpec, "max_alerts", "le")
