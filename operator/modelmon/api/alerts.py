@@ -286,7 +286,7 @@ class AlertsSpec(SpecModel):
     """An unchanged alert is sent again only after this time (a rise in severity is sent at once)."""
     escalate_after: int = pydantic.Field(default=3, ge=1, le=1000)
     """A warning observed in this many consecutive checks becomes critical."""
-    max_notifications_per_hour: int = pydantic.Field(default=20, ge=1, le=10000)
+    max_notifications_per_hour: int = pydantic.Field(default=20, ge=1, le=1000)
     """Alert notifications per hour for this monitor; the rest are held back (and counted), the alert state
     is still updated."""
     max_alerts: int = pydantic.Field(default=50, ge=1, le=500)

@@ -40,3 +40,12 @@ def test_status_holds_as_many_alerts_as_the_spec_may_keep():
 
     # A larger maxAlerts than status can store would have every status write refused (422).
     assert bound(ModelMonitorStatus, "alerts", "max_length") >= bound(AlertsSpec, "max_alerts", "le")
+
+
+def test_status_remembers_as_many_notification_times_as_the_hourly_limit_allows():
+    from modelmon.api.status import ModelMonitorStatus
+
+    stored = next(m.max_length for m in ModelMonitorStatus.model_fields["alert_notifications"].metadata
+                  if hasattr(m, "max_length"))
+    limit = next(m.le for m in AlertsSpec.model_fields["max_notifications_per_hour"].metadata if hasattr(m, "le"))
+    assert stored >= limit
