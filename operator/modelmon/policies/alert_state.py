@@ -22,6 +22,7 @@ from modelmon.policies.alerts import RANK, Alert, Decision, Notification, Observ
 from modelmon.policies.observations import Scope, scope_of
 
 ACK_ANNOTATION = "modelmon.io/ack"
+MAX_CONSUMED = 200
 Change = Literal["firing", "escalated", "deescalated", "resolved", "acknowledged"]
 
 
@@ -111,7 +112,8 @@ def plan_step(*, status: dict[str, Any], observations: Iterable[Observation], sc
     return AlertStep(
         status={"alerts": [alert_to_status(a) for a in merged],
                 "alertNotifications": [to_stamp(t) for t in decision.notified_at],
-                "consumedAcks": sorted(set(status.get("consumedAcks") or []) | set(consumed))},
+                # Bounded as status.consumedAcks is (an overflowing list would fail the status write).
+                "consumedAcks": sorted(set(status.get("consumedAcks") or []) | set(consumed))[:MAX_CONSUMED]},
         changes=changes, notifications=decision.notifications, held_back=decision.held_back, consumed=consumed)
 
 
