@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from modelmon import checking
 from modelmon.api.drift import CheckConfig
 from modelmon.api.performance import PerformanceSpec
 from modelmon.cli.render import render_table
-from modelmon.data import profiles, tables
+from modelmon.data import profiles, s3, tables
 from modelmon.data.errors import DataError
 from modelmon.performance.report import PerformanceReport
 
@@ -36,6 +37,10 @@ id column: set performance.groundTruth (uri file://PATH, idColumn) or pass --gro
 
 The reference may be a data file or a profile saved by `modelmon profile` (.npz), which
 skips re-reading and re-sorting the reference on every check.
+
+Files may be s3://BUCKET/KEY objects: credentials come from the standard AWS chain
+(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance profile), and an
+S3-compatible store's address from AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL.
 """
 
 
@@ -85,17 +90,29 @@ def run(args: argparse.Namespace) -> int:
     if not (args.reference and args.current):
         print("modelmon check: error: give --reference and --current, or --monitor NAMESPACE/NAME", file=sys.stderr)
         return 2
+    # Tables are read lazily, so s3:// copies must outlive the whole check.
+    with tempfile.TemporaryDirectory(prefix="modelmon-") as scratch:
+        return _check_files(args, scratch)
+
+
+def _local(path: str, scratch: str, *, prefix: str) -> str:
+    """``path`` itself, or a local copy of an s3:// object."""
+    return s3.download(path, scratch=scratch, prefix=prefix) if path.startswith("s3://") else path
+
+
+def _check_files(args: argparse.Namespace, scratch: str) -> int:
     try:
         config = load_config(args.config)
         columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-        if args.reference.endswith(".npz"):
-            reference: tables.Table | Any = profiles.load_profile(args.reference)
+        reference_path = _local(args.reference, scratch, prefix="reference")
+        if reference_path.endswith(".npz"):
+            reference: tables.Table | Any = profiles.load_profile(reference_path)
         else:
-            reference = tables.open_table(args.reference, format=args.input_format)
-        current = tables.open_table(args.current, format=args.input_format)
+            reference = tables.open_table(reference_path, format=args.input_format)
+        current = tables.open_table(_local(args.current, scratch, prefix="current"), format=args.input_format)
         report = checking.run_check(reference=reference, current=current, config=config, columns=columns)
         performance = _performance(config.performance, current=current, ground_truth=args.ground_truth,
-                                   input_format=args.input_format, config_path=args.config)
+                                   input_format=args.input_format, config_path=args.config, scratch=scratch)
     except DataError as error:
         print(f"modelmon check: error: {error}", file=sys.stderr)
         return 2
@@ -118,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _performance(spec: PerformanceSpec | None, *, current: tables.Table, ground_truth: str | None,
-                 input_format: str | None, config_path: str | None) -> PerformanceReport | None:
+                 input_format: str | None, config_path: str | None, scratch: str) -> PerformanceReport | None:
     """The performance section of the report, when the config asks for it."""
     if spec is None:
         if ground_truth:
@@ -130,9 +147,12 @@ def _performance(spec: PerformanceSpec | None, *, current: tables.Table, ground_
     truth = None
     if spec.ground_truth is not None:
         path = ground_truth or spec.ground_truth.uri
-        if path is None or path.startswith(("http://", "https://", "s3://")):
-            raise DataError("performance.groundTruth: a local check reads a file:// uri or --ground-truth FILE")
-        if not ground_truth and config_path and not Path(path.removeprefix("file://")).is_absolute():
+        if path is None or path.startswith(("http://", "https://")):
+            raise DataError("performance.groundTruth: a local check reads a file:// or s3:// uri, "
+                            "or --ground-truth FILE")
+        if path.startswith("s3://"):
+            path = _local(path, scratch, prefix="ground-truth")
+        elif not ground_truth and config_path and not Path(path.removeprefix("file://")).is_absolute():
             # A config travels with its data: file://labels.csv is next to the config, not the shell.
             path = str(Path(config_path).parent / path.removeprefix("file://"))
         truth = tables.open_table(path, format=spec.ground_truth.format or input_format)

@@ -1,7 +1,8 @@
 """Fetching a monitor's data sources to local files the check can read.
 
-``file://`` is read in place (a mounted volume); ``http(s)://`` is downloaded to the job's
-scratch directory; a ConfigMap key is written there. Secrets never pass through here.
+``file://`` is read in place (a mounted volume); ``http(s)://`` and ``s3://`` are downloaded
+to the job's scratch directory; a ConfigMap key is written there. Secrets never pass through
+here: S3 credentials stay with the SDK's own chain (environment, web identity, instance profile).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import kubernetes
 
 from modelmon.api.monitor import DataSource
+from modelmon.data import s3
 from modelmon.data.errors import DataError
 from modelmon.k8s import client
 
@@ -33,8 +35,16 @@ def fetch_source(source: DataSource, *, namespace: str, label: str, scratch: str
         return parsed.path
     if parsed.scheme in ("http", "https"):
         return _download(source.uri, label=label, scratch=scratch)
-    raise DataError(f"{label}.uri: scheme {parsed.scheme}:// is not supported by this version; "
-                    f"use file://, http(s):// or configMapKeyRef")
+    if parsed.scheme == "s3":
+        options = source.s3
+        try:
+            return s3.download(source.uri, scratch=scratch, prefix=label,
+                               endpoint=options.endpoint if options else None,
+                               region=options.region if options else None)
+        except DataError as error:
+            raise DataError(f"{label}.uri: {error}") from error
+    raise DataError(f"{label}.uri: scheme {parsed.scheme}:// is not supported; "
+                    f"use file://, http(s)://, s3:// or configMapKeyRef")
 
 
 def _download(uri: str, *, label: str, scratch: str) -> str:
