@@ -217,3 +217,23 @@ def test_missing_s3_object_is_data_unavailable_naming_bucket_and_key(kube, opera
                     what="DataUnavailable")
     assert condition(body, "DataUnavailable")["status"] == "True" and body["status"]["health"] == "Unknown"
     assert SECRET not in json.dumps(body) and KEY_ID not in json.dumps(body)
+
+
+@pytest.mark.cluster
+def test_irsa_annotation_on_the_checker_account_survives_reconciling(kube, operator, namespace):
+    """The docs tell EKS users to annotate NAME-checker: the operator must not strip it."""
+    create_monitor(kube, namespace, monitor_body("credit", reference={"uri": f"s3://{BUCKET}/credit/reference.csv"}))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    core = kubernetes.client.CoreV1Api(kube)
+    role_arn = {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/modelmon-reader"}
+    core.patch_namespaced_service_account(checkjob.account_name("credit"), namespace,
+                                          {"metadata": {"annotations": role_arn}})
+    kubernetes.client.CustomObjectsApi(kube).patch_namespaced_custom_object(
+        "modelmon.io", "v1alpha1", namespace, "modelmonitors", "credit", {"spec": {"schedule": "*/7 * * * *"}})
+    batch = kubernetes.client.BatchV1Api(kube)
+    wait_for(lambda: batch.read_namespaced_cron_job("credit-drift-check", namespace).spec.schedule == "*/7 * * * *",
+             what="the CronJob reconciled")
+    wait_for(lambda: ready(kube, namespace, "credit"), what="observedGeneration caught up")
+    account = core.read_namespaced_service_account(checkjob.account_name("credit"), namespace)
+    assert (account.metadata.annotations or {}).items() >= role_arn.items()
+    assert account.metadata.labels["modelmon.io/monitor"] == "credit"
