@@ -8,8 +8,11 @@ plane, as the job's own ServiceAccount, with the operator turning the result int
 
 from __future__ import annotations
 
+import http.server
+import importlib.util
 import json
 import os
+import threading
 import socket
 import subprocess
 import sys
@@ -21,6 +24,7 @@ import kubernetes
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from moto.server import ThreadedMotoServer
 
 from modelmon import cli
@@ -144,6 +148,73 @@ def test_installed_command_reads_s3(aws_env):
     assert done.returncode == 3, done.stderr
     assert "drift detected" in done.stdout.lower() or "DRIFT" in done.stdout
     assert SECRET not in done.stdout + done.stderr
+
+
+def performance_scenario():
+    """The performance end-to-end scenario's writer (tests/unit/performance), reused as is."""
+    path = ROOT / "tests" / "unit" / "performance" / "test_end_to_end.py"
+    spec = importlib.util.spec_from_file_location("performance_scenario", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_reads_the_ground_truth_from_s3(aws_env, capsys, tmp_path, monkeypatch):
+    scenario = performance_scenario()
+    config_path = scenario.write_scenario(tmp_path, correct_per_50=scenario.DECAYED)
+    store = boto3.client("s3", endpoint_url=aws_env, region_name="us-east-1")
+    store.put_object(Bucket=BUCKET, Key="labels/ground-truth.csv", Body=(tmp_path / "ground-truth.csv").read_bytes())
+    code, out, err = run_cli(capsys, "check", "--reference", str(tmp_path / "reference.csv"), "--current",
+                             str(tmp_path / "predictions.csv"), "--config", str(config_path), "--format", "json")
+    assert code == 3, err
+    local = json.loads(out)["performance"]
+    config = yaml.safe_load(config_path.read_text())
+    config["performance"]["groundTruth"]["uri"] = f"s3://{BUCKET}/labels/ground-truth.csv"
+    config_path.write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws_env)
+    code, out, err = run_cli(capsys, "check", "--reference", str(tmp_path / "reference.csv"), "--current",
+                             str(tmp_path / "predictions.csv"), "--config", str(config_path), "--format", "json")
+    assert code == 3, err
+    remote = json.loads(out)["performance"]
+    assert remote == local and remote["severity"] == "critical" and remote["labelled"] == scenario.LABELLED
+
+
+class RefusingStore(http.server.BaseHTTPRequestHandler):
+    """An S3 endpoint that refuses every request as AWS does for a missing s3:GetObject grant."""
+
+    BODY = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+            b"<Message>Access Denied</Message><RequestId>1</RequestId></Error>")
+
+    def refuse(self) -> None:
+        self.send_response(403)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(self.BODY)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(self.BODY)
+
+    do_GET = do_HEAD = refuse
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_access_denied_names_bucket_and_key(aws_env, tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RefusingStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        source = DataSource.model_validate({"uri": f"s3://{BUCKET}/credit/reference.csv",
+                                            "s3": {"endpoint": f"http://127.0.0.1:{server.server_port}"}})
+        with pytest.raises(DataError) as raised:
+            sources.fetch_source(source, namespace="unused", label="reference", scratch=str(tmp_path))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert str(raised.value) == (
+        f"reference.uri: cannot read s3://{BUCKET}/credit/reference.csv: access denied to key 'credit/reference.csv' "
+        f"in bucket '{BUCKET}': the check's credentials (its ServiceAccount's cloud identity or AWS_* environment) "
+        f"need s3:GetObject on it")
 
 
 # --------------------------------------------------------------------------- fetch_source
