@@ -14,7 +14,7 @@ import pydantic
 from modelmon.api.base import SpecModel
 from modelmon.api.drift import DataQualitySpec, DriftSpec, FeatureSpec
 from modelmon.api.durations import Duration
-from modelmon.api.alerts import AlertsSpec
+from modelmon.api.alerts import AlertsSpec, SecretKeyRef
 from modelmon.api.performance import PerformanceSpec
 from modelmon.api.retraining import RetrainingSpec
 from modelmon.api.sources import ConfigMapKeyRef, DataSource  # noqa: F401 - re-exported: api.monitor.DataSource
@@ -65,6 +65,15 @@ class CurrentData(DataSource):
     """The window of current data to check; all of it when absent."""
 
 
+class EnvFromSecret(SpecModel):
+    """An environment variable of the check job whose value the kubelet takes from a Secret."""
+
+    name: str = pydantic.Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=128)
+    """Variable name, e.g. AWS_ACCESS_KEY_ID."""
+    secret_key_ref: SecretKeyRef
+    """The Secret key holding its value (in the monitor's namespace)."""
+
+
 class CheckJob(SpecModel):
     """How the drift-check job runs."""
 
@@ -78,6 +87,20 @@ class CheckJob(SpecModel):
     """Container resources (requests/limits), as in a Pod spec."""
     volume_claim: str | None = None
     """PersistentVolumeClaim mounted read-only at /data for file:// sources."""
+    env: list[EnvFromSecret] = pydantic.Field(default_factory=list, max_length=20)
+    """Variables from Secrets, e.g. static keys of an S3-compatible store (AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY). The kubelet reads the Secret: the values never pass through the operator."""
+
+    @pydantic.field_validator("env")
+    @classmethod
+    def _env_names(cls, value: list[EnvFromSecret]) -> list[EnvFromSecret]:
+        names = [v.name for v in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"checkJob.env lists {', '.join(twice)} twice")
+        if "MODELMON_MONITOR" in names:
+            raise ValueError("checkJob.env may not set MODELMON_MONITOR: the operator sets it")
+        return value
 
 
 class ModelMonitorSpec(SpecModel):

@@ -56,7 +56,10 @@ def build_cronjob(*, monitor: str, namespace: str, uid: str, spec: api.ModelMoni
         "image": job.image or image,
         "imagePullPolicy": pull_policy,
         "args": ["check", "--monitor", f"{namespace}/{monitor}"],
-        "env": [{"name": "MODELMON_MONITOR", "value": f"{namespace}/{monitor}"}],
+        "env": [{"name": "MODELMON_MONITOR", "value": f"{namespace}/{monitor}"}]
+               + [{"name": e.name, "valueFrom": {"secretKeyRef": {"name": e.secret_key_ref.name,
+                                                                  "key": e.secret_key_ref.key}}}
+                  for e in job.env],
         "securityContext": _security_context(),
         "resources": job.resources or {"requests": {"cpu": "100m", "memory": "256Mi"},
                                        "limits": {"memory": "2Gi"}},

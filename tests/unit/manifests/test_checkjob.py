@@ -84,6 +84,22 @@ def test_role_also_reads_a_ground_truth_configmap():
                          "verbs": ["get"]}
 
 
+def test_secret_env_reaches_the_check_container_by_reference_only():
+    env = [{"name": "AWS_ACCESS_KEY_ID", "secretKeyRef": {"name": "minio", "key": "access"}},
+           {"name": "AWS_SECRET_ACCESS_KEY", "secretKeyRef": {"name": "minio", "key": "secret"}}]
+    container = children(checkJob={"env": env})["CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["spec"][
+        "containers"][0]
+    assert container["env"][1:] == [
+        {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": "minio", "key": "access"}}},
+        {"name": "AWS_SECRET_ACCESS_KEY", "valueFrom": {"secretKeyRef": {"name": "minio", "key": "secret"}}}]
+    with pytest.raises(Exception, match="twice"):
+        spec(checkJob={"env": env + env[:1]})
+    with pytest.raises(Exception, match="MODELMON_MONITOR"):
+        spec(checkJob={"env": [{"name": "MODELMON_MONITOR", "secretKeyRef": {"name": "x", "key": "y"}}]})
+    with pytest.raises(Exception):
+        spec(checkJob={"env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "plain"}]})  # values only from Secrets
+
+
 def test_names_are_deterministic_and_bounded():
     long = "m" * 80
     assert child_name(long, "drift-check") == child_name(long, "drift-check")
