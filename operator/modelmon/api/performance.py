@@ -105,7 +105,8 @@ class PerformanceSpec(SpecModel):
     metrics: list[MetricName] | None = None
     """Metrics to watch; every metric with a baseline when absent."""
     thresholds: dict[MetricName, MetricThresholds] = pydantic.Field(default_factory=dict)
-    """Per-metric thresholds; the defaults where absent (see ``DEFAULT_RELATIVE``)."""
+    """Per-metric thresholds; where absent, relative drops of 3%/5% (warning/critical) for scores, rises of
+    10%/15% for mae and mape, 15%/20% for rmse (docs/statistics.md)."""
     windows: list[PerformanceWindow] = pydantic.Field(
         default_factory=lambda: [PerformanceWindow(rows=50), PerformanceWindow(rows=100), PerformanceWindow(rows=200)],
         min_length=1, max_length=10)

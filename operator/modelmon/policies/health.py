@@ -64,7 +64,11 @@ def assess_health(last_check: dict[str, Any], *, previous_health: str | None, ge
                   reason=(Reason.READ_FAILED if error else Reason.DATA_READ).value,
                   message=error or f"read {last_check.get('currentRows', 0)} current rows", generation=generation),
     ]
-    return HealthAssessment(health=health, drifted_features=len(drifted_names), conditions=conditions,
+    # The dataset verdict counts every feature; the features list in status is capped at 200.
+    drifted_count = dataset.get("driftedFeatures")
+    return HealthAssessment(health=health,
+                            drifted_features=drifted_count if isinstance(drifted_count, int) else len(drifted_names),
+                            conditions=conditions,
                             events=_events(health, previous_health, error, dataset, issues,
                                            last_check.get("performance") or {}))
 

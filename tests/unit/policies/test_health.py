@@ -71,3 +71,10 @@ def test_other_condition_types_are_kept():
                                    [cond.condition(type="Drifted", status=True, reason="X", message="", generation=1)],
                                    now="T1")
     assert [c["type"] for c in merged] == ["Drifted", "Ready"]
+
+
+def test_drifted_count_comes_from_the_dataset_verdict_not_the_capped_feature_list():
+    features = [{"name": f"f{i}", "drifted": True, "severity": "moderate"} for i in range(200)]  # status keeps 200
+    check = {"dataset": {"drifted": True, "driftedFeatures": 250, "judgedFeatures": 300, "message": "m"},
+             "features": features, "qualityIssues": []}
+    assert assess_health(check, previous_health=None, generation=1).drifted_features == 250
