@@ -105,7 +105,7 @@ def test_a_valid_monitor_is_stored_with_its_defaults(custom: Any, namespace: str
     spec = created["spec"]
     assert spec["schedule"] == "0 * * * *" and spec["suspend"] is False
     assert spec["drift"]["bins"] == 10 and spec["drift"]["numericMethod"] == "auto"
-    assert spec["checkJob"] == {"activeDeadlineSeconds": 600, "backoffLimit": 2}
+    assert spec["checkJob"] == {"activeDeadlineSeconds": 600, "backoffLimit": 2, "env": []}
 
 
 def test_the_examples_are_accepted(kubectl: Kubectl, namespace: str):
