@@ -1,6 +1,9 @@
-"""Base model for specs: camelCase field names as in Kubernetes, unknown fields rejected."""
+"""Base model for specs (camelCase field names as in Kubernetes, unknown fields rejected), and the
+metav1.Condition both resources report."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 import pydantic
 from pydantic.alias_generators import to_camel
@@ -19,3 +22,21 @@ class SpecModel(pydantic.BaseModel):
         # was written in the spec: someone may have pasted a token where a SecretRef belongs.
         hide_input_in_errors=True,
     )
+
+
+class Condition(SpecModel):
+    """A metav1.Condition."""
+
+    type: str = pydantic.Field(pattern=r"^[A-Z][A-Za-z0-9]*$", max_length=316)
+    """Condition type: Ready, Drifted, DataQualityDegraded, DataUnavailable, Degraded (ModelMonitor);
+    Complete, Failed, Suspended, Validated, Paused (RetrainingJob)."""
+    status: Literal["True", "False", "Unknown"]
+    """Whether the condition holds."""
+    reason: str = pydantic.Field(pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", max_length=1024)
+    """CamelCase reason, for machines."""
+    message: str = pydantic.Field(default="", max_length=32768)
+    """Human-readable detail."""
+    last_transition_time: str
+    """When status last changed (RFC 3339)."""
+    observed_generation: int | None = pydantic.Field(default=None, ge=0)
+    """The spec generation the condition was computed for."""

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import croniter
 import pydantic
 
-from modelmon.api.base import SpecModel
+from modelmon.api.base import Condition, SpecModel
 from modelmon.api.durations import Duration
 from modelmon.api.rollout import RolloutSpec, RolloutStatus
 
@@ -208,23 +208,6 @@ class Lineage(SpecModel):
     """Version of the model this one replaces."""
 
 
-class RetrainingCondition(SpecModel):
-    """A metav1.Condition."""
-
-    type: str = pydantic.Field(pattern=r"^[A-Z][A-Za-z0-9]*$", max_length=316)
-    """Complete, Failed, Suspended, Validated."""
-    status: Literal["True", "False", "Unknown"]
-    """Whether the condition holds."""
-    reason: str = pydantic.Field(pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", max_length=1024)
-    """CamelCase reason, for machines."""
-    message: str = pydantic.Field(default="", max_length=32768)
-    """Human-readable detail."""
-    last_transition_time: str
-    """When status last changed (RFC 3339)."""
-    observed_generation: int | None = pydantic.Field(default=None, ge=0)
-    """The spec generation the condition was computed for."""
-
-
 class RetrainingJobStatus(SpecModel):
     """What the operator knows about one retraining, written only through the status subresource."""
 
@@ -252,7 +235,7 @@ class RetrainingJobStatus(SpecModel):
     """When it reached a final phase."""
     validation: list[str] = pydantic.Field(default_factory=list, max_length=50)
     """The validation verdict per metric, in words."""
-    conditions: list[RetrainingCondition] = pydantic.Field(default_factory=list)
+    conditions: list[Condition] = pydantic.Field(default_factory=list)
     """Complete, Failed, Suspended, Validated."""
     rollout: RolloutStatus | None = None
     """The rollout's state (step, weights, analysis runs), written by the rollout controller."""

@@ -10,27 +10,10 @@ from typing import Literal
 
 import pydantic
 
-from modelmon.api.base import SpecModel
+from modelmon.api.base import Condition, SpecModel
 from modelmon.api.retraining import MonitorRetrainingStatus
 
 Health = Literal["Healthy", "Warning", "Critical", "Unknown"]
-
-
-class Condition(SpecModel):
-    """A metav1.Condition."""
-
-    type: str = pydantic.Field(pattern=r"^[A-Z][A-Za-z0-9]*$", max_length=316)
-    """Condition type: Ready, Drifted, DataQualityDegraded, DataUnavailable, ..."""
-    status: Literal["True", "False", "Unknown"]
-    """Whether the condition holds."""
-    reason: str = pydantic.Field(pattern=r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", max_length=1024)
-    """CamelCase reason, for machines."""
-    message: str = pydantic.Field(default="", max_length=32768)
-    """Human-readable detail."""
-    last_transition_time: str
-    """When status last changed (RFC 3339)."""
-    observed_generation: int | None = pydantic.Field(default=None, ge=0)
-    """The spec generation the condition was computed for."""
 
 
 class FeatureResult(SpecModel):
