@@ -18,7 +18,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from modelmon.policies.alerts import RANK, Alert, Decision, Notification, Observation, Policy, plan_alerts
+from modelmon.policies.alerts import RANK, Alert, Decision, Notification, Observation, Policy, bounded, plan_alerts
 from modelmon.policies.observations import Scope, scope_of
 
 ACK_ANNOTATION = "modelmon.io/ack"
@@ -106,7 +106,7 @@ def plan_step(*, status: dict[str, Any], observations: Iterable[Observation], sc
     decision: Decision = plan_alerts(previous=ours, observations=observations, acknowledged=acks,
                                      notified_at=notified_at, now=now,
                                      policy=dataclasses.replace(policy, max_alerts=10**6))
-    merged = _bounded(others + decision.alerts, policy.max_alerts)
+    merged = bounded(others + decision.alerts, policy.max_alerts)
     changes = state_changes(ours, decision.alerts)
     consumed = sorted({c.alert.id for c in changes if c.change in ("escalated", "resolved")} & set(acks))
     return AlertStep(
@@ -142,18 +142,6 @@ def state_changes(before: Sequence[Alert], after: Sequence[Alert]) -> list[State
         elif was is not None and alert.acknowledged and not was.acknowledged:
             changes.append(StateChange(change="acknowledged", alert=alert))
     return changes
-
-
-def _bounded(alerts: list[Alert], limit: int) -> list[Alert]:
-    if len(alerts) <= limit:
-        return alerts
-    resolved = sorted((a for a in alerts if not a.active), key=lambda a: a.resolved_at or 0.0)
-    drop = {a.id for a in resolved[: len(alerts) - limit]}
-    kept = [a for a in alerts if a.id not in drop]
-    # Still too many active alerts: keep the most severe, then the most recent.
-    if len(kept) > limit:
-        kept = sorted(kept, key=lambda a: (RANK[a.severity], a.last_seen), reverse=True)[:limit]
-    return kept
 
 
 def active_counts(status_alerts: Sequence[dict[str, Any]]) -> dict[str, int]:

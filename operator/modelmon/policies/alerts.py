@@ -114,7 +114,7 @@ def plan_alerts(*, previous: Sequence[Alert], observations: Iterable[Observation
     sent_ids = {n.alert.id for n in sent}
     alerts = [dataclasses.replace(a, last_notified=now) if a.id in sent_ids else a for a in alerts]
     sent = [dataclasses.replace(n, alert=dataclasses.replace(n.alert, last_notified=now)) for n in sent]
-    return Decision(alerts=_bounded(alerts, policy.max_alerts), notifications=sent,
+    return Decision(alerts=bounded(alerts, policy.max_alerts), notifications=sent,
                     held_back=len(wanted) - len(sent), notified_at=recent + [now] * len(sent))
 
 
@@ -139,10 +139,14 @@ def _observe(existing: Alert | None, identity: str, observed: Observation, acks:
     return alert, ("repeat" if cooled and not alert.acknowledged else None)
 
 
-def _bounded(alerts: list[Alert], limit: int) -> list[Alert]:
+def bounded(alerts: list[Alert], limit: int) -> list[Alert]:
+    """At most ``limit`` alerts: resolved ones drop first, oldest first; if active ones alone
+    are too many, the most severe and then the most recently seen are kept."""
     if len(alerts) <= limit:
         return alerts
     resolved = sorted((a for a in alerts if not a.active), key=lambda a: a.resolved_at or 0.0)
     drop = {a.id for a in resolved[: len(alerts) - limit]}
     kept = [a for a in alerts if a.id not in drop]
-    return kept[-limit:] if len(kept) > limit else kept
+    if len(kept) > limit:
+        kept = sorted(kept, key=lambda a: (RANK[a.severity], a.last_seen), reverse=True)[:limit]
+    return kept
