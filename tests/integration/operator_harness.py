@@ -56,3 +56,26 @@ def wait_for(probe: Callable[[], T | None], *, timeout: float = 60.0, interval: 
                 return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
+
+
+def install_crd(kubeconfig: Any, path: Any, name: str) -> None:
+    """``kubectl apply`` a committed CRD and wait until the API server serves it.
+
+    Polls the CRD's Established condition through the API (a just-created object may not be
+    visible to a ``kubectl wait`` yet), and fails with kubectl's own words if apply fails.
+    """
+    import subprocess
+
+    import kubernetes
+
+    applied = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "apply", "-f", str(path)],
+                             capture_output=True, text=True)
+    assert applied.returncode == 0, f"kubectl apply -f {path} failed: {applied.stdout}{applied.stderr}"
+    extensions = kubernetes.client.ApiextensionsV1Api(
+        kubernetes.config.new_client_from_config(config_file=str(kubeconfig)))
+
+    def established() -> bool:
+        crd = extensions.read_custom_resource_definition(name)
+        return any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or [])
+
+    wait_for(established, timeout=90, what=f"CRD {name} Established")

@@ -8,7 +8,6 @@ in-process too (kwok's pods run no containers), as the job's own ServiceAccount.
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
-from operator_harness import running_operator, wait_for
+from operator_harness import install_crd, running_operator, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "examples" / "data"
@@ -39,10 +38,7 @@ def kube(control_plane):
     api = kubernetes.client.ApiClient()
     k8s_client.configure(api)  # the operator's threads and the test's share the admin client
     with k8s_client.use(api):
-        subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "apply", "-f",
-                        str(ROOT / "crds" / "modelmonitors.yaml")], check=True, capture_output=True)
-        subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "wait", "--for=condition=Established",
-                        "crd/modelmonitors.modelmon.io", "--timeout=60s"], check=True, capture_output=True)
+        install_crd(control_plane.kubeconfig, ROOT / "crds" / "modelmonitors.yaml", "modelmonitors.modelmon.io")
         yield api
 
 

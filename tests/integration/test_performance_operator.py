@@ -10,7 +10,6 @@ Then the model recovers and Degraded clears.
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
-from operator_harness import running_operator, wait_for
+from operator_harness import install_crd, running_operator, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "performance"
@@ -41,11 +40,7 @@ def kube(control_plane):
     api = kubernetes.client.ApiClient()
     k8s_client.configure(api)
     with k8s_client.use(api):
-        kubectl = ["kubectl", "--kubeconfig", str(control_plane.kubeconfig)]
-        subprocess.run([*kubectl, "apply", "-f",
-                        str(ROOT / "crds" / "modelmonitors.yaml")], check=True, capture_output=True)
-        subprocess.run([*kubectl, "wait", "--for=condition=Established", "crd/modelmonitors.modelmon.io",
-                        "--timeout=60s"], check=True, capture_output=True)
+        install_crd(control_plane.kubeconfig, ROOT / "crds" / "modelmonitors.yaml", "modelmonitors.modelmon.io")
         yield api
 
 

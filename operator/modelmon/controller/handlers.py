@@ -94,8 +94,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
                                      drifted_features=update.assessment.drifted_features)
             if alert_update is not None:
                 # Messages quote health and scores from the body: give them the status just written.
-                stored = {**raw, "status": {**(raw.get("status") or {}), **(update.patch if update else {}),
-                                            **alert_update.status}}
+                stored = {**raw, "status": {**status, **alert_update.status}}
                 alerts.announce(alert_update, body=stored)
                 metrics.record_alerts(namespace=namespace, monitor=name,
                                       active=alert_state.active_counts(alert_update.status.get("alerts") or []))
