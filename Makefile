@@ -3,8 +3,11 @@ PYTHON ?= python3
 
 .PHONY: setup demo test unit cluster control-plane crds
 
+# The kits (kits/: the emulated API and the demo, outside the product wheel) as a second,
+# small distribution next to the product's editable install.
 setup:
 	bash hack/setup.sh
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps -e kits
 
 demo: setup
 	bash hack/demo.sh

@@ -37,7 +37,7 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 def serve_emulator(conn: multiprocessing.connection.Connection, namespaces: list[str]) -> None:
     """The child process: serve the API until told to stop, then report its own peak RSS."""
-    from modelmon.emulation import EmulatedCluster
+    from modelmon_kits.emulation import EmulatedCluster
 
     with EmulatedCluster(crds=[CRDS]) as cluster:
         for namespace in namespaces:
@@ -87,7 +87,7 @@ def main() -> int:
     # kopf reports at shutdown the per-object streams it leaves behind: noise here.
     logging.getLogger("kopf").setLevel(logging.ERROR)
 
-    from modelmon.emulation import ClusterAccess, EmulatedCluster, running_operator
+    from modelmon_kits.emulation import ClusterAccess, EmulatedCluster, running_operator
     from modelmon.settings import OperatorSettings
 
     namespaces = [f"bench-{i}" for i in range(args.namespaces)]

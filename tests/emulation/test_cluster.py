@@ -19,7 +19,7 @@ import kubernetes
 import pytest
 from kubernetes.client import ApiException
 
-from modelmon.emulation import EmulatedCluster, running_operator
+from modelmon_kits.emulation import EmulatedCluster, running_operator
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 

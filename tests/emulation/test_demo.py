@@ -6,7 +6,7 @@ import io
 import re
 
 from modelmon.cli import main
-from modelmon.demo import scenario
+from modelmon_kits.demo import scenario
 
 
 def run_demo(outcome: str) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import kopf
 from kubernetes.client import ApiClient
 
-from modelmon.emulation import operator_thread
+from modelmon_kits.emulation import operator_thread
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 
 class _KubeconfigCluster:
-    """What modelmon.emulation's operator runner needs of a cluster, for a real one."""
+    """What modelmon_kits.emulation's operator runner needs of a cluster, for a real one."""
 
     def __init__(self, api: ApiClient) -> None:
         self._api = api
@@ -36,7 +36,7 @@ class _KubeconfigCluster:
 def running_operator(*, api: ApiClient, settings: OperatorSettings, metrics: OperatorMetrics,
                      **extra: Any) -> Iterator[None]:
     """The same runner the demo and the scale benchmark use, against the real control plane."""
-    with operator_thread.running_operator(_KubeconfigCluster(api), settings=settings,  # type: ignore[arg-type]
+    with operator_thread.running_operator(_KubeconfigCluster(api), settings=settings,
                                           metrics=metrics, **extra):
         yield
 

@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from modelmon.controller import handlers
-from modelmon.emulation import operator_thread
+from modelmon_kits.emulation import operator_thread
 from modelmon.k8s import client as k8s_client
 from modelmon.k8s import monitor_check
 from modelmon.manifests import checkjob
@@ -182,7 +182,7 @@ def test_the_chart_service_account_runs_a_monitor_end_to_end(control_plane, admi
         "reference.csv": (DATA / "reference.csv").read_text(),
         "current.csv": (DATA / "current-drifted.csv").read_text()}})
     metrics = OperatorMetrics()
-    with operator_thread.running_operator(identity, settings=OperatorSettings(check_image="modelmon:test"),  # type: ignore[arg-type]
+    with operator_thread.running_operator(identity, settings=OperatorSettings(check_image="modelmon:test"),
                                           metrics=metrics):
         kubernetes.client.CustomObjectsApi(admin).create_namespaced_custom_object(
             GROUP, VERSION, namespace, PLURAL, monitor_body("credit"))
@@ -234,7 +234,7 @@ def test_the_chart_service_account_trains_a_model(control_plane, admin, namespac
     result = json.dumps({"modelUri": "s3://models/credit/2/model.onnx", "version": "2", "sha256": "ab" * 32,
                          "metrics": {"accuracy": 0.9}})
     settings = OperatorSettings(check_image="modelmon:test", retraining_poll_seconds=1)
-    with operator_thread.running_operator(identity, settings=settings, metrics=OperatorMetrics()):  # type: ignore[arg-type]
+    with operator_thread.running_operator(identity, settings=settings, metrics=OperatorMetrics()):
         custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, monitor_body("credit"))
         custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "retrainingjobs", {
             "apiVersion": f"{GROUP}/{VERSION}", "kind": "RetrainingJob", "metadata": {"name": "r1"},
@@ -255,7 +255,7 @@ def test_the_chart_service_account_trains_a_model(control_plane, admin, namespac
 @contextlib.contextmanager
 def operator_watching(identity: TokenCluster, namespaces: list[str]) -> Iterator[None]:
     """The operator as `modelmon run --namespace NS...` runs it: kopf not cluster-wide.
-    (The shared runner in modelmon.emulation is cluster-wide only.)"""
+    (The shared runner in modelmon_kits.emulation is cluster-wide only.)"""
     registry = kopf.OperatorRegistry()
     handlers.register(registry, settings=OperatorSettings(check_image="modelmon:test", namespaces=namespaces),
                       metrics=OperatorMetrics())

@@ -1,8 +1,13 @@
-"""The layering contracts of pyproject.toml ([tool.importlinter]) hold for the code as it is."""
+"""The layering contracts of pyproject.toml ([tool.importlinter]) hold for the code as it is,
+and the product's wheel holds the product only (the kits stay in the repository)."""
 
+import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
+
+import setuptools
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -10,6 +15,18 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_import_contracts_are_kept():
     lint = shutil.which("lint-imports")
     assert lint, "import-linter is part of the test extra: pip install -e '.[test]'"
-    result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, check=False)
+    # The kits are a root package of the contracts; find them whether or not `make setup` installed them.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "kits"), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_the_product_wheel_holds_modelmon_only():
+    """The emulator and the demo are kits (kits/modelmon_kits), not part of what the image installs."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    where = project["tool"]["setuptools"]["packages"]["find"]["where"]
+    packages = [name for root in where for name in setuptools.find_packages(str(ROOT / root))]
+    assert "modelmon" in packages
+    assert all(name == "modelmon" or name.startswith("modelmon.") for name in packages), packages
+    assert not any(name.split(".")[1:2] in (["emulation"], ["demo"]) for name in packages), packages

@@ -13,19 +13,27 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import kopf
+import kubernetes
 
 from modelmon.controller import handlers
-from modelmon.emulation.cluster import ClusterAccess, EmulatedCluster
 from modelmon.k8s import client
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 
+class ClusterConnection(Protocol):
+    """What the runner needs of a cluster: the emulated one, or a real one (integration tests)."""
+
+    def connection_info(self) -> kopf.ConnectionInfo: ...
+
+    def api_client(self) -> kubernetes.client.ApiClient: ...
+
+
 @contextlib.contextmanager
-def running_operator(cluster: EmulatedCluster | ClusterAccess, *, settings: OperatorSettings, metrics: OperatorMetrics | None = None,
+def running_operator(cluster: ClusterConnection, *, settings: OperatorSettings, metrics: OperatorMetrics | None = None,
                      configure: Callable[[kopf.OperatorSettings], None] | None = None,
                      ready_timeout: float = 60, **extra: Any) -> Iterator[threading.Thread]:
     """Run the operator cluster-wide until the block ends; ``configure`` tunes kopf's settings.

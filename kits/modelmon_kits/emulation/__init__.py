@@ -6,16 +6,16 @@ scale benchmark. ``EmulatedCluster`` serves the API on 127.0.0.1 and writes a ku
 extra, which brings kmock.
 """
 
-from modelmon.emulation.cluster import ClusterAccess, EmulatedCluster
-from modelmon.emulation.errors import ApiError
-from modelmon.emulation.server import ApiServerEmulator
+from modelmon_kits.emulation.cluster import ClusterAccess, EmulatedCluster
+from modelmon_kits.emulation.errors import ApiError
+from modelmon_kits.emulation.server import ApiServerEmulator
 
 __all__ = ["ApiError", "ClusterAccess", "ApiServerEmulator", "EmulatedCluster", "running_operator"]
 
 
 def __getattr__(name: str):  # the operator thread imports kopf handlers: load it only when asked
     if name == "running_operator":
-        from modelmon.emulation.operator_thread import running_operator
+        from modelmon_kits.emulation.operator_thread import running_operator
 
         return running_operator
     raise AttributeError(name)

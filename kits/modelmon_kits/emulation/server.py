@@ -3,7 +3,7 @@
 kmock keeps objects as plain JSON and serves discovery, lists and watch streams. It is
 meant to be subclassed for "special field treatment"; this subclass takes over the
 write path (create, patch, replace, delete) and single-object reads, and applies the
-server semantics of :mod:`modelmon.emulation.semantics` there. Reads of collections
+server semantics of :mod:`modelmon_kits.emulation.semantics` there. Reads of collections
 (list, watch) and discovery stay kmock's, with two fixes: a list carries a real
 resourceVersion, and a watch subscribes to the event bus before it snapshots the
 store, so no write between the two is lost.
@@ -23,8 +23,8 @@ import aiohttp.web
 import attrs
 import kmock
 
-from modelmon.emulation import semantics
-from modelmon.emulation.errors import ApiError, already_exists, not_found
+from modelmon_kits.emulation import semantics
+from modelmon_kits.emulation.errors import ApiError, already_exists, not_found
 
 Body = dict[str, Any]
 Key = tuple[kmock.resource, str | None, str]

@@ -18,7 +18,7 @@ from typing import Any
 
 import jsonpatch
 
-from modelmon.emulation.errors import ApiError
+from modelmon_kits.emulation.errors import ApiError
 
 Body = dict[str, Any]
 

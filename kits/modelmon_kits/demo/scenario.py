@@ -2,7 +2,7 @@
 
 The real operator (kopf and our handlers) runs against kmock's emulated API server. What
 a cluster's other components would do is played here, in plain sight: the drift check
-runs in-process (standing in for the CronJob's pod), and :mod:`modelmon.demo.actors`
+runs in-process (standing in for the CronJob's pod), and :mod:`modelmon_kits.demo.actors`
 plays the Job and Deployment controllers and the kubelet. Everything else -- health,
 alerts and their delivery, the retraining decision, the training Job, validation, the
 canary and its analysis, promotion or rollback -- is the operator's own code.
@@ -20,10 +20,10 @@ from typing import Any, TextIO
 import kubernetes
 
 from modelmon.api import crds
-from modelmon.demo import actors, kubectl, manifests
-from modelmon.demo.receiver import WebhookReceiver
-from modelmon.emulation.cluster import EmulatedCluster
-from modelmon.emulation.operator_thread import running_operator
+from modelmon_kits.demo import actors, kubectl, manifests
+from modelmon_kits.demo.receiver import WebhookReceiver
+from modelmon_kits.emulation.cluster import EmulatedCluster
+from modelmon_kits.emulation.operator_thread import running_operator
 from modelmon.k8s import client, monitor_check
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings

@@ -22,7 +22,7 @@ import kopf
 import kubernetes
 import yaml
 
-from modelmon.emulation.server import CRDS, NAMESPACES, ApiServerEmulator
+from modelmon_kits.emulation.server import CRDS, NAMESPACES, ApiServerEmulator
 
 T = TypeVar("T")
 CrdSource = Mapping[str, Any] | str | Path
