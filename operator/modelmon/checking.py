@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from modelmon.api.drift import CheckConfig, FeatureSpec
 from modelmon.api.performance import PerformanceSpec
 from modelmon.data import ground_truth as truth
-from modelmon.data.errors import DataError
+from modelmon.data.errors import DataError, IdentifierColumn
 from modelmon.data.tables import Table
 from modelmon.drift import features, profile, quality, verdict
 from modelmon.drift.results import DriftReport, FeatureDrift, QualityIssue
@@ -47,7 +47,7 @@ def plan_columns(*, reference_columns: dict[str, str], current: Table, config: C
         wanted = [PlannedColumn(name=c, kind=reference_columns.get(c, "numeric"), spec=None) for c in columns]
     else:
         wanted = [PlannedColumn(name=n, kind=k, spec=None) for n, k in reference_columns.items()
-                  if k in ("numeric", "categorical")]
+                  if k in ("numeric", "categorical", "identifier")]
         for name in current.columns:
             if name not in reference_columns:
                 issues.append(quality.structural_issue(
@@ -80,7 +80,11 @@ def build_profile(table: Table, *, bins: int, columns: Sequence[str] | None = No
 
 def _profile_column(table: Table, name: str, *, kind: str, bins: int) -> profile.ColumnProfile:
     if kind == "numeric":
-        return profile.profile_numeric(name, table.numeric(name), bins=bins)
+        try:
+            values = table.numeric(name)
+        except IdentifierColumn as error:
+            return profile.IdentifierProfile(name=name, rows=table.num_rows, reason=str(error))
+        return profile.profile_numeric(name, values, bins=bins)
     counts, missing = table.category_counts(name)
     return profile.profile_categorical(name, counts=counts, missing=missing)
 
@@ -126,6 +130,11 @@ def _rows(p: profile.ColumnProfile) -> int:
     return p.sample.rows if isinstance(p, profile.NumericProfile) else p.rows
 
 
+def _identifier(name: str, *, reason: str, reference_rows: int, current_rows: int) -> FeatureDrift:
+    return features.not_judged(name=name, kind="numeric", status="identifier", reason=reason,
+                               reference_rows=reference_rows, current_rows=current_rows)
+
+
 def _check_column(reference: Table | profile.ReferenceProfile, current: Table, column: PlannedColumn,
                   config: CheckConfig) -> FeatureDrift:
     name, spec = column.name, config.drift
@@ -141,8 +150,16 @@ def _check_column(reference: Table | profile.ReferenceProfile, current: Table, c
                     f"current data; fix the producer, or declare the feature categorical"),
             reference_rows=0, current_rows=current.num_rows)
     ref_profile = _reference_column(reference, column, bins=spec.bins)
+    if isinstance(ref_profile, profile.IdentifierProfile):
+        return _identifier(name, reason=ref_profile.reason, reference_rows=ref_profile.rows,
+                           current_rows=current.num_rows)
     if isinstance(ref_profile, profile.NumericProfile):
-        sample = profile.sort_sample(current.numeric(name))
+        try:
+            values = current.numeric(name)
+        except IdentifierColumn as error:
+            return _identifier(name, reason=str(error), reference_rows=ref_profile.sample.rows,
+                               current_rows=current.num_rows)
+        sample = profile.sort_sample(values)
         return features.compare_numeric(ref_profile, sample, spec=spec, feature=column.spec)
     counts, missing = current.category_counts(name)
     return features.compare_categorical(ref_profile, counts=counts, missing=missing, spec=spec, feature=column.spec)

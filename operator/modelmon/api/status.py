@@ -23,8 +23,8 @@ class FeatureResult(SpecModel):
     """Feature (column) name."""
     kind: Literal["numeric", "categorical"]
     """How it was compared."""
-    status: Literal["judged", "insufficientData", "typeMismatch", "missingColumn"]
-    """Whether it could be judged."""
+    status: Literal["judged", "insufficientData", "typeMismatch", "missingColumn", "identifier"]
+    """Whether it could be judged (identifier: integers beyond 2^53, ids or hashes, not compared)."""
     method: str | None = None
     """Method that decided the verdict."""
     score: float | None = None

@@ -19,16 +19,22 @@ from modelmon.api.performance import PerformanceSpec
 from modelmon.cli.render import render_table
 from modelmon.data import profiles, s3, tables
 from modelmon.data.errors import DataError
+from modelmon.drift import summary
+from modelmon.drift.results import DriftReport
 from modelmon.performance.report import PerformanceReport
+from modelmon.policies import health
+
+EXIT_OK, EXIT_NO_VERDICT, EXIT_CRITICAL = 0, 2, 3
 
 EPILOG = """\
-exit status:
-  0  no drift: the dataset verdict is "no drift" (and performance, when configured,
-     is not critical)
-  3  drift detected: the share of drifted features reached drift.driftShare; or the
-     config's performance section found a critical decay against the baseline
-  2  the check could not run or reach a verdict: usage error, unreadable or missing
-     input, a configured column missing, no rows, or no feature with enough data
+exit status (the operator's health of the same data, so a local gate and the cluster agree):
+  0  not critical (Healthy or Warning): no dataset drift, no critical data-quality issue,
+     no critical performance decay
+  3  critical: the share of drifted features reached drift.driftShare, or a data-quality
+     issue is critical (a column missing or all missing/infinite, text where numbers were,
+     ...), or the config's performance section found a critical decay against the baseline
+  2  nothing could be judged: usage error, unreadable or missing input, a configured column
+     missing, no rows, or no feature with enough data (and nothing critical found)
 
 Performance: with `performance:` in --config (task, predictionColumn, targetColumn,
 baseline, ...; as in the ModelMonitor spec) the current file's labelled predictions are
@@ -92,7 +98,34 @@ def run(args: argparse.Namespace) -> int:
         return 2
     # Tables are read lazily, so s3:// copies must outlive the whole check.
     with tempfile.TemporaryDirectory(prefix="modelmon-") as scratch:
-        return _check_files(args, scratch)
+        try:
+            return _check_files(args, scratch)
+        except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+            return report_unexpected("check", error)
+
+
+def report_unexpected(command: str, error: Exception) -> int:
+    """An error no reader anticipated: one line naming it, exit 2; MODELMON_DEBUG=1 shows the traceback."""
+    import os
+    import traceback
+
+    if os.environ.get("MODELMON_DEBUG"):
+        traceback.print_exc()
+    detail = str(error).splitlines()[0] if str(error) else ""
+    print(f"modelmon {command}: error: unexpected {type(error).__name__}: {detail} (a bug: please report it "
+          f"with the input's shape; MODELMON_DEBUG=1 prints the traceback)", file=sys.stderr)
+    return EXIT_NO_VERDICT
+
+
+def exit_status(report: DriftReport, performance: PerformanceReport | None) -> tuple[int, str]:
+    """The exit status of a check and why: the operator's own health of the same summary."""
+    assessed = health.assess_health(summary.summarise(report, finished_at="", performance=performance),
+                                    previous_health=None, generation=None)
+    if assessed.health.value == "Critical":
+        return EXIT_CRITICAL, "critical"
+    if assessed.health.value == "Unknown":
+        return EXIT_NO_VERDICT, f"no verdict: {report.dataset.message}"
+    return EXIT_OK, assessed.health.value.lower()
 
 
 def _local(path: str, scratch: str, *, prefix: str) -> str:
@@ -127,11 +160,10 @@ def _check_files(args: argparse.Namespace, scratch: str) -> int:
             print(f"modelmon check: error: {args.output}: cannot write the report ({error.strerror})", file=sys.stderr)
             return 2
     print(document if args.format == "json" else render_table(report) + render_performance(performance))
-    if report.dataset.drifted is None:
-        print(f"modelmon check: error: no verdict: {report.dataset.message}", file=sys.stderr)
-        return 2
-    decayed = performance is not None and performance.severity == "critical"
-    return 3 if report.dataset.drifted or decayed else 0
+    code, why = exit_status(report, performance)
+    if code == EXIT_NO_VERDICT:
+        print(f"modelmon check: error: {why}", file=sys.stderr)
+    return code
 
 
 def _performance(spec: PerformanceSpec | None, *, current: tables.Table, ground_truth: str | None,

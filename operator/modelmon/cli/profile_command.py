@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from modelmon import checking
-from modelmon.cli.check_command import load_config
+from modelmon.cli.check_command import load_config, report_unexpected
 from modelmon.data import profiles, tables
 from modelmon.data.errors import DataError
 
@@ -24,6 +24,13 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _profile(args)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+        return report_unexpected("profile", error)
+
+
+def _profile(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
         table = tables.open_table(args.reference, format=args.input_format)

@@ -7,6 +7,7 @@ everything else. Loading never unpickles (``allow_pickle=False``): a profile is 
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,8 @@ def save_profile(ref: profile.ReferenceProfile, path: str) -> None:
             arrays[key] = column.sample.finite
             columns.append({"name": name, "kind": "numeric", "array": key, "rows": column.sample.rows,
                             "missing": column.sample.missing, "nonFinite": column.sample.non_finite})
+        elif isinstance(column, profile.IdentifierProfile):
+            columns.append({"name": name, "kind": "identifier", "rows": column.rows, "reason": column.reason})
         else:
             columns.append({"name": name, "kind": "categorical", "rows": column.rows,
                             "missing": column.missing, "counts": column.counts})
@@ -52,9 +55,19 @@ def load_profile(path: str) -> profile.ReferenceProfile:
                     sample = profile.SortedSample(rows=column["rows"], missing=column["missing"],
                                                   non_finite=column["nonFinite"], finite=finite)
                     columns[column["name"]] = profile.profile_sorted(column["name"], sample, bins=bins)
+                elif column["kind"] == "identifier":
+                    columns[column["name"]] = profile.IdentifierProfile(
+                        name=column["name"], rows=int(column["rows"]), reason=str(column["reason"]))
                 else:
                     columns[column["name"]] = profile.CategoricalProfile(
                         name=column["name"], rows=column["rows"], missing=column["missing"], counts=column["counts"])
-    except (OSError, ValueError, KeyError) as error:
-        raise DataError(f"{path}: not a readable modelmon profile ({error}); rebuild it with `modelmon profile`") from error
-    return profile.ReferenceProfile(source=header["source"], bins=bins, columns=columns)
+            return profile.ReferenceProfile(source=str(header["source"]), bins=bins, columns=columns)
+    except DataError:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            zipfile.BadZipFile) as error:
+        # np.load of a truncated, empty or foreign file fails in many ways (BadZipFile, EOFError,
+        # "pickled data" ValueError, ...); a header of the wrong shape in KeyError/TypeError.
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"{path}: not a readable modelmon profile ({type(error).__name__}: {detail}); "
+                        f"rebuild it with `modelmon profile`") from error

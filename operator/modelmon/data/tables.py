@@ -21,9 +21,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from modelmon.data.errors import DataError
+from modelmon.data.errors import DataError, IdentifierColumn
 
 Format = Literal["csv", "jsonl", "parquet"]
+#: Largest integer a float64 holds exactly; integers beyond it are ids or hashes, not measurements.
+FLOAT64_EXACT_INTEGER = 2**53
 ColumnKind = Literal["numeric", "categorical", "timestamp", "unsupported"]
 
 _EXTENSIONS: dict[str, Format] = {
@@ -80,6 +82,14 @@ class Table:
     def column(self, name: str) -> pa.ChunkedArray:
         if self._table is not None:
             return self._table.column(name)
+        try:
+            return self._read_parquet_column(name)
+        except (pa.ArrowException, OSError, ValueError) as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise DataError(f"{self.path}: column {name!r} cannot be read ({first_line}); the file may be "
+                            f"truncated or written by a broken producer: rewrite it") from error
+
+    def _read_parquet_column(self, name: str) -> pa.ChunkedArray:
         # A ParquetFile is not safe to share between threads: one per worker thread, so
         # columns are read in parallel (the columns already run one per thread, so arrow's
         # own thread pool would only contend with them).
@@ -119,16 +129,30 @@ def open_table(path: str, *, format: str | None = None) -> Table:
     try:
         if fmt == "parquet":
             parquet = _open_parquet(local)
+            _require_unique_names(local, parquet.schema_arrow)
             return Table(path=local, format=fmt, schema=parquet.schema_arrow,
                          num_rows=parquet.metadata.num_rows, _parquet=parquet)
         table = _read_text(local, fmt)
+        schema = table.schema
     except DataError:
         raise
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, ValueError) as error:
+    except (pa.ArrowException, OSError, ValueError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"{local}: cannot read as {fmt}: {first_line}. Check the file's format "
                         f"(or pass --input-format) and that it is not truncated") from error
-    return Table(path=local, format=fmt, schema=table.schema, num_rows=table.num_rows, _table=table)
+    _require_unique_names(local, schema)
+    return Table(path=local, format=fmt, schema=schema, num_rows=table.num_rows, _table=table)
+
+
+def _require_unique_names(path: str, schema: pa.Schema) -> None:
+    """A column name given twice (``a,a,b``) is ambiguous: which one is ``a``? Say so, once."""
+    seen: dict[str, int] = {}
+    for name in schema.names:
+        seen[name] = seen.get(name, 0) + 1
+    repeated = [f"{name!r} ({count} times)" for name, count in seen.items() if count > 1]
+    if repeated:
+        raise DataError(f"{path}: column names repeated in the header: {', '.join(repeated[:5])}; "
+                        f"rename or drop the duplicates so each column has one name")
 
 
 def _read_text(path: str, fmt: Format) -> pa.Table:
@@ -146,6 +170,11 @@ def to_float64(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.float64
         try:
             column = pc.cast(column, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            if pa.types.is_integer(column.type):
+                raise IdentifierColumn(
+                    f"{where}: integers beyond 2^53 ({FLOAT64_EXACT_INTEGER:,}), which no float holds exactly: "
+                    f"ids or hashes, not measured, so not judged; declare it categorical in features to "
+                    f"compare its values") from error
             raise DataError(f"{where}: cannot read as numbers ({error}); declare it categorical") from error
     if column.num_chunks == 1 and column.null_count == 0:
         return column.chunk(0).to_numpy(zero_copy_only=True)

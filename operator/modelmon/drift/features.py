@@ -99,7 +99,9 @@ def numeric_quality(reference: NumericProfile, current: SortedSample) -> ColumnQ
         rows=current.rows, missing=current.missing,
         missing_rate=_rate(current.missing, current.rows),
         reference_missing_rate=_rate(reference.sample.missing, reference.sample.rows),
-        non_finite=current.non_finite, out_of_range_share=outside,
+        non_finite=current.non_finite,
+        reference_non_finite_rate=_rate(reference.sample.non_finite, reference.sample.rows),
+        out_of_range_share=outside,
         constant=bool(cur.size > 1 and cur[0] == cur[-1]),
     )
 

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from modelmon.stats import binning
 
 FloatArray = npt.NDArray[np.float64]
-Kind = Literal["numeric", "categorical"]
+Kind = Literal["numeric", "categorical", "identifier"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -77,7 +77,18 @@ class CategoricalProfile:
     kind: Kind = "categorical"
 
 
-ColumnProfile = NumericProfile | CategoricalProfile
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IdentifierProfile:
+    """A column of ids or hashes (integers beyond 2**53): recorded so that it is reported as
+    such, never compared as a distribution."""
+
+    name: str
+    rows: int
+    reason: str
+    kind: Kind = "identifier"
+
+
+ColumnProfile = NumericProfile | CategoricalProfile | IdentifierProfile
 
 
 def profile_numeric(name: str, values: FloatArray, *, bins: int) -> NumericProfile:

@@ -2,6 +2,11 @@
 
 A quality issue is reported beside drift, never instead of it: a column that is 60%
 missing is a quality issue *and* its remaining 40% are still judged for drift.
+
+Infinities are treated like NaN, because that is what they are in practice (a division by
+zero, an overflow, a sentinel): set aside from every statistic, a column with no finite
+value at all is ``allMissing`` (critical) whether it holds NaN, +inf or both, and the share
+of infinities is graded against the reference's own share exactly like the missing rate.
 """
 
 from __future__ import annotations
@@ -18,9 +23,16 @@ def assess_quality(feature: FeatureDrift, *, limits: DataQualitySpec) -> list[Qu
         return []
     issues: list[QualityIssue] = []
     name = feature.name
-    if q.rows and q.missing == q.rows:
-        issues.append(QualityIssue(column=name, check="allMissing", severity="critical", value=1.0, limit=None,
-                                   message=f"column {name!r}: every current value is missing"))
+    if q.rows and q.missing + q.non_finite == q.rows:
+        what = "missing" if not q.non_finite else "missing or infinite (infinities count as missing)"
+        # Critical when the column lost its values; a column the reference never had a value in
+        # either has nothing to lose (a warning: drop it, or fix its producer).
+        never = q.reference_missing_rate + q.reference_non_finite_rate >= 1.0
+        issues.append(QualityIssue(
+            column=name, check="allMissing", severity="warning" if never else "critical", value=1.0, limit=None,
+            message=f"column {name!r}: every current value is {what}" + (
+                " (as in the reference)" if never else "")))
+        return issues
     elif q.missing_rate > q.reference_missing_rate + limits.max_missing_rate_increase:
         issues.append(QualityIssue(
             column=name, check="missingRate", severity=_grade(q.missing_rate - q.reference_missing_rate,
@@ -29,8 +41,12 @@ def assess_quality(feature: FeatureDrift, *, limits: DataQualitySpec) -> list[Qu
             message=(f"column {name!r}: {q.missing_rate:.1%} missing vs {q.reference_missing_rate:.1%} in the "
                      f"reference (allowed increase {limits.max_missing_rate_increase:.1%})")))
     if q.non_finite:
-        issues.append(QualityIssue(column=name, check="nonFinite", severity="warning", value=float(q.non_finite),
-                                   limit=0.0, message=f"column {name!r}: {q.non_finite} infinite values"))
+        allowed = q.reference_non_finite_rate + limits.max_missing_rate_increase
+        graded = (_grade(q.non_finite_rate - q.reference_non_finite_rate, limits.max_missing_rate_increase)
+                  if q.non_finite_rate > allowed else "warning")
+        issues.append(QualityIssue(column=name, check="nonFinite", severity=graded, value=float(q.non_finite),
+                                   limit=0.0, message=(f"column {name!r}: {q.non_finite} infinite values "
+                                                       f"({q.non_finite_rate:.1%}; set aside like missing ones)")))
     if q.out_of_range_share is not None and q.out_of_range_share > limits.max_out_of_range_share:
         issues.append(QualityIssue(
             column=name, check="outOfRange", severity=_grade(q.out_of_range_share, limits.max_out_of_range_share),

@@ -6,7 +6,7 @@ import dataclasses
 import math
 from typing import Any, Literal
 
-FeatureStatus = Literal["judged", "insufficientData", "typeMismatch", "missingColumn"]
+FeatureStatus = Literal["judged", "insufficientData", "typeMismatch", "missingColumn", "identifier"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -29,10 +29,16 @@ class ColumnQuality:
     missing_rate: float
     reference_missing_rate: float
     non_finite: int = 0
+    """+inf/-inf values (set aside like NaN; see ``drift.quality``)."""
+    reference_non_finite_rate: float = 0.0
     out_of_range_share: float | None = None
     unseen_share: float | None = None
     unseen_examples: tuple[str, ...] = ()
     constant: bool = False
+
+    @property
+    def non_finite_rate(self) -> float:
+        return self.non_finite / self.rows if self.rows else 0.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

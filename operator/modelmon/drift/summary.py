@@ -42,7 +42,8 @@ def summarise(report: DriftReport, *, finished_at: str,
         "qualityIssues": [
             {"column": i.column, "check": i.check, "severity": i.severity, "value": _num(i.value),
              "limit": _num(i.limit), "message": i.message}
-            for i in report.quality_issues[:MAX_ISSUES]
+            # critical first, so that the cap never hides what makes health Critical
+            for i in sorted(report.quality_issues, key=lambda i: i.severity != "critical")[:MAX_ISSUES]
         ],
     }
     if performance is not None:

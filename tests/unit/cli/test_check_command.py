@@ -470,7 +470,9 @@ def test_an_all_nan_current_column_is_not_drift_while_others_are_judged(capsys, 
 
     code, report, err = check_json(capsys, reference, current)
 
-    assert code == EXIT_OK, err
+    # not drift, but a column that lost every value is critical data quality: the operator's
+    # health is Critical, so the check exits 3 too
+    assert code == EXIT_DRIFT, err
     features = by_name(report)
     assert features["z"]["status"] == "insufficientData" and features["z"]["drifted"] is False
     assert "allMissing" in issues_of(report, "z")
@@ -545,7 +547,7 @@ def test_mismatched_types_are_a_type_mismatch_for_that_column_only(capsys, tmp_p
 
     code, report, err = check_json(capsys, reference, current)
 
-    assert code == EXIT_OK, err
+    assert code == EXIT_DRIFT, err  # text where numbers were: critical data quality, as in the operator
     features = by_name(report)
     assert features["y"]["status"] == "typeMismatch" and features["y"]["drifted"] is False
     assert "'y'" in features["y"]["reason"] and "numeric" in features["y"]["reason"]
@@ -554,7 +556,7 @@ def test_mismatched_types_are_a_type_mismatch_for_that_column_only(capsys, tmp_p
     assert report["dataset"]["judgedFeatures"] == 2
 
     code, out, err = check(capsys, reference, current)
-    assert code == EXIT_OK
+    assert code == EXIT_DRIFT
     assert re.search(r"^not judged: y: column 'y' is numeric in the reference", out, re.M), out
 
 
@@ -565,7 +567,7 @@ def test_column_only_in_the_current_file_is_a_quality_issue(capsys, tmp_path):
 
     code, report, err = check_json(capsys, reference, current)
 
-    assert code == EXIT_OK, err
+    assert code == EXIT_DRIFT, err  # a structural change is critical data quality, as in the operator
     assert set(by_name(report)) == {"x", "y"}
     extra = [i for i in report["qualityIssues"] if i["column"] == "extra"]
     assert [i["check"] for i in extra] == ["missingColumn"]
@@ -579,7 +581,7 @@ def test_column_only_in_the_reference_file_is_not_judged_and_not_a_crash(capsys,
 
     code, report, err = check_json(capsys, reference, current)
 
-    assert code == EXIT_OK, err
+    assert code == EXIT_DRIFT, err  # a column gone is critical data quality, as in the operator
     gone = by_name(report)["gone"]
     assert gone["status"] == "missingColumn" and gone["drifted"] is False
     assert "missingColumn" in issues_of(report, "gone")
@@ -620,9 +622,9 @@ def test_help_documents_the_exit_statuses(capsys):
 
     assert code == 0
     assert "exit status" in out
-    assert re.search(r"^\s*0\s+no drift", out, re.M), out
-    assert re.search(r"^\s*3\s+drift detected", out, re.M), out
-    assert re.search(r"^\s*2\s+.*(usage|input)", out, re.M), out
+    assert re.search(r"^\s*0\s+not critical", out, re.M), out
+    assert re.search(r"^\s*3\s+critical: .*drifted features", out, re.M), out
+    assert re.search(r"^\s*2\s+nothing could be judged: .*(usage|input)", out, re.M), out
     for option in ("--reference", "--current", "--config", "--columns", "--input-format", "--format", "--output"):
         assert option in out
 
