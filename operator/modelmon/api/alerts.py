@@ -8,6 +8,7 @@ spec is readable by everyone who can ``kubectl get`` the monitor and ends up in 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import urllib.parse
 from typing import Any, Literal
@@ -16,7 +17,20 @@ import pydantic
 
 from modelmon.api.base import SpecModel
 from modelmon.api.durations import Duration, parse_duration
-from modelmon.policies import alerts as alert_policy
+
+Severity = Literal["info", "warning", "critical"]
+"""An alert's severity, lowest first (the alert policy ranks them; sinks filter on them)."""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AlertPolicy:
+    """spec.alerts as the alert policy (policies/alerts.py) takes it: durations in seconds."""
+
+    cooldown_seconds: float = 4 * 3600.0
+    escalate_after: int = 3
+    max_notifications_per_hour: int = 20
+    max_alerts: int = 50
+
 
 SinkType = Literal["alertmanager", "slack", "webhook", "email"]
 SINK_TYPES: tuple[SinkType, ...] = ("alertmanager", "slack", "webhook", "email")
@@ -252,7 +266,7 @@ class SinkSpec(SpecModel):
 
     name: str = pydantic.Field(min_length=1, max_length=63, pattern=DNS_LABEL)
     """Name of the sink, unique in the monitor (shown in status.alertSinks and the metrics)."""
-    min_severity: alert_policy.Severity = "warning"
+    min_severity: Severity = "warning"
     """Alerts below this severity are not sent here (their resolution neither)."""
     max_notifications_per_hour: int | None = pydantic.Field(default=None, ge=1, le=3600)
     """Messages per hour to this sink; more wait in the sink's queue. Unlimited when absent (the monitor's
@@ -313,10 +327,9 @@ class AlertsSpec(SpecModel):
                                  f"are still firing")
         return self
 
-    def policy(self) -> alert_policy.Policy:
-        return alert_policy.Policy(cooldown_seconds=parse_duration(self.cooldown), escalate_after=self.escalate_after,
-                                   max_notifications_per_hour=self.max_notifications_per_hour,
-                                   max_alerts=self.max_alerts)
+    def policy(self) -> AlertPolicy:
+        return AlertPolicy(cooldown_seconds=parse_duration(self.cooldown), escalate_after=self.escalate_after,
+                           max_notifications_per_hour=self.max_notifications_per_hour, max_alerts=self.max_alerts)
 
 
 def parse_alerts(raw: dict[str, Any] | None) -> AlertsSpec:

@@ -23,7 +23,9 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-Severity = Literal["info", "warning", "critical"]
+from modelmon.api import alerts as alerts_spec
+
+Severity = alerts_spec.Severity
 AlertType = Literal["drift", "performance", "dataQuality", "dataUnavailable", "retraining", "rollout"]
 Action = Literal["firing", "escalated", "repeat", "resolved"]
 RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
@@ -61,12 +63,8 @@ class Alert:
         return self.resolved_at is None
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Policy:
-    cooldown_seconds: float = 4 * HOUR
-    escalate_after: int = 3
-    max_notifications_per_hour: int = 20
-    max_alerts: int = 50
+Policy = alerts_spec.AlertPolicy
+"""The policy's settings, parsed from spec.alerts (defined with the spec, which builds it)."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
