@@ -113,7 +113,7 @@ def run_check(*, reference: Table | profile.ReferenceProfile, current: Table, co
         return _check_column(reference, current, column, config)
 
     with concurrent.futures.ThreadPoolExecutor(_workers()) as pool:
-        results = list(pool.map(one, planned))
+        results = verdict.adjust_for_multiplicity(list(pool.map(one, planned)), spec=spec)
     for result in results:
         issues.extend(quality.assess_quality(result, limits=config.data_quality))
         if result.status in ("typeMismatch", "missingColumn"):

@@ -39,11 +39,14 @@ class Thresholds(SpecModel):
 DEFAULT_THRESHOLDS: dict[str, Thresholds] = {
     "psi": Thresholds(moderate=0.1, significant=0.25, critical=0.5),
     "kl": Thresholds(moderate=0.1, significant=0.25, critical=0.5),
-    "js": Thresholds(moderate=0.1, significant=0.2, critical=0.3),
+    # 0.075: a 10-point change of a balanced two-category feature (50/50 -> 60/40) is 0.083.
+    "js": Thresholds(moderate=0.075, significant=0.2, critical=0.3),
     "hellinger": Thresholds(moderate=0.1, significant=0.2, critical=0.3),
     "wasserstein": Thresholds(moderate=0.1, significant=0.25, critical=0.5),
-    "ks": Thresholds(moderate=0.05, significant=0.01, critical=0.001),
-    "chi2": Thresholds(moderate=0.05, significant=0.01, critical=0.001),
+    # p-value cuts apply to p-values adjusted over the features (multipleTesting); 0.005 is half the
+    # 1 % false-alarm target, a margin for the approximations (asymptotic KS, chi-square).
+    "ks": Thresholds(moderate=0.005, significant=0.001, critical=0.0001),
+    "chi2": Thresholds(moderate=0.005, significant=0.001, critical=0.0001),
 }
 
 
@@ -63,7 +66,7 @@ class DriftSpec(SpecModel):
 
     numeric_method: NumericMethod = "auto"
     """Method for numeric features. ``auto``: ks when either sample has at most
-    ``largeSampleRows`` values, else wasserstein (normalised by the reference std)."""
+    ``largeSampleRows`` values, else wasserstein (trimmed, over the reference's robust scale)."""
     categorical_method: CategoricalMethod = "auto"
     """Method for categorical features. ``auto``: chi2 when either sample has at most
     ``largeSampleRows`` values, else js."""
@@ -77,6 +80,12 @@ class DriftSpec(SpecModel):
     as insufficient data rather than judged."""
     drift_share: float = pydantic.Field(default=0.5, gt=0, le=1)
     """The dataset is drifted when at least this share of judged features drifted."""
+    multiple_testing: Literal["holm", "bh", "none"] = "holm"
+    """How each feature's test p-value (ks for numeric, chi2 for categorical) is adjusted over the
+    judged features before it is compared with the ks/chi2 cut points: ``holm`` (family-wise
+    error rate, any dependence), ``bh`` (Benjamini-Hochberg false discovery rate) or ``none``.
+    A distance (wasserstein, js, psi, ...) counts as drift only when this adjusted p-value is
+    also at most the ks (numeric) or chi2 (categorical) moderate cut."""
     thresholds: dict[Method, Thresholds] = pydantic.Field(default_factory=dict)
     """Per-method overrides of the default cut points."""
 

@@ -30,7 +30,9 @@ class FeatureResult(SpecModel):
     score: float | None = None
     """The method's score (a p-value for ks and chi2)."""
     pvalue: float | None = None
-    """p-value, for test methods."""
+    """The feature's test p-value: ks (numeric) or chi2 (categorical), whatever the method."""
+    adjusted_pvalue: float | None = None
+    """That p-value adjusted over the judged features (spec.drift.multipleTesting); it decides."""
     severity: str
     """stable | moderate | significant | critical | unknown."""
     severity_score: float = pydantic.Field(ge=0, le=100)

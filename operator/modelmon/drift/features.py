@@ -9,6 +9,7 @@ the others are reported alongside.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -26,25 +27,65 @@ KS_ALWAYS_MAX_ROWS = 100_000
 
 
 def _verdict(*, name: str, kind: str, method: str, scores: dict[str, float], spec: DriftSpec,
-             reference_rows: int, current_rows: int, quality: ColumnQuality) -> FeatureDrift:
-    score = scores[method]
-    strength, cuts = methods.strength_and_cuts(method, score, spec)
-    level = severity.classify(strength, cuts=cuts)
-    pvalue = scores.get("ks_pvalue") if method == "ks" else scores.get("chi2_pvalue") if method == "chi2" else None
-    return FeatureDrift(
+             reference_rows: int, current_rows: int, quality: ColumnQuality, pvalue: float | None) -> FeatureDrift:
+    judged = FeatureDrift(
         name=name, kind=kind, status="judged", method=method,  # type: ignore[arg-type]
-        score=score, pvalue=pvalue, severity=level.label,
-        severity_score=round(severity.score_0_100(strength, cuts=cuts), 1),
-        drifted=level >= severity.Severity.MODERATE,
-        reason=_reason(method, score, level),
-        reference_rows=reference_rows, current_rows=current_rows,
+        score=scores[method], pvalue=pvalue, adjusted_pvalue=pvalue, severity="stable", severity_score=0.0,
+        drifted=False, reason="", reference_rows=reference_rows, current_rows=current_rows,
         scores=scores, quality=quality,
     )
+    return rejudge(judged, adjusted_pvalue=pvalue, family=1, spec=spec)
 
 
-def _reason(method: str, score: float, level: severity.Severity) -> str:
-    shown = f"p={score:.3g}" if method in PVALUE_METHODS else f"{method}={score:.4g}"
-    return f"{shown}: {level.label}"
+def gate_level(kind: str, spec: DriftSpec) -> float:
+    """The level a feature's test must reach, as an adjusted p-value: the moderate cut of ks
+    (numeric) or chi2 (categorical)."""
+    return spec.thresholds_for("ks" if kind == "numeric" else "chi2").moderate
+
+
+def rejudge(feature: FeatureDrift, *, adjusted_pvalue: float | None, family: int, spec: DriftSpec) -> FeatureDrift:
+    """Severity and drift of a judged feature given its test's p-value adjusted over a family.
+
+    - ks, chi2: the adjusted p-value is placed against the method's cut points.
+    - distances: the score is placed against the cut points, and a level from moderate up
+      stands only when the shift is also significant (adjusted p-value at most
+      ``gate_level``); otherwise the feature is stable: a large-looking distance that chance
+      explains (many categories, heavy tails, a few hundred rows) is not drift.
+    """
+    if feature.status != "judged" or feature.method is None or feature.score is None:
+        return feature
+    method, score = feature.method, feature.score
+    tested = method in PVALUE_METHODS
+    strength, cuts = methods.strength_and_cuts(method, adjusted_pvalue if tested and adjusted_pvalue is not None
+                                               else score, spec)
+    level = severity.classify(strength, cuts=cuts)
+    shown = _shown(method, score, adjusted_pvalue, family=family)
+    gate = gate_level(feature.kind, spec)
+    if not tested and level >= severity.Severity.MODERATE and (adjusted_pvalue is None or adjusted_pvalue > gate):
+        why = (f"{shown}: stable; as large as chance makes it "
+               f"({_p_words(adjusted_pvalue, family)} > {gate:g})")
+        return dataclasses.replace(feature, adjusted_pvalue=adjusted_pvalue, severity="stable",
+                                   severity_score=round(min(severity.score_0_100(strength, cuts=cuts), 24.9), 1),
+                                   drifted=False, reason=why)
+    return dataclasses.replace(
+        feature, adjusted_pvalue=adjusted_pvalue, severity=level.label,
+        severity_score=round(severity.score_0_100(strength, cuts=cuts), 1),
+        drifted=level >= severity.Severity.MODERATE, reason=f"{shown}: {level.label}")
+
+
+def _shown(method: str, score: float, adjusted: float | None, *, family: int) -> str:
+    if method in PVALUE_METHODS:
+        text = f"p={score:.3g}"
+        if family > 1 and adjusted is not None:
+            text += f" (adjusted {adjusted:.3g} over {family} features)"
+        return text
+    return f"{method}={score:.4g}"
+
+
+def _p_words(pvalue: float | None, family: int) -> str:
+    if pvalue is None:
+        return "untested"
+    return f"p={pvalue:.3g}" + (f" adjusted over {family} features" if family > 1 else "")
 
 
 def not_judged(*, name: str, kind: str, status: str, reason: str, reference_rows: int,
@@ -67,25 +108,36 @@ def compare_numeric(reference: NumericProfile, current: SortedSample, *, spec: D
             reason=(f"{ref.size} valid reference and {cur.size} valid current values; "
                     f"at least {spec.min_rows} needed on each side (drift.minRows)"),
             reference_rows=reference.sample.rows, current_rows=current.rows, quality=quality)
+    scale = ecdf.robust_scale(ref)
     method = methods.choose_method(kind="numeric", reference_n=ref.size, current_n=cur.size, spec=spec,
-                                   feature=feature, constant_reference=reference.std == 0.0)
+                                   feature=feature, constant_reference=not math.isfinite(scale))
     current_counts = binning.counts_in_bins(cur, edges=reference.edges)
     raw_wasserstein = ecdf.wasserstein_sorted(ref, cur)
     scores = {
-        "wasserstein": ecdf.normalised_wasserstein(raw_wasserstein, reference_std=reference.std),
+        "wasserstein": ecdf.normalised_wasserstein(ecdf.trimmed_wasserstein_sorted(ref, cur), reference_std=scale),
         "wasserstein_raw": raw_wasserstein,
+        "scale": scale,
         "psi": divergence.psi(reference.bin_counts, current_counts),
         "kl": divergence.kl_divergence(reference.bin_counts, current_counts),
-        "js": divergence.js_distance(reference.bin_counts, current_counts),
+        "js": divergence.js_distance_debiased(reference.bin_counts, current_counts),
+        "js_plugin": divergence.js_distance(reference.bin_counts, current_counts),
         "hellinger": divergence.hellinger(reference.bin_counts, current_counts),
     }
     if method == "wasserstein" and math.isnan(scores["wasserstein"]):
         method = "ks"
-    if method == "ks" or max(ref.size, cur.size) <= KS_ALWAYS_MAX_ROWS:
+    if method == "ks" or max(ref.size, cur.size) <= KS_ALWAYS_MAX_ROWS or _may_drift(method, scores, spec):
         statistic, pvalue = ecdf.ks_sorted(ref, cur)
         scores.update(ks=pvalue, ks_statistic=statistic, ks_pvalue=pvalue)
     return _verdict(name=reference.name, kind="numeric", method=method, scores=scores, spec=spec,
-                    reference_rows=reference.sample.rows, current_rows=current.rows, quality=quality)
+                    reference_rows=reference.sample.rows, current_rows=current.rows, quality=quality,
+                    pvalue=scores.get("ks_pvalue"))
+
+
+def _may_drift(method: str, scores: dict[str, float], spec: DriftSpec) -> bool:
+    """Whether a distance reaches its moderate cut, so that its significance must be tested
+    (below it the feature is stable whatever the test says, and KS's binary searches are saved)."""
+    score = scores.get(method, float("nan"))
+    return method not in PVALUE_METHODS and not math.isnan(score) and score >= spec.thresholds_for(method).moderate
 
 
 def numeric_quality(reference: NumericProfile, current: SortedSample) -> ColumnQuality:
@@ -131,14 +183,17 @@ def compare_categorical(reference: CategoricalProfile, *, counts: dict[str, int]
             reason=(f"{ref_n} valid reference and {cur_n} valid current values; "
                     f"at least {spec.min_rows} needed on each side (drift.minRows)"),
             reference_rows=reference.rows, current_rows=cur_n + missing, quality=quality)
-    tested = chisquare.chi_square_homogeneity(ref_counts, cur_counts)
+    pooled_ref, pooled_cur = chisquare.pool_sparse(ref_counts, cur_counts)
+    tested = chisquare.chi_square_homogeneity(pooled_ref, pooled_cur)
     scores = {
         "chi2": tested.pvalue,
         "chi2_statistic": tested.statistic,
         "chi2_pvalue": tested.pvalue,
+        "chi2_dof": float(tested.dof),
         "psi": divergence.psi(ref_counts, cur_counts),
         "kl": divergence.kl_divergence(ref_counts, cur_counts),
-        "js": divergence.js_distance(ref_counts, cur_counts),
+        "js": divergence.js_distance_debiased(pooled_ref, pooled_cur),
+        "js_plugin": divergence.js_distance(ref_counts, cur_counts),
         "hellinger": divergence.hellinger(ref_counts, cur_counts),
     }
     method = methods.choose_method(kind="categorical", reference_n=ref_n, current_n=cur_n, spec=spec, feature=feature)
@@ -147,4 +202,5 @@ def compare_categorical(reference: CategoricalProfile, *, counts: dict[str, int]
                           reason=f"method {method} needs a numeric feature; use chi2, psi, js, kl or hellinger",
                           reference_rows=reference.rows, current_rows=cur_n + missing, quality=quality)
     return _verdict(name=reference.name, kind="categorical", method=method, scores=scores, spec=spec,
-                    reference_rows=reference.rows, current_rows=cur_n + missing, quality=quality)
+                    reference_rows=reference.rows, current_rows=cur_n + missing, quality=quality,
+                    pvalue=tested.pvalue)

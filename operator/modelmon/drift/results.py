@@ -50,6 +50,7 @@ class FeatureDrift:
     score: float | None
     """The chosen method's score (a p-value for ks and chi2)."""
     pvalue: float | None
+    """The feature's test p-value: KS (numeric) or chi-square (categorical), whatever the method."""
     severity: str
     """stable | moderate | significant | critical | unknown (not judged)."""
     severity_score: float
@@ -58,6 +59,8 @@ class FeatureDrift:
     reason: str
     reference_rows: int
     current_rows: int
+    adjusted_pvalue: float | None = None
+    """``pvalue`` adjusted over the judged features (``drift.multipleTesting``); it decides."""
     scores: dict[str, float] = dataclasses.field(default_factory=dict)
     """Every statistic computed from the same sort, for the curious (method -> value)."""
     quality: ColumnQuality | None = None

@@ -35,7 +35,7 @@ def summarise(report: DriftReport, *, finished_at: str,
         },
         "features": [
             {"name": f.name, "kind": f.kind, "status": f.status, "method": f.method, "score": _num(f.score),
-             "pvalue": _num(f.pvalue), "severity": f.severity, "severityScore": f.severity_score,
+             "pvalue": _num(f.pvalue), "adjustedPvalue": _num(f.adjusted_pvalue), "severity": f.severity, "severityScore": f.severity_score,
              "drifted": f.drifted, "reason": f.reason}
             for f in features
         ],
