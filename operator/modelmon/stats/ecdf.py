@@ -77,8 +77,13 @@ def _ks_pvalue(statistic: float, reference: FloatArray, current: FloatArray) -> 
     n, m = reference.size, current.size
     if max(n, m) <= EXACT_KS_MAX_N:
         return float(scipy_stats.ks_2samp(reference, current, method="exact").pvalue)
-    large, small = max(n, m), min(n, m)
-    effective_n = round(large * small / (large + small))
+    return ks_asymptotic_pvalue(statistic, reference_n=n, current_n=m)
+
+
+def ks_asymptotic_pvalue(statistic: float, *, reference_n: int, current_n: int) -> float:
+    """``kstwo.sf(D, n_eff)`` with ``n_eff = round(n*m / (n+m))``, scipy's choice in ``ks_2samp``."""
+    large, small = max(reference_n, current_n), min(reference_n, current_n)
+    effective_n = max(1, round(large * small / (large + small)))
     return float(np.clip(scipy_stats.kstwo.sf(statistic, effective_n), 0.0, 1.0))
 
 

@@ -131,3 +131,25 @@ def test_unseen_categories_count_as_drift_and_as_quality():
 def test_categorical_missing_values_are_counted_and_rest_judged():
     result = categorical({"a": 5000, "b": 5000}, {"a": 1000, "b": 4000}, missing=5000)
     assert result.drifted and result.quality.missing_rate == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("shift", [0.12, 0.3, 1.0])
+def test_large_columns_past_their_cut_are_gated_by_a_ks_bound_above_the_exact_p_value(shift):
+    """Above 100k rows the binned ECDFs bound KS's D from below, so p(D_bins) bounds p from above:
+    using it can only make a verdict more conservative."""
+    from modelmon.stats import ecdf
+
+    rng = np.random.default_rng(int(shift * 100))
+    reference, current = rng.normal(size=150_000), rng.normal(shift, 1, 150_000)
+    result = judge(reference, current)
+    exact_statistic, exact_p = ecdf.ks_sorted(np.sort(reference), np.sort(current))
+    assert result.scores["ks_statistic_bound"] <= exact_statistic
+    assert result.pvalue == result.scores["ks_pvalue_bound"] >= exact_p
+    assert result.drifted
+
+
+def test_large_columns_below_their_cut_skip_ks():
+    rng = np.random.default_rng(8)
+    result = judge(rng.normal(size=150_000), rng.normal(size=150_000))
+    assert result.pvalue is None and not result.drifted
+    assert not {"ks_pvalue", "ks_pvalue_bound"} & set(result.scores)
