@@ -6,9 +6,9 @@ official ``kubernetes`` client; the last one runs the real operator against it.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -22,6 +22,9 @@ from kubernetes.client import ApiException
 from modelmon_kits.emulation import EmulatedCluster, running_operator
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
+from support import waiting
+
+wait_for = functools.partial(waiting.wait_for, timeout=30.0, interval=0.1)  # the emulator answers at once
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
@@ -82,20 +85,6 @@ def json_patch(api, path, ops):
             return json.load(response)
     except urllib.error.HTTPError as error:
         return {"code": error.code, **json.load(error)}
-
-
-def wait_for(probe, *, timeout=30.0, what="condition"):
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-        except Exception as error:  # not there yet
-            last = error
-        else:
-            if last:
-                return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
 
 
 # --- server-owned metadata ----------------------------------------------------------------

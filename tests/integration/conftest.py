@@ -1,35 +1,59 @@
-"""The real control plane (hack/control_plane.py) as a session fixture.
+"""Fixtures of the control-plane tests (the control plane itself is tests/conftest.py's).
 
-``control_plane`` builds the binaries if the cache lacks them, starts etcd, kube-apiserver,
-kube-controller-manager, kube-scheduler and kwok on loopback, and yields the running
-``ControlPlane`` (``.kubeconfig``: admin kubeconfig path, ``.server``: https URL). If it
-cannot be built or started the fixture errors, loudly: a missing dependency is a failure
-in CI, never a skip.
+``kube``: the admin client, shared with the operator's threads, with the ModelMonitor CRD
+installed from crds/ (modules that need the generated CRDs of both kinds define their own).
+``metrics``, ``operator``: the real operator for the module. ``namespace``: a fresh one per
+test whose default ServiceAccount exists, deleted afterwards; its name starts with the
+module's ``NAMESPACE_PREFIX`` (``t`` if it sets none).
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
+import os
+import uuid
 from pathlib import Path
 
+import kubernetes
 import pytest
 
-HACK = Path(__file__).resolve().parents[2] / "hack"
-if str(HACK) not in sys.path:
-    sys.path.insert(0, str(HACK))
+from modelmon.k8s import client as k8s_client
+from modelmon.metrics import OperatorMetrics
+from modelmon.settings import OperatorSettings
+from operator_harness import running_operator
+from support.crds import install_crd
+from support.waiting import wait_for
 
-import control_plane as _control_plane
+ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_control_plane.ControlPlane]:
-    workdir = tmp_path_factory.mktemp("control-plane")
-    try:
-        plane = _control_plane.start(workdir)
-    except _control_plane.ControlPlaneError as error:
-        pytest.fail(f"the real control plane did not start: {error}", pytrace=False)
-    try:
-        yield plane
-    finally:
-        plane.stop()
+@pytest.fixture(scope="module")
+def kube(control_plane):
+    os.environ["KUBECONFIG"] = str(control_plane.kubeconfig)
+    k8s_client.reset()
+    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
+    api = kubernetes.client.ApiClient()
+    k8s_client.configure(api)  # the operator's threads and the test's share the admin client
+    with k8s_client.use(api):
+        install_crd(control_plane.kubeconfig, ROOT / "crds" / "modelmonitors.yaml", "modelmonitors.modelmon.io")
+        yield api
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return OperatorMetrics()
+
+
+@pytest.fixture(scope="module")
+def operator(kube, metrics):
+    with running_operator(api=kube, settings=OperatorSettings(check_image="modelmon:test"), metrics=metrics):
+        yield
+
+
+@pytest.fixture
+def namespace(kube, request):
+    name = f"{getattr(request.module, 'NAMESPACE_PREFIX', 't')}-{uuid.uuid4().hex[:8]}"
+    core = kubernetes.client.CoreV1Api(kube)
+    core.create_namespace({"metadata": {"name": name}})
+    wait_for(lambda: core.read_namespaced_service_account("default", name), what=f"default ServiceAccount in {name}")
+    yield name
+    core.delete_namespace(name)

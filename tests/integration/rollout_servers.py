@@ -7,7 +7,6 @@ import contextlib
 import http.server
 import json
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -18,14 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import prometheus_client as prom
+from support.ports import free_port
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Exporter:
@@ -87,7 +81,7 @@ def running_prometheus(workdir: Path, exporter: Exporter) -> Iterator[Prometheus
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"Prometheus did not start: {(workdir / 'prometheus.log').read_text()}")
+                    raise AssertionError(f"Prometheus did not start: {(workdir / 'prometheus.log').read_text()}") from None
                 time.sleep(0.2)
         yield server
     finally:

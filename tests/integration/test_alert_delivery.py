@@ -18,9 +18,10 @@ import pytest
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
-from operator_harness import running_operator, wait_for
-from test_alerts_operator import drifted_check, put_check
-from test_operator import create_monitor, events_of, get_monitor, kube, monitor_body, namespace, ready  # noqa: F401
+from operator_harness import running_operator
+from support.monitors import create_monitor, drifted_check, events_of, get_monitor, monitor_body, put_check, ready
+from support.waiting import wait_for
+from support.ports import free_port
 
 pytestmark = pytest.mark.cluster
 
@@ -53,15 +54,7 @@ class Receiver:
         self.server.server_close()
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_real_delivery_through_the_operator(kube, namespace, request):  # noqa: F811
+def test_real_delivery_through_the_operator(kube, namespace, request):
     """The operator's own Dispatcher: a webhook sink down at first, then back; secrets never leak."""
     port, token, key = free_port(), "tok-3f9a1c77e2", "hmac-key-8d41b0"
     core = kubernetes.client.CoreV1Api(kube)
@@ -98,7 +91,7 @@ def test_real_delivery_through_the_operator(kube, namespace, request):  # noqa: 
             assert token not in (event.message or "") and key not in (event.message or "")
 
 
-def test_operator_default_sinks_read_their_secrets_in_the_operators_namespace(kube, namespace, request):  # noqa: F811
+def test_operator_default_sinks_read_their_secrets_in_the_operators_namespace(kube, namespace, request):
     from modelmon.api.alerts import AlertsSpec
 
     core = kubernetes.client.CoreV1Api(kube)

@@ -16,9 +16,10 @@ from modelmon.metrics import OperatorMetrics
 from modelmon.policies.alerts import alert_id
 from modelmon.settings import OperatorSettings
 
-from operator_harness import running_operator, wait_for
-from test_operator import (GROUP, PLURAL, VERSION, create_monitor, events_of, get_monitor, kube,  # noqa: F401
-                           monitor_body, namespace, patch_monitor, ready)
+from operator_harness import running_operator
+from support.monitors import (GROUP, PLURAL, VERSION, alerts_of, clean_check, create_monitor, drifted_check,
+                              events_of, get_monitor, monitor_body, patch_monitor, put_check, ready)
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -45,42 +46,14 @@ def recorder():
 
 
 @pytest.fixture(scope="module")
-def alerting_operator(kube, alert_metrics, recorder):  # noqa: F811
+def alerting_operator(kube, alert_metrics, recorder):
     with running_operator(api=kube, settings=OperatorSettings(check_image="modelmon:test"), metrics=alert_metrics,
                           dispatch=recorder):
         yield
 
 
-def drifted_check(time):
-    return {"time": time, "durationSeconds": 1.0, "referenceRows": 1000, "currentRows": 1000,
-            "dataset": {"drifted": True, "driftedFeatures": 1, "judgedFeatures": 2, "share": 0.5,
-                        "message": "1 of 2 features drifted"},
-            "features": [{"name": "income", "kind": "numeric", "status": "judged", "method": "wasserstein",
-                          "score": 0.6, "severity": "critical", "severityScore": 85, "drifted": True},
-                         {"name": "age", "kind": "numeric", "status": "judged", "method": "wasserstein",
-                          "score": 0.01, "severity": "stable", "severityScore": 2, "drifted": False}],
-            "qualityIssues": []}
-
-
-def clean_check(time):
-    check = drifted_check(time)
-    check["dataset"] = {"drifted": False, "driftedFeatures": 0, "judgedFeatures": 2, "share": 0.0,
-                        "message": "no drift"}
-    check["features"][0].update(severity="stable", severityScore=3, drifted=False, score=0.01)
-    return check
-
-
-def put_check(kube, namespace, name, check):  # noqa: F811
-    kubernetes.client.CustomObjectsApi(kube).patch_namespaced_custom_object_status(
-        GROUP, VERSION, namespace, PLURAL, name, {"status": {"lastCheck": check}})
-
-
-def alerts_of(kube, namespace, name):  # noqa: F811
-    return {a["subject"]: a for a in (get_monitor(kube, namespace, name).get("status") or {}).get("alerts") or []}
-
-
 def test_drift_fires_alerts_ack_silences_and_recovery_resolves(kube, alerting_operator, namespace, alert_metrics,
-                                                               recorder):  # noqa: F811
+                                                               recorder):
     create_monitor(kube, namespace, monitor_body("credit"))
     wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
 
@@ -132,7 +105,7 @@ def test_drift_fires_alerts_ack_silences_and_recovery_resolves(kube, alerting_op
 
 
 def test_retraining_state_changes_raise_lifecycle_alerts_without_recounting_check_alerts(
-        kube, alerting_operator, namespace):  # noqa: F811
+        kube, alerting_operator, namespace):
     create_monitor(kube, namespace, monitor_body("credit"))
     wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
     put_check(kube, namespace, "credit", drifted_check("2026-11-23T10:00:00Z"))

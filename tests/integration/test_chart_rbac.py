@@ -15,7 +15,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -36,11 +35,11 @@ from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
-from operator_harness import wait_for
+from support.ports import free_port
+from support.waiting import wait_for
+from unit.chart.chart_rendering import CHART, render
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "unit" / "chart"))
-from chart_rendering import CHART, render  # noqa: E402
 
 DATA = ROOT / "examples" / "data"
 GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
@@ -407,14 +406,6 @@ def test_people_with_the_built_in_edit_role_may_apply_monitors_and_viewers_may_r
         with pytest.raises(kubernetes.client.ApiException) as refused:
             attempt()
         assert refused.value.status == 403
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def token_kubeconfig(path: Path, identity: TokenCluster) -> Path:

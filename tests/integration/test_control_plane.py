@@ -9,23 +9,26 @@ the garbage collector deletes owned children; RBAC and service-account tokens ap
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import kubernetes
 import pytest
 from kubernetes.client.exceptions import ApiException
 
+from support import waiting
+
 pytestmark = pytest.mark.cluster
 
-T = TypeVar("T")
 GROUP, VERSION, PLURAL, KIND = "proofs.modelmon.io", "v1", "widgets", "Widget"
 CRD_NAME = f"{PLURAL}.{GROUP}"
 IMAGE = "registry.invalid/modelmon/proof:1"  # never pulled: kwok plays the kubelet
+#: Until the probe passes; an API error (the object not there yet) counts as "not yet" too.
+eventually = functools.partial(waiting.eventually, retry_on=(AssertionError, ApiException))
 
 CRD: dict[str, Any] = {
     "apiVersion": "apiextensions.k8s.io/v1",
@@ -71,18 +74,6 @@ CRD: dict[str, Any] = {
         }],
     },
 }
-
-
-def eventually(probe: Callable[[], T], *, timeout: float = 30.0, what: str) -> T:
-    """Retry ``probe`` until it returns without AssertionError/ApiException."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return probe()
-        except (AssertionError, ApiException) as error:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}: {error}") from None
-            time.sleep(0.2)
 
 
 def condition(obj: Any, kind: str) -> str | None:

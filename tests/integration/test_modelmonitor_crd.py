@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import Any
 
 import kubernetes
 import pytest
+
+from support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / "crds" / "modelmonitors.yaml"
@@ -40,17 +41,6 @@ class Kubectl:
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result
-
-
-def eventually(probe: Any, *, timeout: float = 30.0, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return probe()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}") from None
-            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

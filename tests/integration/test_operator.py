@@ -7,116 +7,30 @@ in-process too (kwok's pods run no containers), as the job's own ServiceAccount.
 
 from __future__ import annotations
 
-import os
-import uuid
-from pathlib import Path
-from typing import Any
-
 import kubernetes
 import pytest
 
 from modelmon.k8s import client as k8s_client
 from modelmon.k8s import monitor_check
 from modelmon.manifests import checkjob
-from modelmon.metrics import OperatorMetrics
-from modelmon.settings import OperatorSettings
-
-from operator_harness import install_crd, running_operator, wait_for
-
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "examples" / "data"
-GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
+from support.monitors import (
+    DATA,
+    GROUP,
+    PLURAL,
+    VERSION,
+    condition,
+    create_monitor,
+    events_of,
+    get_monitor,
+    impersonating,
+    monitor_body,
+    patch_monitor,
+    put_data,
+    ready,
+)
+from support.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def kube(control_plane):
-    os.environ["KUBECONFIG"] = str(control_plane.kubeconfig)
-    k8s_client.reset()
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
-    api = kubernetes.client.ApiClient()
-    k8s_client.configure(api)  # the operator's threads and the test's share the admin client
-    with k8s_client.use(api):
-        install_crd(control_plane.kubeconfig, ROOT / "crds" / "modelmonitors.yaml", "modelmonitors.modelmon.io")
-        yield api
-
-
-@pytest.fixture(scope="module")
-def metrics():
-    return OperatorMetrics()
-
-
-@pytest.fixture(scope="module")
-def operator(kube, metrics):
-    with running_operator(api=kube, settings=OperatorSettings(check_image="modelmon:test"), metrics=metrics):
-        yield
-
-
-@pytest.fixture
-def namespace(kube):
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    core = kubernetes.client.CoreV1Api(kube)
-    core.create_namespace({"metadata": {"name": name}})
-    wait_for(lambda: _default_account(core, name), what=f"default ServiceAccount in {name}")
-    yield name
-    core.delete_namespace(name)
-
-
-def _default_account(core, namespace):
-    return core.read_namespaced_service_account("default", namespace)
-
-
-def monitor_body(name: str, **spec: Any) -> dict[str, Any]:
-    base = {"model": {"name": "credit", "version": "1"}, "schedule": "*/30 * * * *",
-            "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
-            "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}}}
-    base.update(spec)
-    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "ModelMonitor", "metadata": {"name": name}, "spec": base}
-
-
-def put_data(kube, namespace: str, *, current: str) -> None:
-    kubernetes.client.CoreV1Api(kube).create_namespaced_config_map(namespace, {
-        "metadata": {"name": "credit-data"},
-        "data": {"reference.csv": (DATA / "reference.csv").read_text(), "current.csv": (DATA / current).read_text()}})
-
-
-def get_monitor(kube, namespace, name):
-    return kubernetes.client.CustomObjectsApi(kube).get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, name)
-
-
-def create_monitor(kube, namespace, body):
-    return kubernetes.client.CustomObjectsApi(kube).create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
-
-
-def patch_monitor(kube, namespace, name, patch):
-    return kubernetes.client.CustomObjectsApi(kube).patch_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL,
-                                                                                   name, patch)
-
-
-def condition(body, kind):
-    return next((c for c in (body.get("status") or {}).get("conditions") or [] if c["type"] == kind), None)
-
-
-def ready(kube, namespace, name):
-    body = get_monitor(kube, namespace, name)
-    cond = condition(body, "Ready")
-    if cond and cond["status"] == "True" and body["status"].get("observedGeneration") == body["metadata"]["generation"]:
-        return body
-    return None
-
-
-def events_of(kube, namespace, name):
-    listed = kubernetes.client.CoreV1Api(kube).list_namespaced_event(namespace)
-    return [e for e in listed.items if e.involved_object.name == name]
-
-
-def impersonating(control_plane, namespace, account):
-    configuration = kubernetes.client.Configuration()
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
-    api = kubernetes.client.ApiClient(configuration)
-    api.set_default_header("Impersonate-User", f"system:serviceaccount:{namespace}:{account}")
-    return api
 
 
 def test_monitor_gets_its_children_and_ready_status(kube, operator, namespace):

@@ -9,8 +9,6 @@ Then the model recovers and Degraded clears.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,49 +18,16 @@ import pytest
 from modelmon.k8s import client as k8s_client
 from modelmon.k8s import monitor_check
 from modelmon.manifests import checkjob
-from modelmon.metrics import OperatorMetrics
-from modelmon.settings import OperatorSettings
 
-from operator_harness import install_crd, running_operator, wait_for
+from support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "performance"
 GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
 
+NAMESPACE_PREFIX = "perf"
+
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def kube(control_plane):
-    os.environ["KUBECONFIG"] = str(control_plane.kubeconfig)
-    k8s_client.reset()
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
-    api = kubernetes.client.ApiClient()
-    k8s_client.configure(api)
-    with k8s_client.use(api):
-        install_crd(control_plane.kubeconfig, ROOT / "crds" / "modelmonitors.yaml", "modelmonitors.modelmon.io")
-        yield api
-
-
-@pytest.fixture(scope="module")
-def metrics():
-    return OperatorMetrics()
-
-
-@pytest.fixture(scope="module")
-def operator(kube, metrics):
-    with running_operator(api=kube, settings=OperatorSettings(check_image="modelmon:test"), metrics=metrics):
-        yield
-
-
-@pytest.fixture
-def namespace(kube):
-    name = f"perf-{uuid.uuid4().hex[:8]}"
-    core = kubernetes.client.CoreV1Api(kube)
-    core.create_namespace({"metadata": {"name": name}})
-    wait_for(lambda: core.read_namespaced_service_account("default", name), what=f"default ServiceAccount in {name}")
-    yield name
-    core.delete_namespace(name)
 
 
 def source(key: str) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,13 @@ import kubernetes
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from modelmon.api import crds
 from modelmon.k8s import client as k8s_client
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
-from operator_harness import running_operator, wait_for
+from operator_harness import running_operator
+from support.crds import install_generated_crds
+from support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUP, VERSION = "modelmon.io", "v1alpha1"
@@ -32,6 +32,8 @@ IMAGE = "registry.invalid/modelmon/trainer:1"  # never pulled: kwok plays the ku
 SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 HOLD = "kwok.modelmon.io/hold"
 MESSAGE = "kwok.modelmon.io/termination-message"
+
+NAMESPACE_PREFIX = "rt"
 
 pytestmark = pytest.mark.cluster
 
@@ -41,15 +43,7 @@ def kube(control_plane):
     kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
     api = kubernetes.client.ApiClient()
     k8s_client.configure(api)
-    # The CRDs as the models generate them (the committed copies are regenerated from the same models).
-    subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "apply", "--server-side",
-                    "--force-conflicts", "-f", "-"], input=crds.render_yaml(crds.all_crds()), text=True,
-                   check=True, capture_output=True)
-    extensions = kubernetes.client.ApiextensionsV1Api(api)
-    for name in ("modelmonitors.modelmon.io", "retrainingjobs.modelmon.io"):
-        wait_for(lambda: any(c.type == "Established" and c.status == "True"
-                             for c in extensions.read_custom_resource_definition(name).status.conditions or []),
-                 what=f"CRD {name} established")
+    install_generated_crds(control_plane.kubeconfig)
     yield api
 
 
@@ -65,15 +59,6 @@ def metrics():
 def operator(kube, metrics):
     with running_operator(api=kube, settings=SETTINGS, metrics=metrics):
         yield
-
-
-@pytest.fixture
-def namespace(kube):
-    name = f"rt-{uuid.uuid4().hex[:8]}"
-    core = kubernetes.client.CoreV1Api(kube)
-    core.create_namespace({"metadata": {"name": name}})
-    yield name
-    core.delete_namespace(name)
 
 
 def objects(kube):
@@ -368,8 +353,8 @@ def _serve_by_priority_then_age(kube, namespace):
     for blocker in ("block-a", "block-b", "critical", "critical-later", "high", "medium"):
         release(kube, namespace, blocker)
         wait_phase(kube, namespace, blocker, "Succeeded")
-        started = wait_for(lambda: {r["metadata"]["name"] for r in list_rtjs(kube, namespace)
-                                    if r["status"].get("phase") == "Training"} - set(order) - {"block-a", "block-b"}
+        started = wait_for(lambda seen=set(order): {r["metadata"]["name"] for r in list_rtjs(kube, namespace)
+                                                    if r["status"].get("phase") == "Training"} - seen - {"block-a", "block-b"}
                            or None, what="the next one to start", timeout=10)
         waiting = [r for r in list_rtjs(kube, namespace) if r["status"].get("phase") == "Training"]
         assert len(waiting) <= 2

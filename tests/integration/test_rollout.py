@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import io
-import subprocess
-import uuid
 from typing import Any
 
 import kubernetes
 import prometheus_client
 import pytest
 
-from modelmon.api import crds
 from modelmon.cli import main as cli_main
 from modelmon.k8s import client as k8s_client
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
-from operator_harness import running_operator, wait_for
+from operator_harness import running_operator
+from support.crds import install_generated_crds
+from support.waiting import wait_for
 from rollout_servers import Exporter, running_prometheus
 
 GROUP, VERSION = "modelmon.io", "v1alpha1"
@@ -32,6 +31,8 @@ IMAGE = "registry.invalid/modelmon/credit-server:1"  # never pulled: kwok plays 
 OLD = {"MODEL_URI": "s3://models/credit/1/model.onnx", "MODEL_VERSION": "1"}
 NEW_MODEL = {"uri": "s3://models/credit/2/model.onnx", "version": "2", "sha256": "ab" * 32, "metrics": {"accuracy": 0.9}}
 SETTINGS = OperatorSettings(check_image="modelmon:test", retraining_poll_seconds=1)
+
+NAMESPACE_PREFIX = "ro"
 
 pytestmark = pytest.mark.cluster
 
@@ -41,14 +42,7 @@ def kube(control_plane):
     kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
     api = kubernetes.client.ApiClient()
     k8s_client.configure(api)
-    subprocess.run(["kubectl", "--kubeconfig", str(control_plane.kubeconfig), "apply", "--server-side",
-                    "--force-conflicts", "-f", "-"], input=crds.render_yaml(crds.all_crds()), text=True,
-                   check=True, capture_output=True)
-    extensions = kubernetes.client.ApiextensionsV1Api(api)
-    for name in ("modelmonitors.modelmon.io", "retrainingjobs.modelmon.io"):
-        wait_for(lambda: any(c.type == "Established" and c.status == "True"
-                             for c in extensions.read_custom_resource_definition(name).status.conditions or []),
-                 what=f"CRD {name} established")
+    install_generated_crds(control_plane.kubeconfig)
     yield api
 
 
@@ -63,15 +57,6 @@ def exporter():
 def prometheus(tmp_path_factory, exporter):
     with running_prometheus(tmp_path_factory.mktemp("prometheus"), exporter) as server:
         yield server
-
-
-@pytest.fixture
-def namespace(kube):
-    name = f"ro-{uuid.uuid4().hex[:8]}"
-    core = kubernetes.client.CoreV1Api(kube)
-    core.create_namespace({"metadata": {"name": name}})
-    yield name
-    core.delete_namespace(name)
 
 
 @pytest.fixture
@@ -418,7 +403,7 @@ def test_a_model_monitor_of_the_canary_is_evidence_only_after_the_run_started(ku
             return runs and runs[0]["measurements"]
         first = wait_for(measured, what="a first measurement", timeout=90)[0]
         assert first["result"] == "Inconclusive" and "no check since the analysis started" in first["message"]
-        finished = datetime.datetime.now(tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        finished = datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         objects(kube).patch_namespaced_custom_object_status(GROUP, VERSION, namespace, "modelmonitors",
                                                             "credit-canary", {"status": {"lastCheck": {
             "time": finished, "durationSeconds": 1.0, "currentRows": 500, "performance": {

@@ -11,7 +11,8 @@ from modelmon.api.rollout import AnalysisMetric
 from modelmon.rollout import analysis
 from modelmon import rollout_providers as providers
 
-from rollout_servers import Exporter, Webhook, free_port, running_prometheus
+from rollout_servers import Exporter, Webhook, running_prometheus
+from support.ports import free_port
 
 
 @pytest.fixture(scope="module")

@@ -34,19 +34,8 @@ from modelmon.k8s import client as k8s_client
 from modelmon.k8s import monitor_check, sources
 from modelmon.manifests import checkjob
 
-from operator_harness import wait_for
-from test_operator import (  # noqa: F401 - fixtures of the real control plane, shared
-    condition,
-    create_monitor,
-    get_monitor,
-    impersonating,
-    kube,
-    metrics,
-    monitor_body,
-    namespace,
-    operator,
-    ready,
-)
+from support.monitors import condition, create_monitor, get_monitor, impersonating, monitor_body, ready
+from support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "examples" / "data"

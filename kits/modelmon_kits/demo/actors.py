@@ -18,19 +18,22 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import kubernetes
 
 log = logging.getLogger(__name__)
-RESULT = {"modelUri": "s3://models/credit-risk/v2", "version": "v2",
-          "sha256": hashlib.sha256(b"credit-risk v2 weights").hexdigest(),
-          "metrics": {"accuracy": 0.71, "f1": 0.69}}
+RESULT = {
+    "modelUri": "s3://models/credit-risk/v2",
+    "version": "v2",
+    "sha256": hashlib.sha256(b"credit-risk v2 weights").hexdigest(),
+    "metrics": {"accuracy": 0.71, "f1": 0.69},
+}
 
 
 @contextlib.contextmanager
-def playing_cluster(api_client: Callable[[], kubernetes.client.ApiClient], *, namespace: str,
-                    outcome: str) -> Iterator[None]:
+def playing_cluster(
+    api_client: Callable[[], kubernetes.client.ApiClient], *, namespace: str, outcome: str
+) -> Iterator[None]:
     stop = threading.Event()
     api = api_client()
 
@@ -56,12 +59,26 @@ def ready_deployments(api: kubernetes.client.ApiClient, namespace: str) -> None:
     for deployment in apps.list_namespaced_deployment(namespace).items:
         replicas = deployment.spec.replicas if deployment.spec.replicas is not None else 1
         status = deployment.status
-        if (status and status.observed_generation == deployment.metadata.generation
-                and status.ready_replicas == replicas and status.updated_replicas == replicas):
+        if (
+            status
+            and status.observed_generation == deployment.metadata.generation
+            and status.ready_replicas == replicas
+            and status.updated_replicas == replicas
+        ):
             continue
-        apps.patch_namespaced_deployment_status(deployment.metadata.name, namespace, {"status": {
-            "observedGeneration": deployment.metadata.generation, "replicas": replicas,
-            "updatedReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas}})
+        apps.patch_namespaced_deployment_status(
+            deployment.metadata.name,
+            namespace,
+            {
+                "status": {
+                    "observedGeneration": deployment.metadata.generation,
+                    "replicas": replicas,
+                    "updatedReplicas": replicas,
+                    "readyReplicas": replicas,
+                    "availableReplicas": replicas,
+                }
+            },
+        )
 
 
 def finish_jobs(api: kubernetes.client.ApiClient, namespace: str) -> None:
@@ -71,28 +88,79 @@ def finish_jobs(api: kubernetes.client.ApiClient, namespace: str) -> None:
             continue
         if job.spec.suspend:
             continue
-        labels = {"job-name": job.metadata.name, "batch.kubernetes.io/job-name": job.metadata.name,
-                  "controller-uid": job.metadata.uid}
+        labels = {
+            "job-name": job.metadata.name,
+            "batch.kubernetes.io/job-name": job.metadata.name,
+            "controller-uid": job.metadata.uid,
+        }
         container = job.spec.template.spec.containers[0].name
-        pod = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": f"{job.metadata.name}-x7k2p", "namespace": namespace, "labels": labels,
-                            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": job.metadata.name,
-                                                 "uid": job.metadata.uid, "controller": True}]},
-               "spec": kubernetes.client.ApiClient().sanitize_for_serialization(job.spec.template.spec)}
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": f"{job.metadata.name}-x7k2p",
+                "namespace": namespace,
+                "labels": labels,
+                "ownerReferences": [
+                    {
+                        "apiVersion": "batch/v1",
+                        "kind": "Job",
+                        "name": job.metadata.name,
+                        "uid": job.metadata.uid,
+                        "controller": True,
+                    }
+                ],
+            },
+            "spec": kubernetes.client.ApiClient().sanitize_for_serialization(job.spec.template.spec),
+        }
         with contextlib.suppress(kubernetes.client.ApiException):
             core.create_namespaced_pod(namespace, pod)
         now = _now()
-        core.patch_namespaced_pod_status(pod["metadata"]["name"], namespace, {"status": {
-            "phase": "Succeeded", "startTime": now,
-            "containerStatuses": [{"name": container, "ready": False, "restartCount": 0, "image": "trainer",
-                                   "imageID": "", "state": {"terminated": {
-                                       "exitCode": 0, "reason": "Completed", "message": json.dumps(RESULT),
-                                       "startedAt": now, "finishedAt": now}}}]}})
-        batch.patch_namespaced_job_status(job.metadata.name, namespace, {"status": {
-            "startTime": now, "completionTime": now, "succeeded": 1, "active": 0,
-            "conditions": [{"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": now},
-                           {"type": "Complete", "status": "True", "lastTransitionTime": now}]}})
+        core.patch_namespaced_pod_status(
+            pod["metadata"]["name"],
+            namespace,
+            {
+                "status": {
+                    "phase": "Succeeded",
+                    "startTime": now,
+                    "containerStatuses": [
+                        {
+                            "name": container,
+                            "ready": False,
+                            "restartCount": 0,
+                            "image": "trainer",
+                            "imageID": "",
+                            "state": {
+                                "terminated": {
+                                    "exitCode": 0,
+                                    "reason": "Completed",
+                                    "message": json.dumps(RESULT),
+                                    "startedAt": now,
+                                    "finishedAt": now,
+                                }
+                            },
+                        }
+                    ],
+                }
+            },
+        )
+        batch.patch_namespaced_job_status(
+            job.metadata.name,
+            namespace,
+            {
+                "status": {
+                    "startTime": now,
+                    "completionTime": now,
+                    "succeeded": 1,
+                    "active": 0,
+                    "conditions": [
+                        {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": now},
+                        {"type": "Complete", "status": "True", "lastTransitionTime": now},
+                    ],
+                }
+            },
+        )
 
 
 def _now() -> str:
-    return datetime.datetime.now(tz=datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

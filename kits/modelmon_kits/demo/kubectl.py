@@ -33,7 +33,7 @@ def age(stamp: str | None, *, now: datetime.datetime | None = None) -> str:
     if not stamp:
         return "<unknown>"
     then = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    seconds = max(0, int(((now or datetime.datetime.now(tz=datetime.timezone.utc)) - then).total_seconds()))
+    seconds = max(0, int(((now or datetime.datetime.now(tz=datetime.UTC)) - then).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
@@ -41,8 +41,9 @@ def age(stamp: str | None, *, now: datetime.datetime | None = None) -> str:
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    cells = [[str(h).upper() for h in header]] + [["<none>" if c is None or c == "" else str(c) for c in row]
-                                                  for row in rows]
+    cells = [[str(h).upper() for h in header]] + [
+        ["<none>" if c is None or c == "" else str(c) for c in row] for row in rows
+    ]
     if len(cells) == 1:
         return "No resources found."
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
@@ -68,19 +69,33 @@ def get(crd: dict[str, Any], objects: Iterable[dict[str, Any]], *, now: datetime
 
 def alerts(status: dict[str, Any]) -> str:
     """The monitor's alerts as a table (what ``kubectl get mm -o yaml`` holds in status.alerts)."""
-    rows = [(a["id"], a["state"], a["severity"], a["type"], a["subject"], a["count"],
-             "yes" if a.get("acknowledged") else "no", a.get("message", "")[:70])
-            for a in status.get("alerts") or []]
+    rows = [
+        (
+            a["id"],
+            a["state"],
+            a["severity"],
+            a["type"],
+            a["subject"],
+            a["count"],
+            "yes" if a.get("acknowledged") else "no",
+            a.get("message", "")[:70],
+        )
+        for a in status.get("alerts") or []
+    ]
     return table(["id", "state", "severity", "type", "subject", "count", "ack", "message"], rows)
 
 
 def events(items: Iterable[Any], *, since: int = 0) -> str:
     """``kubectl get events`` for the objects concerned (items from the kubernetes client)."""
-    rows = [(e.type, e.reason, f"{e.involved_object.kind.lower()}/{e.involved_object.name}", (e.message or "")[:90])
-            for e in list(items)[since:]]
+    rows = [
+        (e.type, e.reason, f"{e.involved_object.kind.lower()}/{e.involved_object.name}", (e.message or "")[:90])
+        for e in list(items)[since:]
+    ]
     return table(["type", "reason", "object", "message"], rows)
 
 
 def conditions(status: dict[str, Any]) -> str:
-    rows = [(c["type"], c["status"], c["reason"], (c.get("message") or "")[:80]) for c in status.get("conditions") or []]
+    rows = [
+        (c["type"], c["status"], c["reason"], (c.get("message") or "")[:80]) for c in status.get("conditions") or []
+    ]
     return table(["condition", "status", "reason", "message"], rows)

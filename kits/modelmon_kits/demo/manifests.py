@@ -24,20 +24,42 @@ def data(name: str) -> str:
 
 def setup(*, namespace: str, monitor: str, webhook_url: str, analysis_url: str) -> list[dict[str, Any]]:
     meta = {"namespace": namespace}
-    container = {"name": "server", "image": "ghcr.io/example/credit-server:1.4",
-                 "env": [{"name": "MODEL_URI", "value": "s3://models/credit-risk/v1"},
-                         {"name": "MODEL_VERSION", "value": "v1"}],
-                 "ports": [{"containerPort": 8080}]}
+    container = {
+        "name": "server",
+        "image": "ghcr.io/example/credit-server:1.4",
+        "env": [{"name": "MODEL_URI", "value": "s3://models/credit-risk/v1"}, {"name": "MODEL_VERSION", "value": "v1"}],
+        "ports": [{"containerPort": 8080}],
+    }
     return [
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {**meta, "name": "credit-data"},
-         "data": {"reference.csv": data("reference.csv"), "current.csv": data("current-stable.csv")}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {**meta, "name": "alert-webhook"},
-         "data": {"url": base64.b64encode(webhook_url.encode()).decode()}, "type": "Opaque"},
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {**meta, "name": "credit-model", "labels": LABELS},
-         "spec": {"replicas": 4, "selector": {"matchLabels": LABELS},
-                  "template": {"metadata": {"labels": LABELS}, "spec": {"containers": [container]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {**meta, "name": "credit-model"},
-         "spec": {"selector": LABELS, "ports": [{"port": 80, "targetPort": 8080}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {**meta, "name": "credit-data"},
+            "data": {"reference.csv": data("reference.csv"), "current.csv": data("current-stable.csv")},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {**meta, "name": "alert-webhook"},
+            "data": {"url": base64.b64encode(webhook_url.encode()).decode()},
+            "type": "Opaque",
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {**meta, "name": "credit-model", "labels": LABELS},
+            "spec": {
+                "replicas": 4,
+                "selector": {"matchLabels": LABELS},
+                "template": {"metadata": {"labels": LABELS}, "spec": {"containers": [container]}},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {**meta, "name": "credit-model"},
+            "spec": {"selector": LABELS, "ports": [{"port": 80, "targetPort": 8080}]},
+        },
         monitor_manifest(namespace=namespace, name=monitor, analysis_url=analysis_url),
     ]
 
@@ -48,23 +70,53 @@ def monitor_manifest(*, namespace: str, name: str, analysis_url: str) -> dict[st
         "schedule": "*/30 * * * *",
         "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
         "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}},
-        "alerts": {"sinks": [{"name": "team-webhook", "minSeverity": "warning",
-                              "webhook": {"urlSecretRef": {"name": "alert-webhook", "key": "url"}}}]},
+        "alerts": {
+            "sinks": [
+                {
+                    "name": "team-webhook",
+                    "minSeverity": "warning",
+                    "webhook": {"urlSecretRef": {"name": "alert-webhook", "key": "url"}},
+                }
+            ]
+        },
         "retraining": {
-            "enabled": True, "triggers": {"criticalDrift": True}, "cooldown": "7d", "minNewSamples": 1000,
+            "enabled": True,
+            "triggers": {"criticalDrift": True},
+            "cooldown": "7d",
+            "minNewSamples": 1000,
             "template": {
-                "jobTemplate": {"spec": {"template": {"spec": {"containers": [{
-                    "name": "train", "image": "ghcr.io/example/credit-trainer:1.4",
-                    "args": ["--data", "s3://features/credit-risk/latest", "--out", "s3://models/credit-risk"],
-                }]}}}},
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "containers": [
+                                    {
+                                        "name": "train",
+                                        "image": "ghcr.io/example/credit-trainer:1.4",
+                                        "args": [
+                                            "--data",
+                                            "s3://features/credit-risk/latest",
+                                            "--out",
+                                            "s3://models/credit-risk",
+                                        ],
+                                    }
+                                ]
+                            }
+                        }
+                    }
+                },
                 # The new model must be at least as accurate as the backtest and reach 0.6 F1.
                 "validation": {"metrics": [{"name": "accuracy", "min": 0.65}, {"name": "f1", "min": 0.6}]},
                 "rollout": rollout(analysis_url),
             },
         },
     }
-    return {"apiVersion": "modelmon.io/v1alpha1", "kind": "ModelMonitor",
-            "metadata": {"namespace": namespace, "name": name}, "spec": spec}
+    return {
+        "apiVersion": "modelmon.io/v1alpha1",
+        "kind": "ModelMonitor",
+        "metadata": {"namespace": namespace, "name": name},
+        "spec": spec,
+    }
 
 
 def rollout(analysis_url: str) -> dict[str, Any]:
@@ -74,15 +126,29 @@ def rollout(analysis_url: str) -> dict[str, Any]:
     intervals are seconds so the demo ends in well under a minute.
     """
     return {
-        "targetRef": {"name": "credit-model"}, "container": "server",
+        "targetRef": {"name": "credit-model"},
+        "container": "server",
         "handover": {"env": {"uri": "MODEL_URI", "version": "MODEL_VERSION"}},
         "progressDeadline": "2m",
-        "strategy": {"canary": {"steps": [
-            {"setWeight": 25}, {"analysis": {"template": "live-quality"}},
-            {"setWeight": 50}, {"analysis": {"template": "live-quality"}},
-        ]}},
-        "analysisTemplates": [{"name": "live-quality", "interval": "1s", "count": 2, "failureLimit": 0,
-                               "metrics": [{"name": "canary-smoke", "webhook": {"url": analysis_url}}]}],
+        "strategy": {
+            "canary": {
+                "steps": [
+                    {"setWeight": 25},
+                    {"analysis": {"template": "live-quality"}},
+                    {"setWeight": 50},
+                    {"analysis": {"template": "live-quality"}},
+                ]
+            }
+        },
+        "analysisTemplates": [
+            {
+                "name": "live-quality",
+                "interval": "1s",
+                "count": 2,
+                "failureLimit": 0,
+                "metrics": [{"name": "canary-smoke", "webhook": {"url": analysis_url}}],
+            }
+        ],
     }
 
 

@@ -85,33 +85,42 @@ class Demo:
         self.screen.command(f"kubectl get {short} -n {NAMESPACE}", kubectl.get(self.crds[plural], listed))
 
     def new_events(self) -> None:
-        items = sorted(self.core.list_namespaced_event(NAMESPACE).items,
-                       key=lambda e: (e.last_timestamp or e.first_timestamp or 0, e.metadata.name))
-        shown = items[self._events_seen:]
+        items = sorted(
+            self.core.list_namespaced_event(NAMESPACE).items,
+            key=lambda e: (e.last_timestamp or e.first_timestamp or 0, e.metadata.name),
+        )
+        shown = items[self._events_seen :]
         self._events_seen = len(items)
         if shown:
-            self.screen.command(f"kubectl get events -n {NAMESPACE}  # new since the last step",
-                                kubectl.events(shown))
+            self.screen.command(f"kubectl get events -n {NAMESPACE}  # new since the last step", kubectl.events(shown))
 
     def deliveries(self) -> None:
         for message in self.receiver.take():
             alerts = message.get("alerts") or []
-            lines = [f"  [{a.get('severity')}] {a.get('action', a.get('status', ''))}: {a.get('type')}/"
-                     f"{a.get('subject')} - {a.get('message', '')[:80]}" for a in alerts]
+            lines = [
+                f"  [{a.get('severity')}] {a.get('action', a.get('status', ''))}: {a.get('type')}/"
+                f"{a.get('subject')} - {a.get('message', '')[:80]}"
+                for a in alerts
+            ]
             self.screen.say(f"webhook sink received one grouped notification ({len(alerts)} alert(s)):")
             self.screen.say("\n".join(lines) if lines else f"  {message}")
 
     # --- the story ------------------------------------------------------------------------
 
     def check(self, current: str) -> dict[str, Any]:
-        self.core.patch_namespaced_config_map("credit-data", NAMESPACE,
-                                              {"data": {"current.csv": manifests.data(current)}})
+        self.core.patch_namespaced_config_map(
+            "credit-data", NAMESPACE, {"data": {"current.csv": manifests.data(current)}}
+        )
         before = (self.monitor().get("status") or {}).get("assessedCheck")
-        self.screen.say(f"(the drift-check job runs: modelmon check --monitor {NAMESPACE}/{MONITOR}, "
-                        f"current data = examples/data/{current})")
+        self.screen.say(
+            f"(the drift-check job runs: modelmon check --monitor {NAMESPACE}/{MONITOR}, "
+            f"current data = examples/data/{current})"
+        )
         monitor_check.run_monitor_check(namespace=NAMESPACE, name=MONITOR)
-        return wait_until(lambda: (m := self.monitor()).get("status", {}).get("assessedCheck") not in (None, before)
-                          and m, what="the operator to assess the check")
+        return wait_until(
+            lambda: (m := self.monitor()).get("status", {}).get("assessedCheck") not in (None, before) and m,
+            what="the operator to assess the check",
+        )
 
 
 def run(*, outcome: str = "promote", out: TextIO = sys.stdout) -> int:
@@ -137,23 +146,35 @@ def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextl
 
     screen.title("The model: a Deployment and Service serving credit-risk v1, and its ModelMonitor")
     cluster.create_namespace(NAMESPACE)
-    for body in manifests.setup(namespace=NAMESPACE, monitor=MONITOR, webhook_url=demo.receiver.url,
-                                analysis_url=demo.receiver.analysis_url):
+    for body in manifests.setup(
+        namespace=NAMESPACE, monitor=MONITOR, webhook_url=demo.receiver.url, analysis_url=demo.receiver.analysis_url
+    ):
         manifests.create(body)
         screen.say(f"{body['kind'].lower()}/{body['metadata']['name']} created")
     stack.enter_context(actors.playing_cluster(cluster.api_client, namespace=NAMESPACE, outcome=outcome))
 
     screen.title("The operator starts (kopf, in a thread) and reconciles the monitor into its CronJob")
     # Ticks of a second (the default is 15 s) so the rollout's analysis fits in the demo's minute.
-    stack.enter_context(running_operator(cluster, settings=OperatorSettings(check_image="modelmon:demo",
-                                                                            retraining_poll_seconds=1.0),
-                                         metrics=OperatorMetrics()))
-    wait_until(lambda: any(c["type"] == "Ready" and c["status"] == "True"
-                           for c in (demo.monitor().get("status") or {}).get("conditions") or []), what="Ready")
+    stack.enter_context(
+        running_operator(
+            cluster,
+            settings=OperatorSettings(check_image="modelmon:demo", retraining_poll_seconds=1.0),
+            metrics=OperatorMetrics(),
+        )
+    )
+    wait_until(
+        lambda: any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in (demo.monitor().get("status") or {}).get("conditions") or []
+        ),
+        what="Ready",
+    )
     demo.get("modelmonitors", "mm")
     cron = client.batch().read_namespaced_cron_job(f"{MONITOR}-drift-check", NAMESPACE)
-    screen.say(f"cronjob/{cron.metadata.name}: schedule {cron.spec.schedule!r}, runs "
-               f"`{' '.join(cron.spec.job_template.spec.template.spec.containers[0].args)}`")
+    screen.say(
+        f"cronjob/{cron.metadata.name}: schedule {cron.spec.schedule!r}, runs "
+        f"`{' '.join(cron.spec.job_template.spec.template.spec.containers[0].args)}`"
+    )
 
     screen.title("A drift check on a stable window of production data")
     monitor = demo.check("current-stable.csv")
@@ -163,8 +184,10 @@ def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextl
     screen.title("Production data drifts: income shifts, a new region appears, loan_amount goes missing")
     monitor = demo.check("current-drifted.csv")
     demo.get("modelmonitors", "mm")
-    screen.command(f"kubectl get mm {MONITOR} -n {NAMESPACE} -o jsonpath='{{.status.alerts}}'  # as a table",
-                   kubectl.alerts(monitor["status"]))
+    screen.command(
+        f"kubectl get mm {MONITOR} -n {NAMESPACE} -o jsonpath='{{.status.alerts}}'  # as a table",
+        kubectl.alerts(monitor["status"]),
+    )
     wait_until(lambda: demo.receiver.received, what="the webhook sink's delivery")
     demo.deliveries()
     demo.new_events()
@@ -179,27 +202,42 @@ def story(demo: Demo, cluster: EmulatedCluster, *, outcome: str, stack: contextl
 def retraining(demo: Demo) -> str:
     screen = demo.screen
     screen.title("Critical drift fires the retraining trigger: the operator starts a RetrainingJob")
-    rtj = wait_until(lambda: demo.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE,
-                                                                      "retrainingjobs")["items"],
-                     what="a RetrainingJob")[0]
+    rtj = wait_until(
+        lambda: demo.custom.list_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "retrainingjobs")["items"],
+        what="a RetrainingJob",
+    )[0]
     name = rtj["metadata"]["name"]
     demo.get("retrainingjobs", "rtj")
-    screen.say(f"(the training Job's pod runs: here the demo plays the kubelet, and the training container "
-               f"reports its result as JSON in its termination message)")
-    done = wait_until(lambda: (r := demo.custom.get_namespaced_custom_object(
-        GROUP, VERSION, NAMESPACE, "retrainingjobs", name)).get("status", {}).get("phase") in
-        ("Succeeded", "RollingOut", "Failed") and r, what="training and validation to finish", timeout=30)
+    screen.say(
+        "(the training Job's pod runs: here the demo plays the kubelet, and the training container "
+        "reports its result as JSON in its termination message)"
+    )
+    done = wait_until(
+        lambda: (
+            (r := demo.custom.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "retrainingjobs", name))
+            .get("status", {})
+            .get("phase")
+            in ("Succeeded", "RollingOut", "Failed")
+            and r
+        ),
+        what="training and validation to finish",
+        timeout=30,
+    )
     demo.get("retrainingjobs", "rtj")
     status = done["status"]
     model = status.get("model") or {}
-    screen.say(f"new model: {model.get('version')} at {model.get('uri')} (sha256 {str(model.get('sha256'))[:12]}...), "
-               f"metrics {model.get('metrics')}; previous: {(status.get('previousModel') or {}).get('version')}")
+    screen.say(
+        f"new model: {model.get('version')} at {model.get('uri')} (sha256 {str(model.get('sha256'))[:12]}...), "
+        f"metrics {model.get('metrics')}; previous: {(status.get('previousModel') or {}).get('version')}"
+    )
     if status.get("phase") == "Failed":
         raise DemoFailed(f"retraining failed: {status.get('message')}")
     monitor = demo.monitor()
-    last = ((monitor.get("status") or {}).get("retraining") or {})
-    screen.say(f"monitor status.retraining: active={(last.get('active') or {}).get('name')} "
-               f"last={(last.get('last') or {}).get('name')} ({(last.get('last') or {}).get('phase')})")
+    last = (monitor.get("status") or {}).get("retraining") or {}
+    screen.say(
+        f"monitor status.retraining: active={(last.get('active') or {}).get('name')} "
+        f"last={(last.get('last') or {}).get('name')} ({(last.get('last') or {}).get('phase')})"
+    )
     demo.deliveries()
     demo.new_events()
     return str(name)
@@ -207,9 +245,13 @@ def retraining(demo: Demo) -> str:
 
 def rollout(demo: Demo, name: str, *, outcome: str) -> None:
     screen = demo.screen
-    screen.title("The validated model rolls out as a canary next to the serving Deployment (no mesh: "
-                 "traffic share = share of ready pods behind the Service)")
-    screen.say(f"(the canary's analysis is a webhook; in this run it answers {'200: healthy' if outcome == 'promote' else '500: the new model misbehaves'})")
+    screen.title(
+        "The validated model rolls out as a canary next to the serving Deployment (no mesh: "
+        "traffic share = share of ready pods behind the Service)"
+    )
+    screen.say(
+        f"(the canary's analysis is a webhook; in this run it answers {'200: healthy' if outcome == 'promote' else '500: the new model misbehaves'})"
+    )
     apps = kubernetes.client.AppsV1Api(client.api_client())
     seen: set[tuple[Any, ...]] = set()
     deadline = time.monotonic() + 40
@@ -222,18 +264,32 @@ def rollout(demo: Demo, name: str, *, outcome: str) -> None:
             seen.add(key)
             runs = state.get("analysisRuns") or []
             last = runs[-1] if runs else {}
-            analysis = (f"; analysis {last.get('template', '')}: {last.get('phase')}"
-                        f" ({sum(1 for m in last.get('measurements') or [])} measurement(s))" if last else "")
-            screen.say(f"rollout {state.get('phase')}: step {state.get('step')} {state.get('stage', '')}, "
-                       f"weight {state.get('weight')}% (effective {state.get('effectiveWeight', 0):.1f}%)"
-                       f"{analysis}")
+            analysis = (
+                f"; analysis {last.get('template', '')}: {last.get('phase')}"
+                f" ({sum(1 for m in last.get('measurements') or [])} measurement(s))"
+                if last
+                else ""
+            )
+            screen.say(
+                f"rollout {state.get('phase')}: step {state.get('step')} {state.get('stage', '')}, "
+                f"weight {state.get('weight')}% (effective {state.get('effectiveWeight', 0):.1f}%)"
+                f"{analysis}"
+            )
             if state.get("weight") and state.get("phase") not in ("Promoted", "RolledBack", "Succeeded"):
                 listed = apps.list_namespaced_deployment(NAMESPACE).items
-                rows = [(d.metadata.name, f"{(d.status and d.status.ready_replicas) or 0}/{d.spec.replicas}",
-                         (d.spec.template.metadata.labels or {}).get("modelmon.io/track", "stable"),
-                         _env(d, "MODEL_VERSION")) for d in listed]
-                screen.command(f"kubectl get deploy -n {NAMESPACE}",
-                               kubectl.table(["name", "ready", "track", "model_version"], rows))
+                rows = [
+                    (
+                        d.metadata.name,
+                        f"{(d.status and d.status.ready_replicas) or 0}/{d.spec.replicas}",
+                        (d.spec.template.metadata.labels or {}).get("modelmon.io/track", "stable"),
+                        _env(d, "MODEL_VERSION"),
+                    )
+                    for d in listed
+                ]
+                screen.command(
+                    f"kubectl get deploy -n {NAMESPACE}",
+                    kubectl.table(["name", "ready", "track", "model_version"], rows),
+                )
         if (rtj.get("status") or {}).get("phase") in ("Succeeded", "RolledBack", "Failed"):
             break
         time.sleep(0.1)
@@ -243,8 +299,10 @@ def rollout(demo: Demo, name: str, *, outcome: str) -> None:
     demo.get("retrainingjobs", "rtj")
     target = apps.read_namespaced_deployment("credit-model", NAMESPACE)
     remaining = [d.metadata.name for d in apps.list_namespaced_deployment(NAMESPACE).items]
-    screen.command(f"kubectl get deploy credit-model -n {NAMESPACE} -o jsonpath='{{.spec.template.spec.containers[0].env}}'",
-                   f"MODEL_URI={_env(target, 'MODEL_URI')} MODEL_VERSION={_env(target, 'MODEL_VERSION')}")
+    screen.command(
+        f"kubectl get deploy credit-model -n {NAMESPACE} -o jsonpath='{{.spec.template.spec.containers[0].env}}'",
+        f"MODEL_URI={_env(target, 'MODEL_URI')} MODEL_VERSION={_env(target, 'MODEL_VERSION')}",
+    )
     screen.say(f"deployments now: {', '.join(remaining)}")
     if phase == "Succeeded":
         screen.say("promoted: only the target's model hand-over (env) was patched; the canary is gone.")
@@ -277,4 +335,3 @@ WHERE = """\
   kopf handlers                                         operator/modelmon/controller/
   CRDs from the pydantic models                         operator/modelmon/api/ -> crds/
   this demo                                             operator/modelmon/demo/"""
-

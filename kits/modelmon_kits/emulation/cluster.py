@@ -51,8 +51,15 @@ class ClusterAccess:
 class EmulatedCluster:
     """Start with ``with EmulatedCluster(crds=[...]) as cluster:`` (or start()/stop())."""
 
-    def __init__(self, *, crds: Iterable[CrdSource] = (), host: str = "127.0.0.1", port: int = 0,
-                 kubeconfig: str | Path | None = None, require_namespaces: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        crds: Iterable[CrdSource] = (),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        kubeconfig: str | Path | None = None,
+        require_namespaces: bool = True,
+    ) -> None:
         self._crds = list(crds)
         self._host, self._port = host, port
         self._require_namespaces = require_namespaces
@@ -133,11 +140,14 @@ class EmulatedCluster:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="modelmon-emulated-")
             self._kubeconfig_path = Path(self._tmpdir.name) / "kubeconfig"
         config = {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
             "clusters": [{"name": "emulated", "cluster": {"server": self.url}}],
             "users": [{"name": "anonymous", "user": {}}],
-            "contexts": [{"name": "emulated", "context": {"cluster": "emulated", "user": "anonymous",
-                                                          "namespace": "default"}}],
+            "contexts": [
+                {"name": "emulated", "context": {"cluster": "emulated", "user": "anonymous", "namespace": "default"}}
+            ],
             "current-context": "emulated",
         }
         self._kubeconfig_path.write_text(yaml.safe_dump(config))
@@ -196,8 +206,11 @@ class EmulatedCluster:
 
         async def snapshot() -> list[dict[str, Any]]:
             async with emulator._lock:
-                return [obj.raw for (res, ns, _), obj in list(emulator.objects.items())
-                        if res == wanted and not obj.deleted and (namespace is None or ns == namespace)]
+                return [
+                    obj.raw
+                    for (res, ns, _), obj in list(emulator.objects.items())
+                    if res == wanted and not obj.deleted and (namespace is None or ns == namespace)
+                ]
 
         return self.call(snapshot)
 
@@ -207,6 +220,9 @@ def _documents(sources: Iterable[CrdSource]) -> Iterable[dict[str, Any]]:
         if isinstance(source, Mapping):
             yield dict(source)
             continue
-        text = source.read_text() if isinstance(source, Path) else (
-            Path(source).read_text() if "\n" not in source and Path(source).exists() else source)
+        text = (
+            source.read_text()
+            if isinstance(source, Path)
+            else (Path(source).read_text() if "\n" not in source and Path(source).exists() else source)
+        )
         yield from (doc for doc in yaml.safe_load_all(text) if doc)

@@ -13,8 +13,16 @@ class ApiError(Exception):
         self.status, self.reason, self.message, self.details = status, reason, message, details or {}
 
     def body(self) -> dict[str, Any]:
-        return {"apiVersion": "v1", "kind": "Status", "metadata": {}, "status": "Failure", "code": self.status,
-                "reason": self.reason, "message": self.message, "details": self.details}
+        return {
+            "apiVersion": "v1",
+            "kind": "Status",
+            "metadata": {},
+            "status": "Failure",
+            "code": self.status,
+            "reason": self.reason,
+            "message": self.message,
+            "details": self.details,
+        }
 
 
 def not_found(kind: str, name: str) -> ApiError:

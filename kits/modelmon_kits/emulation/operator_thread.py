@@ -33,9 +33,15 @@ class ClusterConnection(Protocol):
 
 
 @contextlib.contextmanager
-def running_operator(cluster: ClusterConnection, *, settings: OperatorSettings, metrics: OperatorMetrics | None = None,
-                     configure: Callable[[kopf.OperatorSettings], None] | None = None,
-                     ready_timeout: float = 60, **extra: Any) -> Iterator[threading.Thread]:
+def running_operator(
+    cluster: ClusterConnection,
+    *,
+    settings: OperatorSettings,
+    metrics: OperatorMetrics | None = None,
+    configure: Callable[[kopf.OperatorSettings], None] | None = None,
+    ready_timeout: float = 60,
+    **extra: Any,
+) -> Iterator[threading.Thread]:
     """Run the operator cluster-wide until the block ends; ``configure`` tunes kopf's settings.
 
     ``extra`` goes to :func:`modelmon.controller.handlers.register` (e.g. a test's ``dispatch``).
@@ -48,6 +54,7 @@ def running_operator(cluster: ClusterConnection, *, settings: OperatorSettings, 
         return cluster.connection_info()
 
     if configure is not None:
+
         @kopf.on.startup(registry=registry)
         def tune(settings: kopf.OperatorSettings, **_: Any) -> None:
             configure(settings)
@@ -57,8 +64,9 @@ def running_operator(cluster: ClusterConnection, *, settings: OperatorSettings, 
 
     def main() -> None:
         try:
-            asyncio.run(kopf.operator(registry=registry, standalone=True, clusterwide=True,
-                                      stop_flag=stop, ready_flag=ready))
+            asyncio.run(
+                kopf.operator(registry=registry, standalone=True, clusterwide=True, stop_flag=stop, ready_flag=ready)
+            )
         except BaseException as error:  # reported to the caller below
             failure.append(error)
             ready.set()
@@ -68,8 +76,11 @@ def running_operator(cluster: ClusterConnection, *, settings: OperatorSettings, 
         thread.start()
         if not ready.wait(ready_timeout) or failure:
             stop.set()
-            raise RuntimeError(f"the operator did not start: {failure[0]!r}" if failure else
-                               f"the operator was not ready in {ready_timeout} s")
+            raise RuntimeError(
+                f"the operator did not start: {failure[0]!r}"
+                if failure
+                else f"the operator was not ready in {ready_timeout} s"
+            )
         try:
             yield thread
         finally:

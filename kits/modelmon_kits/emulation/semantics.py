@@ -25,12 +25,19 @@ Body = dict[str, Any]
 # The alphabet kube-apiserver uses for generateName suffixes (no vowels, no look-alikes).
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 # Fields the server owns: a client's write never changes them.
-_SERVER_OWNED = ("name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp",
-                 "deletionGracePeriodSeconds")
+_SERVER_OWNED = (
+    "name",
+    "namespace",
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+)
 
 
 def now_rfc3339() -> str:
-    return datetime.datetime.now(tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def generated_name(prefix: str) -> str:
@@ -62,9 +69,11 @@ def apply_patch(current: Body, patch: Any, content_type: str) -> Body:
         try:
             return jsonpatch.apply_patch(copy.deepcopy(current), patch, in_place=False)
         except jsonpatch.JsonPatchTestFailed as error:
-            raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {error}")
+            raise ApiError(
+                422, "Invalid", f"the server rejected our request due to an error in our request: {error}"
+            ) from error
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
-            raise ApiError(422, "Invalid", f"cannot apply the JSON patch: {error}")
+            raise ApiError(422, "Invalid", f"cannot apply the JSON patch: {error}") from error
     if not isinstance(patch, Mapping):
         raise ApiError(400, "BadRequest", "a merge patch must be a JSON object")
     return merge_patch(current, patch)
@@ -77,8 +86,12 @@ def check_precondition(current: Body, incoming: Any) -> None:
     wanted = (incoming.get("metadata") or {}).get("resourceVersion")
     if wanted and wanted != current["metadata"].get("resourceVersion"):
         name = current["metadata"].get("name")
-        raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on "{name}": the object has been modified; '
-                                        "please apply your changes to the latest version and try again")
+        raise ApiError(
+            409,
+            "Conflict",
+            f'Operation cannot be fulfilled on "{name}": the object has been modified; '
+            "please apply your changes to the latest version and try again",
+        )
 
 
 def _content(body: Body, *, with_status: bool) -> Body:
@@ -87,8 +100,9 @@ def _content(body: Body, *, with_status: bool) -> Body:
     return {key: value for key, value in body.items() if key not in skipped}
 
 
-def prepare_create(body: Body, *, api_version: str, kind: str, namespace: str | None, status_subresource: bool,
-                   revision: int) -> Body:
+def prepare_create(
+    body: Body, *, api_version: str, kind: str, namespace: str | None, status_subresource: bool, revision: int
+) -> Body:
     """A new object as the server stores it: name, uid, timestamps, versions; status dropped."""
     obj = copy.deepcopy(dict(body))
     obj.setdefault("apiVersion", api_version)
@@ -100,8 +114,11 @@ def prepare_create(body: Body, *, api_version: str, kind: str, namespace: str | 
         meta["name"] = generated_name(meta["generateName"])
     if namespace is not None:
         if meta.get("namespace") not in (None, "", namespace):
-            raise ApiError(400, "BadRequest", "the namespace of the provided object does not match the namespace "
-                                              "sent on the request")
+            raise ApiError(
+                400,
+                "BadRequest",
+                "the namespace of the provided object does not match the namespace sent on the request",
+            )
         meta["namespace"] = namespace
     else:
         meta.pop("namespace", None)

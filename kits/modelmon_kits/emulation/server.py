@@ -70,8 +70,9 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             self._in_flight.discard(id(raw_request))
             self._trim_request_log()
 
-    async def _serve_namespace_path(self, raw: aiohttp.web.BaseRequest, name: str | None,
-                                    sub: str | None) -> aiohttp.web.StreamResponse:
+    async def _serve_namespace_path(
+        self, raw: aiohttp.web.BaseRequest, name: str | None, sub: str | None
+    ) -> aiohttp.web.StreamResponse:
         """Build the request kmock's parser would have built for the namespaces resource."""
         body = await raw.read()
         data = await raw.json() if body else None
@@ -82,11 +83,26 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         elif name is None:
             action = {kmock.method.GET: kmock.action.LIST, kmock.method.POST: kmock.action.CREATE}.get(method)
         else:
-            action = {kmock.method.GET: kmock.action.FETCH, kmock.method.PATCH: kmock.action.UPDATE,
-                      kmock.method.DELETE: kmock.action.DELETE}.get(method)
-        request = kmock.Request(raw_request=raw, url=raw.url, method=raw.method, params=query,
-                                headers=dict(raw.headers), data=data, body=body, text=body.decode(errors="replace"),
-                                action=action, resource=NAMESPACES, namespace=None, name=name, subresource=sub)
+            action = {
+                kmock.method.GET: kmock.action.FETCH,
+                kmock.method.PATCH: kmock.action.UPDATE,
+                kmock.method.DELETE: kmock.action.DELETE,
+            }.get(method)
+        request = kmock.Request(
+            raw_request=raw,
+            url=raw.url,
+            method=raw.method,
+            params=query,
+            headers=dict(raw.headers),
+            data=data,
+            body=body,
+            text=body.decode(errors="replace"),
+            action=action,
+            resource=NAMESPACES,
+            namespace=None,
+            name=name,
+            subresource=sub,
+        )
         self._requests.append(request)  # kmock's reactions only see requests in its log
         try:
             return await self._handle(request)
@@ -108,8 +124,9 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
                 async with self._lock:
                     return _json(self._get(resource, request.namespace, request.name, info))
             if request.subresource not in (None, "status"):
-                raise ApiError(404, "NotFound", f"the server could not find the requested resource "
-                                                f"({request.subresource})")
+                raise ApiError(
+                    404, "NotFound", f"the server could not find the requested resource ({request.subresource})"
+                )
             if action == kmock.action.CREATE:
                 body = self._create_body(request)
                 async with self._lock:
@@ -117,17 +134,27 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
                 return _json(obj, status=201)
             if action == kmock.action.UPDATE or (method == kmock.method.PUT and request.name):
                 async with self._lock:
-                    obj = await self.update(resource, request.namespace, request.name, request.data,
-                                            replace=method == kmock.method.PUT,
-                                            content_type=request.headers.get("Content-Type", ""),
-                                            subresource=request.subresource, dry_run=_dry_run(request))
+                    obj = await self.update(
+                        resource,
+                        request.namespace,
+                        request.name,
+                        request.data,
+                        replace=method == kmock.method.PUT,
+                        content_type=request.headers.get("Content-Type", ""),
+                        subresource=request.subresource,
+                        dry_run=_dry_run(request),
+                    )
                 return _json(obj)
             if action == kmock.action.DELETE:
                 options = request.data if isinstance(request.data, dict) else {}
                 async with self._lock:
-                    obj = await self.delete(resource, request.namespace, request.name, options=options,
-                                            policy=options.get("propagationPolicy")
-                                            or request.params.get("propagationPolicy"))
+                    obj = await self.delete(
+                        resource,
+                        request.namespace,
+                        request.name,
+                        options=options,
+                        policy=options.get("propagationPolicy") or request.params.get("propagationPolicy"),
+                    )
                 return _json(obj)
             if method == kmock.method.DELETE:  # deletecollection
                 async with self._lock:
@@ -140,11 +167,13 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
 
     # --- the store: every method below runs under self._lock ------------------------------
 
-    async def create(self, resource: kmock.resource, namespace: str | None, body: Body, *,
-                     dry_run: bool = False) -> Body:
+    async def create(
+        self, resource: kmock.resource, namespace: str | None, body: Body, *, dry_run: bool = False
+    ) -> Body:
         info = self._info(resource)
-        namespace = (namespace or (body.get("metadata") or {}).get("namespace") or "default") \
-            if info.namespaced else None
+        namespace = (
+            (namespace or (body.get("metadata") or {}).get("namespace") or "default") if info.namespaced else None
+        )
         if namespace is not None and self.require_namespaces and (NAMESPACES, None, namespace) not in self._objects:
             raise not_found("namespaces", namespace)
         obj = self._prepare_new(resource, namespace, body)
@@ -157,9 +186,18 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         await self._publish(resource, "ADDED", obj)
         return obj
 
-    async def update(self, resource: kmock.resource, namespace: str | None, name: str, body: Any, *,
-                     replace: bool = False, content_type: str = "application/merge-patch+json",
-                     subresource: str | None = None, dry_run: bool = False) -> Body:
+    async def update(
+        self,
+        resource: kmock.resource,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        *,
+        replace: bool = False,
+        content_type: str = "application/merge-patch+json",
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> Body:
         info = self._info(resource)
         current = self._get(resource, namespace, name, info)
         if replace:
@@ -171,8 +209,9 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             if "json-patch" not in content_type:
                 semantics.check_precondition(current, body)
             candidate = semantics.apply_patch(current, body, content_type)
-        new = semantics.prepare_update(current, candidate, subresource=subresource,
-                                       status_subresource="status" in info.subresources)
+        new = semantics.prepare_update(
+            current, candidate, subresource=subresource, status_subresource="status" in info.subresources
+        )
         if new == current or dry_run:
             return new  # a no-op write changes nothing: no new resourceVersion, no event
         new["metadata"]["resourceVersion"] = str(self._next_revision())
@@ -183,16 +222,27 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         await self._publish(resource, "MODIFIED", new)
         return new
 
-    async def delete(self, resource: kmock.resource, namespace: str | None, name: str, *,
-                     options: Body | None = None, policy: str | None = None) -> Body:
+    async def delete(
+        self,
+        resource: kmock.resource,
+        namespace: str | None,
+        name: str,
+        *,
+        options: Body | None = None,
+        policy: str | None = None,
+    ) -> Body:
         info = self._info(resource)
         current = self._get(resource, namespace, name, info)
         preconditions = (options or {}).get("preconditions") or {}
         for field in ("uid", "resourceVersion"):
             if preconditions.get(field) and preconditions[field] != current["metadata"].get(field):
-                raise ApiError(409, "Conflict", f"Precondition failed: {field} in precondition: "
-                                                f"{preconditions[field]}, {field} in object meta: "
-                                                f"{current['metadata'].get(field)}")
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    f"Precondition failed: {field} in precondition: "
+                    f"{preconditions[field]}, {field} in object meta: "
+                    f"{current['metadata'].get(field)}",
+                )
         if current["metadata"].get("deletionTimestamp"):
             return current  # already being deleted: its finalizers decide
         if current["metadata"].get("finalizers"):
@@ -208,12 +258,15 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
 
     def _info(self, resource: kmock.resource) -> kmock.ResourceInfo:
         if resource not in self.resources:
-            raise ApiError(404, "NotFound", f"the server could not find the requested resource "
-                                            f"({resource.group}/{resource.version}/{resource.plural})")
+            raise ApiError(
+                404,
+                "NotFound",
+                f"the server could not find the requested resource "
+                f"({resource.group}/{resource.version}/{resource.plural})",
+            )
         return self.resources[resource]
 
-    def _get(self, resource: kmock.resource, namespace: str | None, name: str | None,
-             info: kmock.ResourceInfo) -> Body:
+    def _get(self, resource: kmock.resource, namespace: str | None, name: str | None, info: kmock.ResourceInfo) -> Body:
         key = (resource, namespace if info.namespaced else None, name or "")
         if not name or key not in self._objects or self._objects[key].deleted:
             raise not_found(resource.plural or "", name or "")
@@ -221,9 +274,15 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
 
     def _select(self, resource: kmock.resource, namespace: str | None, params: Any) -> list[Body]:
         labels, fields = params.get("labelSelector"), params.get("fieldSelector")
-        return [obj.raw for (res, ns, _), obj in list(self._objects.items())
-                if res == resource and (namespace is None or ns == namespace) and not obj.deleted
-                and semantics.matches_labels(obj.raw, labels) and semantics.matches_fields(obj.raw, fields)]
+        return [
+            obj.raw
+            for (res, ns, _), obj in list(self._objects.items())
+            if res == resource
+            and (namespace is None or ns == namespace)
+            and not obj.deleted
+            and semantics.matches_labels(obj.raw, labels)
+            and semantics.matches_fields(obj.raw, fields)
+        ]
 
     def _next_revision(self) -> int:
         self._revision += 1
@@ -237,9 +296,14 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
     def _prepare_new(self, resource: kmock.resource, namespace: str | None, body: Body) -> Body:
         info = self._info(resource)
         api_version = f"{resource.group}/{resource.version}" if resource.group else resource.version
-        obj = semantics.prepare_create(body, api_version=api_version or "v1", kind=info.kind or "",
-                                       namespace=namespace, status_subresource="status" in info.subresources,
-                                       revision=self._next_revision())
+        obj = semantics.prepare_create(
+            body,
+            api_version=api_version or "v1",
+            kind=info.kind or "",
+            namespace=namespace,
+            status_subresource="status" in info.subresources,
+            revision=self._next_revision(),
+        )
         if resource == NAMESPACES:
             obj["status"] = {"phase": "Active"}
         elif resource == CRDS:
@@ -257,15 +321,18 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             subresources = {sub for sub in ("status", "scale") if sub in (version.get("subresources") or {})}
             resource = kmock.resource(spec["group"], version["name"], names["plural"])
             self.resources[resource] = kmock.ResourceInfo(
-                namespaced=spec.get("scope", "Namespaced") == "Namespaced", kind=names["kind"],
-                singular=names.get("singular") or names["kind"].lower(), verbs=CRD_VERBS,
-                shortnames=names.get("shortNames") or (), categories=names.get("categories") or (),
-                subresources=subresources)
+                namespaced=spec.get("scope", "Namespaced") == "Namespaced",
+                kind=names["kind"],
+                singular=names.get("singular") or names["kind"].lower(),
+                verbs=CRD_VERBS,
+                shortnames=names.get("shortNames") or (),
+                categories=names.get("categories") or (),
+                subresources=subresources,
+            )
             registered.append(resource)
         return registered
 
-    async def _remove(self, resource: kmock.resource, namespace: str | None, obj: Body, *,
-                      policy: str | None) -> None:
+    async def _remove(self, resource: kmock.resource, namespace: str | None, obj: Body, *, policy: str | None) -> None:
         """Remove for good, then what a real cluster's controllers would remove with it."""
         name = obj["metadata"]["name"]
         del self._objects[resource, namespace, name]
@@ -285,8 +352,11 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
         """The garbage collector: dependents whose owners are all gone are deleted (or orphaned)."""
         if not owner_uid:
             return
-        dependents = [(key, obj.raw) for key, obj in list(self._objects.items())
-                      if not obj.deleted and owner_uid in semantics.owner_uids(obj.raw)]
+        dependents = [
+            (key, obj.raw)
+            for key, obj in list(self._objects.items())
+            if not obj.deleted and owner_uid in semantics.owner_uids(obj.raw)
+        ]
         if not dependents:
             return
         live = {obj.raw["metadata"].get("uid") for obj in self._objects.values() if not obj.deleted}
@@ -325,8 +395,12 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             items = self._select(request.resource, request.namespace, request.params)
             revision = self._revision
         api_version = f"{request.resource.group}/{request.resource.version}".lstrip("/")
-        return {"apiVersion": api_version, "kind": f"{info.kind}List", "metadata": {"resourceVersion": str(revision)},
-                "items": items}
+        return {
+            "apiVersion": api_version,
+            "kind": f"{info.kind}List",
+            "metadata": {"resourceVersion": str(revision)},
+            "items": items,
+        }
 
     async def _serve_watch(self, request: kmock.Request) -> AsyncIterator[Any]:
         yield b""  # start streaming the headers at once
@@ -351,11 +425,14 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
 
 def _crd_status(crd: Body) -> Body:
     now = semantics.now_rfc3339()
-    return {"acceptedNames": crd["spec"]["names"], "storedVersions": [
-        v["name"] for v in crd["spec"].get("versions") or [] if v.get("storage")],
-        "conditions": [{"type": kind, "status": "True", "reason": reason, "message": "", "lastTransitionTime": now}
-                       for kind, reason in (("NamesAccepted", "NoConflicts"),
-                                            ("Established", "InitialNamesAccepted"))]}
+    return {
+        "acceptedNames": crd["spec"]["names"],
+        "storedVersions": [v["name"] for v in crd["spec"].get("versions") or [] if v.get("storage")],
+        "conditions": [
+            {"type": kind, "status": "True", "reason": reason, "message": "", "lastTransitionTime": now}
+            for kind, reason in (("NamesAccepted", "NoConflicts"), ("Established", "InitialNamesAccepted"))
+        ],
+    }
 
 
 def _dry_run(request: kmock.Request) -> bool:
@@ -364,5 +441,3 @@ def _dry_run(request: kmock.Request) -> bool:
 
 def _json(body: Body, status: int = 200) -> aiohttp.web.Response:
     return aiohttp.web.json_response(body, status=status)
-
-

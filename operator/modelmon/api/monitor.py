@@ -6,7 +6,7 @@ These models are the single source of truth for the CRD (``modelmon crds`` gener
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import croniter
 import pydantic

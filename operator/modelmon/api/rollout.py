@@ -13,6 +13,7 @@ import re
 from typing import Literal
 
 import pydantic
+from pydantic.config import JsonDict
 
 from modelmon.api.base import SpecModel
 from modelmon.api.durations import Duration
@@ -31,13 +32,13 @@ ROLLOUT_LABEL = "modelmon.io/rollout"
 _ENV_NAME = r"^[-._a-zA-Z][-._a-zA-Z0-9]*$"
 
 
-def _one_of(*fields: str, what: str) -> dict[str, object]:
+def _one_of(*fields: str, what: str) -> JsonDict:
     """CEL rule for the CRD: exactly one of ``fields`` is set (the model checks the same, with more words)."""
     count = " + ".join(f"(has(self.{f}) ? 1 : 0)" for f in fields)
     return {"rule": f"{count} == 1", "message": f"{what}: set exactly one of {', '.join(fields)}"}
 
 
-def _rules(*rules: dict[str, object]) -> pydantic.ConfigDict:
+def _rules(*rules: JsonDict) -> pydantic.ConfigDict:
     return pydantic.ConfigDict(json_schema_extra={"x-kubernetes-validations": list(rules)})
 _IMAGE_FIELDS = {"version", "sha256"}
 

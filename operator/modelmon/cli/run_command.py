@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+        entry: dict[str, object] = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
                  "message": record.getMessage()}
         # kopf tags its per-object records with the object: keep it, or a message such as
         # "Handler ... failed" says nothing about which monitor.

@@ -135,7 +135,7 @@ def announce(update: AlertUpdate, *, body: dict[str, Any], post_event: Callable[
     if update.notifications and dispatch is not None:
         try:
             dispatch(body=body, notifications=update.notifications)
-        except Exception:  # noqa: BLE001 - delivery must never fail a reconciliation
+        except Exception:
             log.exception("handing notifications to the sinks failed")
 
 

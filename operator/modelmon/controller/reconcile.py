@@ -31,7 +31,7 @@ class InvalidSpec(Exception):
 
 
 def now_iso() -> str:
-    return datetime.datetime.now(tz=datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def parse(body: dict[str, Any]) -> api.ModelMonitorSpec:

@@ -50,7 +50,7 @@ MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
 
 
 def now() -> datetime.datetime:
-    return datetime.datetime.now(tz=datetime.timezone.utc)
+    return datetime.datetime.now(tz=datetime.UTC)
 
 
 def _temporary(error: kubernetes.client.ApiException) -> bool:

@@ -42,7 +42,7 @@ RTJ = (monitor_api.GROUP, monitor_api.VERSION, retraining_api.PLURAL)
 
 
 def now() -> datetime.datetime:
-    return datetime.datetime.now(tz=datetime.timezone.utc)
+    return datetime.datetime.now(tz=datetime.UTC)
 
 
 class RolloutController:

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def post_event(*, body: dict[str, Any], type: str, reason: str, message: str) -> None:
     meta = body["metadata"]
-    now = datetime.datetime.now(tz=datetime.timezone.utc)
+    now = datetime.datetime.now(tz=datetime.UTC)
     event = {
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},

@@ -44,7 +44,7 @@ class Outcome:
 def _now_iso(clock: Callable[[], float]) -> str:
     # Milliseconds: the time identifies the check (the operator assesses each lastCheck once),
     # and a check-now right after a scheduled check may finish within the same second.
-    moment = datetime.datetime.fromtimestamp(clock(), tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(clock(), tz=datetime.UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

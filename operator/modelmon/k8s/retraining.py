@@ -21,7 +21,7 @@ GROUP, VERSION = monitor_api.GROUP, monitor_api.VERSION
 
 
 def _serialised(obj: Any) -> dict[str, Any]:
-    return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))  # type: ignore[no-untyped-call]
+    return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))
 
 
 def get_monitor(namespace: str, name: str) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ def _apps() -> kubernetes.client.AppsV1Api:
 
 
 def _plain(obj: Any) -> dict[str, Any]:
-    return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))  # type: ignore[no-untyped-call]
+    return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))
 
 
 def _missing(error: kubernetes.client.ApiException) -> bool:

@@ -69,7 +69,7 @@ def to_epoch(stamp: str | None) -> float | None:
 def to_stamp(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 

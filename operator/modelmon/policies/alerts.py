@@ -65,6 +65,7 @@ class Alert:
 
 Policy = alerts_spec.AlertPolicy
 """The policy's settings, parsed from spec.alerts (defined with the spec, which builds it)."""
+DEFAULT_POLICY = Policy()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -88,7 +89,7 @@ def alert_id(type: str, subject: str) -> str:
 
 
 def plan_alerts(*, previous: Sequence[Alert], observations: Iterable[Observation], acknowledged: Iterable[str],
-                notified_at: Sequence[float], now: float, policy: Policy = Policy()) -> Decision:
+                notified_at: Sequence[float], now: float, policy: Policy = DEFAULT_POLICY) -> Decision:
     acks = set(acknowledged)
     seen = {alert_id(o.type, o.subject): o for o in observations}
     by_id = {a.id: a for a in previous}

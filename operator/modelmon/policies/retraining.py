@@ -169,10 +169,10 @@ def parse_time(text: Any) -> datetime.datetime | None:
         parsed = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 
 def iso(moment: datetime.datetime) -> str:
     """RFC 3339 in UTC with ``Z``, to the second, as the status writes times."""
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 

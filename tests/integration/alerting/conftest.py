@@ -9,7 +9,6 @@ import dataclasses
 import datetime
 import ipaddress
 import json
-import socket
 import ssl
 import subprocess
 import threading
@@ -31,16 +30,11 @@ from cryptography.x509.oid import NameOID
 from modelmon.alerting.delivery import Dispatcher
 from modelmon.alerting.retries import RetryPolicy
 from modelmon.metrics import OperatorMetrics
+from support.ports import free_port
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 #: Fast retries so the tests see several attempts within seconds.
 FAST = RetryPolicy(first_delay=0.1, factor=2.0, cap=0.4, jitter=0.2, max_age=60.0)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(probe: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition") -> Any:

@@ -171,7 +171,7 @@ def test_every_default_validates_against_its_own_schema(schema: dict[str, Any]):
     # Kubernetes rejects a CRD whose defaults do not validate, or carry fields the schema would prune.
     with_defaults = [(path, node) for path, node in walk(schema) if "default" in node]
     assert with_defaults, "expected defaults (schedule, drift, ...)"
-    for path, node in with_defaults:
+    for _path, node in with_defaults:
         jsonschema.Draft4Validator(strict_schema(node)).validate(node["default"])
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -25,6 +24,7 @@ import yaml
 
 from modelmon.metrics import HEALTH_STATES, OperatorMetrics
 from chart_rendering import CHART
+from support.ports import free_port
 
 DASHBOARD = CHART / "dashboards" / "modelmon.json"
 #: Label values by label name; several values where panels filter or group by them.
@@ -35,12 +35,6 @@ LABEL_VALUES: dict[str, list[str]] = {
     "phase": ["Training", "RollingOut", "Succeeded"], "retrainingjob": ["credit-retrain-1"],
     "metric": ["accuracy"], "window": ["last 50"], "result": ["successful", "inconclusive"],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def filled_registry() -> prom.CollectorRegistry:

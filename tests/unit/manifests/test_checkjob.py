@@ -1,6 +1,7 @@
 """The drift-check CronJob and its RBAC: valid against the official schemas, hardened, minimal."""
 
 import kubernetes_validate
+import pydantic
 import pytest
 
 from modelmon.api import monitor as api
@@ -96,7 +97,7 @@ def test_secret_env_reaches_the_check_container_by_reference_only():
         spec(checkJob={"env": env + env[:1]})
     with pytest.raises(Exception, match="MODELMON_MONITOR"):
         spec(checkJob={"env": [{"name": "MODELMON_MONITOR", "secretKeyRef": {"name": "x", "key": "y"}}]})
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         spec(checkJob={"env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "plain"}]})  # values only from Secrets
 
 

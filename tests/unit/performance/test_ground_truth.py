@@ -71,7 +71,7 @@ def test_rows_are_ordered_by_the_timestamp_column(tmp_path):
                                      "prediction": [3, 1, 2], "label": [3, 1, 2]})
     got = ground_truth.read_labelled(table, spec=spec(timestampColumn="ts"))
     assert got.predictions.tolist() == ["1", "2", "3"]
-    expected = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.timezone.utc).timestamp()
+    expected = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC).timestamp()
     assert got.times.tolist() == [expected, expected + 60, expected + 120]
 
 

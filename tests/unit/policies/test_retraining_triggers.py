@@ -10,8 +10,8 @@ import pytest
 from modelmon.api.retraining import RetrainingSpec
 from modelmon.policies import retraining as policy
 
-NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.timezone.utc)
-CREATED = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+CREATED = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 TEMPLATE = {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "t", "image": "trainer:1"}]}}}}}
 
 
@@ -67,7 +67,7 @@ def test_cooldown_holds_back_until_it_ends():
     assert not held.create and held.why == "critical drift in the last check; cooldown (2d) until 2026-03-11T12:00:00Z"
     later = decide(s=spec(cooldown="2d"), status=status | {"lastCheck": {**status["lastCheck"],
                                                                            "time": "2026-03-11T12:00:00Z"}},
-                   now=datetime.datetime(2026, 3, 11, 12, 0, tzinfo=datetime.timezone.utc))
+                   now=datetime.datetime(2026, 3, 11, 12, 0, tzinfo=datetime.UTC))
     assert later.create and later.key == "drift/2026-03-11T12:00:00Z/2026-03-09T12:00:00Z"
 
 
@@ -134,7 +134,7 @@ def test_schedule_fires_for_the_latest_unserved_slot_without_cooldown():
 
 def test_schedule_slot_before_the_monitor_existed_is_not_served():
     decision = policy.plan_trigger(spec=spec(triggers={"schedule": "0 3 * * *"}), status={}, annotations={}, active=[],
-                                   samples=5000, created=datetime.datetime(2026, 3, 10, 4, tzinfo=datetime.timezone.utc),
+                                   samples=5000, created=datetime.datetime(2026, 3, 10, 4, tzinfo=datetime.UTC),
                                    now=NOW)
     assert not decision.create
 

@@ -12,7 +12,7 @@ from modelmon.rollout import machine
 from modelmon.rollout.analysis import RawMeasurement
 from modelmon.rollout.observations import DeleteTrack, DeploymentState, EnsureTrack, Observed, SetHandover, SetSelector
 
-T0 = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.UTC)
 MODEL = {"uri": "s3://models/credit/2/model.onnx", "version": "2", "sha256": "ab" * 32}
 OLD = {"env:MODEL_URI": "s3://models/credit/1/model.onnx", "env:MODEL_VERSION": "1"}
 
