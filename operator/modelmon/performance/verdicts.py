@@ -11,7 +11,10 @@ Rules, in order:
 3. For proportions the one-sided one-proportion z-test asks whether the live rate is
    below the baseline. A drop that is not significant at ``significanceLevel`` is noise
    until proven otherwise: it loses one level (critical -> warning, warning -> ok), so it
-   is a warning at most.
+   is a warning at most. The p-value compared is the one adjusted over every test of the
+   check -- each metric on each window, nested windows holding the same rows counted once --
+   so the check as a whole, not each window, has the stated level
+   (``assessment.fixed_sequence_pvalues``).
 4. A floor breached is critical whatever the baseline and the test: the model is below
    what the team said it must never be.
 
@@ -70,8 +73,9 @@ class Judging:
     alpha: float
 
 
-def judge(measure: Measure, *, how: Judging) -> MetricVerdict:
-    """The verdict of ``measure`` under ``how`` (rules in the module docstring)."""
+def judge(measure: Measure, *, how: Judging, adjusted: tuple[float, int] | None = None) -> MetricVerdict:
+    """The verdict of ``measure`` under ``how`` (rules in the module docstring); ``adjusted`` is the
+    test's p-value adjusted over a family of that many tests, which then decides significance."""
     if measure.value is None or measure.samples < how.min_samples:
         reason = measure.reason or (f"{measure.samples} labelled predictions in the {how.window} window, fewer "
                                     f"than minSamples {how.min_samples}: no verdict until more ground truth arrives")
@@ -81,11 +85,16 @@ def judge(measure: Measure, *, how: Judging) -> MetricVerdict:
     change = (value - how.baseline) / how.baseline if how.baseline != 0 else None
     level: Severity
     level, why = _threshold_level(value, change=change, how=how)
-    p_value, significant = _test(measure, how=how)
+    p_value = test_pvalue(measure, how=how)
+    shown = f"p={_p(p_value)}"
+    if p_value is not None and adjusted is not None and adjusted[1] > 1:
+        p_value = adjusted[0]
+        shown = f"p={_p(p_value)} adjusted over {adjusted[1]} tests"
+    significant = None if p_value is None else p_value <= how.alpha
     if significant is False and level in ("warning", "critical"):
-        level, why = _DEMOTED[level], f"{why}; not significant (p={_p(p_value)} > {how.alpha:g}), so {_DEMOTED[level]}"
+        level, why = _DEMOTED[level], f"{why}; not significant ({shown} > {how.alpha:g}), so {_DEMOTED[level]}"
     elif significant:
-        why = f"{why}; significant (p={_p(p_value)} <= {how.alpha:g})"
+        why = f"{why}; significant ({shown} <= {how.alpha:g})"
     floor = how.thresholds.floor
     if floor is not None and _beyond(value, floor, metric=how.metric):
         side = "above the ceiling" if how.metric in LOWER_IS_BETTER else "below the floor"
@@ -123,15 +132,14 @@ def _threshold_level(value: float, *, change: float | None, how: Judging) -> tup
     return "ok", f"change {change:+.1%} vs baseline, within thresholds"
 
 
-def _test(measure: Measure, *, how: Judging) -> tuple[float | None, bool | None]:
-    """One-sided z-test of a proportion's drop below its baseline; (None, None) when none applies."""
+def test_pvalue(measure: Measure, *, how: Judging) -> float | None:
+    """One-sided z-test p-value of a proportion's drop below its baseline; None when none applies."""
+    if measure.value is None or measure.samples < how.min_samples:
+        return None
     if how.metric not in PROPORTIONS or measure.trials is None or measure.successes is None:
-        return None, None
-    result = proportions.one_proportion_ztest(measure.successes, measure.trials, baseline=how.baseline,
-                                              alternative="less")
-    if result.p_value is None:
-        return None, None
-    return result.p_value, result.significant(alpha=how.alpha)
+        return None
+    return proportions.one_proportion_ztest(measure.successes, measure.trials, baseline=how.baseline,
+                                            alternative="less").p_value
 
 
 def _beyond(value: float, bound: float, *, metric: str, inclusive: bool = False) -> bool:
