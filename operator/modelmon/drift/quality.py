@@ -3,6 +3,13 @@
 A quality issue is reported beside drift, never instead of it: a column that is 60%
 missing is a quality issue *and* its remaining 40% are still judged for drift.
 
+Unseen categories are counted beyond chance: a reference sample misses some categories of
+its own distribution, and the share of values it misses is estimated by Good-Turing as the
+share of its singletons (categories seen once); ``maxUnseenShare`` applies to the excess
+over that, so a column of 1,000 categories on 1,001 rows (where ~37 % of a second sample
+lands in categories the first never saw) is not a data-quality alarm, while a new category
+taking 5 % of a well-covered column is.
+
 Infinities are treated like NaN, because that is what they are in practice (a division by
 zero, an overflow, a sentinel): set aside from every statistic, a column with no finite
 value at all is ``allMissing`` (critical) whether it holds NaN, +inf or both, and the share
@@ -52,12 +59,15 @@ def assess_quality(feature: FeatureDrift, *, limits: DataQualitySpec) -> list[Qu
             column=name, check="outOfRange", severity=_grade(q.out_of_range_share, limits.max_out_of_range_share),
             value=q.out_of_range_share, limit=limits.max_out_of_range_share,
             message=f"column {name!r}: {q.out_of_range_share:.1%} of values outside the reference range"))
-    if q.unseen_share is not None and q.unseen_share > limits.max_unseen_share:
+    excess = None if q.unseen_share is None else q.unseen_share - q.expected_unseen_share
+    if excess is not None and excess > limits.max_unseen_share:
         examples = ", ".join(repr(e) for e in q.unseen_examples)
+        chance = f", {q.expected_unseen_share:.1%} expected by chance" if q.expected_unseen_share else ""
         issues.append(QualityIssue(
-            column=name, check="unseenCategories", severity=_grade(q.unseen_share, limits.max_unseen_share),
-            value=q.unseen_share, limit=limits.max_unseen_share,
-            message=f"column {name!r}: {q.unseen_share:.1%} of values are categories the reference never had ({examples})"))
+            column=name, check="unseenCategories", severity=_grade(excess, limits.max_unseen_share),
+            value=q.unseen_share, limit=q.expected_unseen_share + limits.max_unseen_share,
+            message=(f"column {name!r}: {q.unseen_share:.1%} of values are categories the reference never had "
+                     f"({examples}){chance}")))
     if q.constant and q.missing < q.rows:
         issues.append(QualityIssue(column=name, check="constant", severity="warning", value=None, limit=None,
                                    message=f"column {name!r}: every current value is the same"))

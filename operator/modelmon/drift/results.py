@@ -33,6 +33,9 @@ class ColumnQuality:
     reference_non_finite_rate: float = 0.0
     out_of_range_share: float | None = None
     unseen_share: float | None = None
+    expected_unseen_share: float = 0.0
+    """Good-Turing estimate of the share of values in categories a reference sample of this size
+    misses by chance: the reference's singletons over its values."""
     unseen_examples: tuple[str, ...] = ()
     constant: bool = False
 

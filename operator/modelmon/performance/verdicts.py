@@ -138,8 +138,8 @@ def test_pvalue(measure: Measure, *, how: Judging) -> float | None:
         return None
     if how.metric not in PROPORTIONS or measure.trials is None or measure.successes is None:
         return None
-    return proportions.one_proportion_ztest(measure.successes, measure.trials, baseline=how.baseline,
-                                            alternative="less").p_value
+    return proportions.one_proportion_test(measure.successes, measure.trials, baseline=how.baseline,
+                                           alternative="less").p_value
 
 
 def _beyond(value: float, bound: float, *, metric: str, inclusive: bool = False) -> bool:

@@ -282,9 +282,18 @@ def test_any_parquet_table_or_profile_gives_a_verdict_or_one_line_exit_2(capsys,
 
 def test_one_hundred_thousand_distinct_strings_are_judged(capsys, tmp_path):
     ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    # all distinct on both sides (ids as text): every value "new", exactly as chance predicts
+    # (Good-Turing: all reference values are singletons), so neither drift nor a quality alarm
     pq.write_table(pa.table({"s": [f"r{i}" for i in range(100_000)]}), ref)
     pq.write_table(pa.table({"s": [f"c{i}" for i in range(100_000)]}), cur)
     code, out, err = check(capsys, ref, cur, "--format", "json")
     report = json.loads(out)
-    assert report["features"][0]["status"] == "judged"
-    assert code == EXIT_CRITICAL  # every current value is a category the reference never had
+    assert report["features"][0]["status"] == "judged" and not report["features"][0]["drifted"]
+    assert code == EXIT_OK, err
+    # ten well-covered categories replaced by 100k distinct strings: new beyond any chance
+    pq.write_table(pa.table({"s": [f"k{i % 10}" for i in range(100_000)]}), ref)
+    code, out, err = check(capsys, ref, cur, "--format", "json")
+    report = json.loads(out)
+    assert report["features"][0]["drifted"]
+    assert {i["check"] for i in report["qualityIssues"]} == {"unseenCategories"}
+    assert code == EXIT_CRITICAL

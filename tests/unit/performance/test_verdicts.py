@@ -46,8 +46,16 @@ def test_the_issue_example_is_critical_and_significant():
 @pytest.mark.parametrize("successes,n,baseline", [(26, 50, 0.65), (63, 100, 0.65), (150, 200, 0.9), (5, 40, 0.2)],
                          ids=["issue", "slight-drop", "high-baseline", "low-baseline"])
 def test_p_value_is_scipys_lower_normal_tail(successes, n, baseline):
+    """The z-test where n*p0 and n*(1-p0) are both >= 10; below that (low-baseline: n*p0 = 8)
+    the exact binomial test, as scipy.stats.binomtest computes it."""
+    from scipy import stats as scipy_stats
+
     verdict = judge(rate(successes, n), how=how(baseline=baseline))
-    assert verdict.p_value == pytest.approx(scipy_p(successes, n, baseline), rel=1e-9)
+    if min(n * baseline, n * (1 - baseline)) >= 10:
+        assert verdict.p_value == pytest.approx(scipy_p(successes, n, baseline), rel=1e-9)
+    else:
+        exact = scipy_stats.binomtest(successes, n, baseline, alternative="less").pvalue
+        assert verdict.p_value == pytest.approx(exact, rel=1e-9)
     assert verdict.significant is (verdict.p_value <= 0.05)
 
 

@@ -154,3 +154,22 @@ def test_rejects_non_integer_counts() -> None:
 def test_significant_rejects_alpha_outside_the_open_unit_interval(alpha: float) -> None:
     with pytest.raises(ValueError, match="alpha"):
         proportions.one_proportion_ztest(1, 2, baseline=0.5).significant(alpha=alpha)
+
+
+@given(successes_and_n=st.integers(1, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+       baseline=st.floats(0.01, 0.99), alternative=st.sampled_from(["less", "greater"]))
+def test_the_chosen_test_is_the_ztest_where_the_approximation_holds_else_scipys_exact_binomial(
+        successes_and_n, baseline, alternative):
+    from scipy import stats as scipy_stats
+
+    from modelmon.stats.proportions import one_proportion_test
+
+    successes, n = successes_and_n
+    got = one_proportion_test(successes, n, baseline=baseline, alternative=alternative)
+    if min(n * baseline, n * (1 - baseline)) >= 10:
+        assert got.p_value == proportions.one_proportion_ztest(successes, n, baseline=baseline,
+                                                               alternative=alternative).p_value
+    else:
+        exact = scipy_stats.binomtest(successes, n, baseline, alternative=alternative).pvalue
+        assert got.p_value == pytest.approx(exact, rel=1e-9, abs=1e-300)
+        assert got.reason is not None and "exact binomial" in got.reason
