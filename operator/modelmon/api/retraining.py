@@ -72,6 +72,13 @@ class ValidationSpec(SpecModel):
 
     metrics: list[MetricRequirement] = pydantic.Field(default_factory=list, max_length=50)
     """Metric bounds; each named metric must be in the training result."""
+    significance_level: float | None = pydantic.Field(default=None, gt=0, lt=1)
+    """Default 0.05. A bound relative to the baseline on a share of the validation rows (accuracy,
+    hitRate) passes only when the one-sided test of the margin on the result's validationSamples has
+    a p-value at most this: an improvement (or a non-inferiority margin) chance explains is not one."""
+    require_significance: bool | None = None
+    """Fail such a bound when the training result reports no validationSamples (so nothing can be
+    tested); by default (false) it is then judged by its threshold alone and the verdict says so."""
 
 
 class RetrainingJobSpec(SpecModel):
@@ -192,6 +199,9 @@ class TrainedModel(SpecModel):
     """Hex SHA-256 digest of the artefact."""
     metrics: dict[str, float] = pydantic.Field(default_factory=dict)
     """Metrics the container measured on its validation data."""
+    validation_samples: int | None = pydantic.Field(default=None, ge=1)
+    """How many validation rows the metrics were measured on (``validationSamples`` in the
+    result); needed to test an improvement over the baseline for significance."""
 
 
 class PreviousModel(SpecModel):

@@ -12,6 +12,17 @@ number is rejected with a message that says what was wrong and what was expected
 result is then judged against ``spec.validation``: absolute bounds, and deltas from the
 monitor's ``spec.performance.baseline`` (read defensively: a monitor without a baseline for
 a metric fails a relative bound with a message naming the missing baseline).
+
+A relative bound on a share of the validation rows (accuracy, hitRate) is also a test when the
+result says how many rows it was measured on (``"validationSamples": 2000``): with margin
+``d = baseline + minDeltaFromBaseline`` the one-sided test of ``H0: metric <= d`` against
+``H1: metric > d`` (``maxDeltaFromBaseline``: ``H1: metric < d``) -- superiority for a positive
+delta, non-inferiority for a negative one -- must give ``p <= validation.significanceLevel``
+(default 0.05). The test is ``stats.proportions.one_proportion_test`` (z-test, exact binomial
+on small samples), the baseline taken as a known constant (its own backtest error is not in
+the test). Worked example: accuracy 0.91 on 2,000 rows against baseline 0.88 with
+``minDeltaFromBaseline: 0``: ``z = 0.03 / sqrt(0.88 * 0.12 / 2000) = 4.13``, p = 1.8e-05: pass;
+on 200 rows z = 1.31, p = 0.096: FAIL, the 3 points could be chance.
 """
 
 from __future__ import annotations
@@ -24,6 +35,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon.api.retraining import MetricRequirement, TrainedModel, ValidationSpec
+from modelmon.stats import proportions
+
+#: Metrics that are a share of the validation rows, so the validation sample size makes them testable.
+TESTABLE: frozenset[str] = frozenset({"accuracy", "hitRate"})
+DEFAULT_SIGNIFICANCE = 0.05
 
 EXAMPLE = '{"modelUri": "s3://bucket/model", "version": "1.5.0", "sha256": "<64 hex>", "metrics": {"accuracy": 0.9}}'
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -61,10 +77,13 @@ def parse_result(message: str | None) -> TrainedModel:
     for name, value in metrics.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             problems.append(f"metrics.{name} must be a finite number, got {value!r}")
+    samples = raw.get("validationSamples")
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
+        problems.append(f"validationSamples must be a positive integer (rows of the validation sample), got {samples!r}")
     if problems:
         raise InvalidResult("invalid training result: " + "; ".join(problems))
     return TrainedModel(uri=raw["modelUri"].strip(), version=raw["version"].strip(), sha256=str(sha).strip().lower(),
-                        metrics={str(k): float(v) for k, v in metrics.items()})
+                        metrics={str(k): float(v) for k, v in metrics.items()}, validation_samples=samples)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -83,11 +102,13 @@ def validate(model: TrainedModel, *, validation: ValidationSpec | None,
     """Judge ``model`` against every bound of ``validation``."""
     lines: list[str] = []
     for requirement in (validation.metrics if validation else []):
-        lines += _judge(requirement, value=model.metrics.get(requirement.name), baseline=baseline or {})
+        lines += _judge(requirement, value=model.metrics.get(requirement.name), baseline=baseline or {},
+                        samples=model.validation_samples, validation=validation)
     return Verdict(passed=all(line.endswith(": pass") for line in lines), lines=lines)
 
 
-def _judge(requirement: MetricRequirement, *, value: float | None, baseline: Mapping[str, Any]) -> list[str]:
+def _judge(requirement: MetricRequirement, *, value: float | None, baseline: Mapping[str, Any],
+           samples: int | None, validation: ValidationSpec | None) -> list[str]:
     name = requirement.name
     if value is None:
         return [f"{name}: missing from the training result's metrics"]
@@ -107,9 +128,36 @@ def _judge(requirement: MetricRequirement, *, value: float | None, baseline: Map
             continue
         difference = value - float(base)
         ok = difference >= delta if sign == ">=" else difference <= delta
-        lines.append(_line(f"{name} {value:.6g} - baseline {float(base):.6g} = {difference:+.6g} {sign} {delta:+.6g}",
-                           ok))
+        text = f"{name} {value:.6g} - baseline {float(base):.6g} = {difference:+.6g} {sign} {delta:+.6g}"
+        if ok and validation is not None:
+            text, ok = _significance(text, name=name, value=value, margin=float(base) + delta,
+                                     greater=sign == ">=", samples=samples, validation=validation)
+        lines.append(_line(text, ok))
     return lines
+
+
+def _significance(text: str, *, name: str, value: float, margin: float, greater: bool, samples: int | None,
+                  validation: ValidationSpec) -> tuple[str, bool]:
+    """The bound's line with its test appended, and whether it still passes (module docstring)."""
+    if name not in TESTABLE:
+        return f"{text} (no test: {name} is not a share of the validation rows)", True
+    if samples is None:
+        why = "the training result reports no validationSamples, so the margin could not be tested"
+        if validation.require_significance:
+            return f"{text}, but {why} (validation.requireSignificance)", False
+        return f"{text} (untested: {why})", True
+    if not 0.0 < margin < 1.0 or not 0.0 <= value <= 1.0:
+        return f"{text} (no test: margin {margin:.6g} or value outside (0, 1))", True
+    successes = min(samples, max(0, round(value * samples)))
+    result = proportions.one_proportion_test(successes, samples, baseline=margin,
+                                             alternative="greater" if greater else "less")
+    alpha = validation.significance_level or DEFAULT_SIGNIFICANCE
+    p_value = 1.0 if result.p_value is None else result.p_value
+    test = "exact binomial test" if result.z is None else f"z-test (z={result.z:.3g})"
+    side = ">" if greater else "<"
+    passed = p_value <= alpha
+    return (f"{text}; one-sided {test} of {name} {side} {margin:.6g} on n={samples}: "
+            f"p={p_value:.2g} {'<=' if passed else '>'} {alpha:g}"), passed
 
 
 def _line(text: str, ok: bool) -> str:

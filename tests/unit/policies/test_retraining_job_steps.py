@@ -130,7 +130,9 @@ VALIDATING = {"phase": "Validating", "jobName": "r-train",
 def test_validation_passed_succeeds():
     planned = step(VALIDATING, s=spec(validation={"metrics": [{"name": "accuracy", "minDeltaFromBaseline": 0.0}]}))
     assert planned.status["phase"] == "Succeeded" and planned.status["reason"] == "ValidationPassed"
-    assert planned.status["validation"] == ["accuracy 0.83 - baseline 0.8 = +0.03 >= +0: pass"]
+    assert planned.status["validation"] == ["accuracy 0.83 - baseline 0.8 = +0.03 >= +0 (untested: the training "
+                                            "result reports no validationSamples, so the margin could not be "
+                                            "tested): pass"]
     assert planned.status["completionTime"] == NOW
     assert {c["type"]: c["status"] for c in planned.status["conditions"]} == {"Complete": "True", "Validated": "True"}
     assert planned.status["message"] == "model 2 validated (1 bound(s) met); ready at s3://m/2"
@@ -197,3 +199,16 @@ def test_monitor_view_leaves_another_active_one_alone():
     patch = monitor_view(name="r", spec_reason="manual", status={"phase": "Succeeded"}, created="t0",
                          monitor_retraining=other)
     assert "active" not in patch and patch["last"]["name"] == "r"
+
+
+def test_validation_samples_travel_from_the_result_to_the_significance_test():
+    """The training result's validationSamples are kept in status.model, so the Validating step
+    (after any restart) tests the margin: +3 points over 0.8 on 100 rows is not significant."""
+    message = json.dumps({"modelUri": "s3://m/2", "version": "2", "sha256": SHA, "metrics": {"accuracy": 0.83},
+                          "validationSamples": 100})
+    trained = step({"phase": "Training", "jobName": "r-train"}, job=done(message))
+    assert trained.status["model"]["validationSamples"] == 100
+    validating = {"phase": "Validating", "jobName": "r-train", "model": trained.status["model"]}
+    planned = step(validating, s=spec(validation={"metrics": [{"name": "accuracy", "minDeltaFromBaseline": 0.0}]}))
+    assert planned.status["reason"] == "ValidationFailed"
+    assert "one-sided z-test (z=0.75) of accuracy > 0.8 on n=100: p=0.23 > 0.05: FAIL" in planned.status["message"]
