@@ -125,11 +125,18 @@ def reproduce(method: str, ref: list[float], cur: list[float]) -> list[tuple[flo
         d, p = ecdf.ks_sorted(r, c)
         theirs = scipy_stats.ks_2samp(r, c)
         return [(d, float(theirs.statistic)), (p, float(theirs.pvalue))]
+    if method == "js (corrected)":
+        plugin = float(jensenshannon(r, c, base=2))
+        bias = (len(r) - 1) * (1 / r.sum() + 1 / c.sum()) / (8 * math.log(2))
+        return [(divergence.js_distance(r, c), plugin),
+                (divergence.js_distance_debiased(r, c), math.sqrt(plugin**2 - bias))]
     if method == "wasserstein":
         raw = ecdf.wasserstein_sorted(r, c)
-        scipy_raw = float(scipy_stats.wasserstein_distance(r, c))
-        return [(raw, scipy_raw), (ecdf.normalised_wasserstein(raw, reference_std=float(r.std())),
-                                   scipy_raw / float(np.std(r)))]
+        trimmed = ecdf.trimmed_wasserstein_sorted(r, c)
+        scipy_raw = float(scipy_stats.wasserstein_distance(r, c))  # a pure shift: trimmed or not, the same
+        return [(raw, scipy_raw), (trimmed, scipy_raw),
+                (ecdf.normalised_wasserstein(trimmed, reference_std=ecdf.robust_scale(r)),
+                 scipy_raw / (float(scipy_stats.iqr(r)) / 1.3489795003921634))]
     if method == "z-test":
         (baseline,), (successes, n) = ref, cur
         ours_z = proportions.one_proportion_ztest(int(successes), int(n), baseline=baseline)
