@@ -96,7 +96,8 @@ class DriftReport:
         return [f.name for f in self.features if f.drifted]
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(dataclasses.asdict(self))
+        converted: dict[str, Any] = _jsonable(dataclasses.asdict(self))
+        return converted
 
 
 def _camel(name: str) -> str:

@@ -235,7 +235,8 @@ def _only_changed(status: Mapping[str, Any], wanted: Mapping[str, Any]) -> Step:
 
 
 def _model_status(model: TrainedModel) -> dict[str, Any]:
-    found = {"uri": model.uri, "version": model.version, "sha256": model.sha256, "metrics": dict(model.metrics)}
+    found: dict[str, Any] = {"uri": model.uri, "version": model.version, "sha256": model.sha256,
+                             "metrics": dict(model.metrics)}
     if model.validation_samples is not None:  # kept for the Validating step's significance test
         found["validationSamples"] = model.validation_samples
     return found

@@ -14,6 +14,8 @@ Conventions
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -28,7 +30,8 @@ def proportions(counts: ArrayLike) -> npt.NDArray[np.float64]:
     total = values.sum()
     if values.size == 0 or total <= 0:
         raise ValueError("cannot turn an empty or all-zero count vector into proportions")
-    return values / total
+    proportional: npt.NDArray[np.float64] = values / total
+    return proportional
 
 
 def _smoothed(reference: ArrayLike, current: ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -89,7 +92,7 @@ def js_null_bias(*, categories: int, reference_n: int, current_n: int) -> float:
     """
     if categories < 2 or reference_n <= 0 or current_n <= 0:
         return 0.0
-    return (categories - 1) * (1.0 / reference_n + 1.0 / current_n) / (8.0 * np.log(2.0))
+    return (categories - 1) * (1.0 / reference_n + 1.0 / current_n) / (8.0 * math.log(2.0))
 
 
 def js_distance_debiased(reference: ArrayLike, current: ArrayLike) -> float:

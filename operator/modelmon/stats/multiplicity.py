@@ -40,13 +40,13 @@ def adjust(pvalues: Sequence[float | None], *, method: Method) -> list[float]:
     """Adjusted p-values, in the order given; ``None`` counts as 1."""
     values = np.array([1.0 if p is None else float(p) for p in pvalues], dtype=np.float64)
     if values.size == 0 or method == "none":
-        return values.tolist()
+        return [float(v) for v in values]
     if np.any(np.isnan(values)) or np.any((values < 0) | (values > 1)):
         raise ValueError(f"p-values must lie in [0, 1], got {values.tolist()}")
     if method == "holm":
-        return holm(values).tolist()
+        return [float(v) for v in holm(values)]
     if method == "bh":
-        return benjamini_hochberg(values).tolist()
+        return [float(v) for v in benjamini_hochberg(values)]
     raise ValueError(f"unknown multiple-testing method {method!r}: use holm, bh or none")
 
 
