@@ -1,24 +1,39 @@
 # The operator's image, also the drift-check job's image (`modelmon check --monitor NS/NAME`).
 # Slim, non-root, read-only-root friendly: nothing is written outside /tmp at run time.
 # Build: docker build -t ghcr.io/modelmon/modelmon:$(python3 -c 'import tomllib;print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])') .
-FROM python:3.11-slim AS build
+#
+# BASE is any image with python3 (>= 3.11) and its venv module. Users pull the default; where
+# no registry is reachable, hack/images.py builds one from Debian packages and passes it here.
+ARG BASE=python:3.11-slim
+
+FROM ${BASE} AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY operator ./operator
-# Wheels of the package, its extras for the image (demo: the no-cluster emulator) and every
-# dependency; numpy, scipy and pyarrow come as manylinux wheels, so no compiler is needed.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[demo]"
+# Wheels of the package and every dependency -- the product only, no demo or test extras;
+# numpy, scipy and pyarrow come as manylinux wheels, so no compiler is needed. A venv, because
+# a distribution's own python3 refuses `pip install` outside one (PEP 668).
+RUN python3 -m venv /build-venv \
+ && /build-venv/bin/pip wheel --no-cache-dir --wheel-dir /wheels .
 
-FROM python:3.11-slim
+FROM ${BASE}
 LABEL org.opencontainers.image.title="modelmon" \
       org.opencontainers.image.description="Kubernetes operator for ML models in production: drift, decay, alerts, retraining, rollouts" \
       org.opencontainers.image.source="https://github.com/modelmon/modelmon" \
       org.opencontainers.image.licenses="Apache-2.0"
-RUN groupadd --gid 65532 modelmon && useradd --uid 65532 --gid 65532 --no-create-home --shell /usr/sbin/nologin modelmon
 COPY --from=build /wheels /wheels
 # Only the wheels built above: no index at this stage, so the image holds what was built.
-RUN pip install --no-cache-dir --no-index --find-links /wheels "modelmon[demo]" && rm -rf /wheels
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp
+# pip itself is removed afterwards: nothing installs at run time. The user has a passwd entry
+# because kopf names its peering identity after it (getpass.getuser() fails without one);
+# written directly, since a minimal base has no useradd.
+RUN echo 'modelmon:x:65532:65532:modelmon:/tmp:/usr/sbin/nologin' >> /etc/passwd \
+ && echo 'modelmon:x:65532:' >> /etc/group \
+ && python3 -m venv /opt/modelmon \
+ && /opt/modelmon/bin/pip install --no-cache-dir --no-index --find-links /wheels modelmon \
+ && /opt/modelmon/bin/pip uninstall --yes pip \
+ && rm -rf /wheels
+ENV PATH=/opt/modelmon/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp
 # Numeric, so that Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 65532:65532
 # 9090: Prometheus /metrics; 8080: kopf's /healthz.

@@ -1,7 +1,7 @@
 # Two entry points for a newcomer (see README): `make demo` and `make test`.
 PYTHON ?= python3
 
-.PHONY: setup demo test lint unit cluster control-plane crds
+.PHONY: setup demo test lint unit e2e cluster control-plane crds
 
 # The kits (kits/: the emulated API and the demo, outside the product wheel) as a second,
 # small distribution next to the product's editable install.
@@ -26,16 +26,22 @@ lint:
 	$(PYTHON) -m ruff format --check $(FORMATTED)
 	$(PYTHON) -m mypy
 
-unit: 
+unit:
 	$(PYTHON) -m pytest -q tests/unit
 
-# Build (once, cached by version) the real control plane used by the integration tests.
-control-plane:
-	$(PYTHON) hack/control_plane.py build
+# The end-to-end tier alone: the chart, the quickstart and the loop on a real node.
+e2e: setup control-plane
+	$(PYTHON) -m pytest -q -m e2e tests/e2e
 
-# Start the control plane for a person; prints the KUBECONFIG to use with kubectl.
+# Build (once, cached by version and content) the real control plane of the integration tests,
+# the real node's kubelet and kube-proxy, helm, and the images (hack/images.py).
+control-plane:
+	$(PYTHON) hack/control_plane.py build --real-node
+
+# Start the control plane with one real node for a person (root); prints the KUBECONFIG to use
+# with kubectl and helm. The operator's and the examples' images are already on the node.
 cluster: control-plane
-	$(PYTHON) hack/control_plane.py up
+	$(PYTHON) hack/control_plane.py up --real-node
 
 # Regenerate crds/<plural>.yaml from the spec models (`modelmon crds` prints them all as one
 # stream) and copy them into the Helm chart, whose copies a unit test holds identical.

@@ -45,6 +45,11 @@ from pathlib import Path
 from typing import Any, Self
 
 HACK = Path(__file__).resolve().parent
+if str(HACK) not in sys.path:
+    sys.path.insert(0, str(HACK))
+
+import images as _images  # noqa: E402 (hack/ is not a package)
+import node as _node  # noqa: E402
 MODULE = HACK / "k8s"
 KWOK_STAGES = MODULE / "kwok-stages.yaml"
 
@@ -56,6 +61,13 @@ TOOLS = {
     "kube-controller-manager": (MODULE, "k8s.io/kubernetes/cmd/kube-controller-manager"),
     "kube-scheduler": (MODULE, "k8s.io/kubernetes/cmd/kube-scheduler"),
     "kwok": (MODULE / "kwok", "sigs.k8s.io/kwok/cmd/kwok"),
+}
+# The real node's binaries and the Helm CLI of the end-to-end tier: built on demand, into the
+# same cache directory, only when a real node is asked for. Helm has a module of its own.
+NODE_TOOLS = {
+    "kubelet": (MODULE, "k8s.io/kubernetes/cmd/kubelet"),
+    "kube-proxy": (MODULE, "k8s.io/kubernetes/cmd/kube-proxy"),
+    "helm": (MODULE / "helm", "helm.sh/helm/v4/cmd/helm"),
 }
 
 # The controllers a workload needs; names as kube-controller-manager --help lists them.
@@ -107,7 +119,8 @@ def versions() -> dict[str, str]:
     found = {}
     for name, gomod, module in (("kubernetes", MODULE / "go.mod", "k8s.io/kubernetes"),
                                 ("etcd", MODULE / "go.mod", "go.etcd.io/etcd/server/v3"),
-                                ("kwok", MODULE / "kwok" / "go.mod", "sigs.k8s.io/kwok")):
+                                ("kwok", MODULE / "kwok" / "go.mod", "sigs.k8s.io/kwok"),
+                                ("helm", MODULE / "helm" / "go.mod", "helm.sh/helm/v4")):
         match = re.search(rf"^\s*(?:require\s+)?{re.escape(module)}\s+(v\S+)", gomod.read_text(), re.MULTILINE)
         if not match:
             raise ControlPlaneError(f"{module} is not required in {gomod}")
@@ -120,49 +133,80 @@ def cache_root() -> Path:
     return Path(base) / "control-plane"
 
 
+# Bump when the way the binaries are built changes, so that caches built the old way are not reused.
+BUILD_REVISION = 2  # 2: version stamps (-X ldflags), kubelet, kube-proxy and helm
+
+
 def bin_dir() -> Path:
     v = versions()
-    return cache_root() / f"{v['kubernetes']}-kwok{v['kwok']}-etcd{v['etcd']}" / "bin"
+    return cache_root() / f"{v['kubernetes']}-kwok{v['kwok']}-etcd{v['etcd']}-helm{v['helm']}-r{BUILD_REVISION}" / "bin"
 
 
-def is_built() -> bool:
+def _ldflags(package: str) -> str:
+    """Strip symbols, and stamp the version: unstamped, the API server reports v0.0.0-master
+    and Helm refuses every chart with a kubeVersion constraint."""
+    v = versions()
+    stamps = []
+    if package.startswith("k8s.io/kubernetes/"):
+        major, minor = v["kubernetes"].lstrip("v").split(".")[:2]
+        stamps = [f"-X k8s.io/component-base/version.{name}={value}" for name, value in (
+            ("gitVersion", v["kubernetes"]), ("gitMajor", major), ("gitMinor", minor),
+            ("gitTreeState", "clean"))]
+    elif package.startswith("helm.sh/helm/"):
+        stamps = [f"-X helm.sh/helm/v4/internal/version.version={v['helm']}"]
+    return " ".join(["-s", "-w", *stamps])
+
+
+def _tools(real_node: bool) -> dict[str, tuple[Path, str]]:
+    return {**TOOLS, **NODE_TOOLS} if real_node else dict(TOOLS)
+
+
+def is_built(*, real_node: bool = False) -> bool:
     directory = bin_dir()
-    return all(os.access(directory / name, os.X_OK) for name in TOOLS)
+    return all(os.access(directory / name, os.X_OK) for name in _tools(real_node))
 
 
-def build(*, force: bool = False) -> Path:
+def build(*, force: bool = False, real_node: bool = False) -> Path:
     """Build the binaries once into the versioned cache directory; return that directory.
 
-    A finished build is reused (the check costs milliseconds). The Go module and build
-    caches stay at their defaults, so a rebuild on the same machine is incremental.
+    A finished build is reused (the check costs milliseconds); only missing binaries are
+    built. The Go module and build caches stay at their defaults, so a rebuild on the same
+    machine is incremental.
     """
     target = bin_dir()
-    if is_built() and not force:
+    if is_built(real_node=real_node) and not force:
         _log(f"binaries present in {target}")
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time; the others wait and reuse it
-        if is_built() and not force:
+        if is_built(real_node=real_node) and not force:
             _log(f"binaries present in {target}")
             return target
-        return _build(target)
+        tools = _tools(real_node)
+        if not force:
+            tools = {k: v for k, v in tools.items() if not os.access(target / k, os.X_OK)}
+        return _build(target, tools)
 
 
-def _build(target: Path) -> Path:
+def _build(target: Path, tools: dict[str, tuple[Path, str]]) -> Path:
     go = shutil.which("go")
     if not go:
         raise ControlPlaneError("`go` is not on PATH: the control plane is built from Go modules "
                                 "(hack/k8s/go.mod); install Go >= 1.24")
     staging = Path(tempfile.mkdtemp(prefix="bin.", dir=target.parent))
     staging.chmod(0o755)
+    if target.exists():  # keep what is built; add the missing binaries
+        for existing in target.iterdir():
+            if existing.name not in tools:
+                shutil.copy2(existing, staging / existing.name)
     started = time.monotonic()
     try:
         timings = {}
-        for name, (module, package) in TOOLS.items():
+        for name, (module, package) in tools.items():
             _log(f"go build {package} (the first build takes a while on a small machine)")
             t0 = time.monotonic()
-            command = [go, "build", "-trimpath", "-ldflags=-s -w", "-o", str(staging / name), package]
+            command = [go, "build", "-trimpath", f"-ldflags={_ldflags(package)}", "-o", str(staging / name), package]
             result = subprocess.run(command, cwd=module, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, check=False)
             if result.returncode != 0:
@@ -176,7 +220,7 @@ def _build(target: Path) -> Path:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    _log(f"built {', '.join(TOOLS)} in {time.monotonic() - started:.1f}s into {target}")
+    _log(f"built {', '.join(tools)} in {time.monotonic() - started:.1f}s into {target}")
     return target
 
 
@@ -207,8 +251,12 @@ def _issue(pki: Path, name: str, *, cn: str, org: str | None = None, server: boo
              f"{name}.crt", "-days", "365", "-CA", "ca.crt", "-CAkey", "ca.key", cwd=pki)
 
 
-def make_pki(pki: Path) -> None:
-    """CA, API server serving cert, client certs and the service-account signing key."""
+def make_pki(pki: Path, *, real_node: bool = False) -> None:
+    """CA, API server serving cert, client certs and the service-account signing key.
+
+    With a real node also the kubelet's client and serving certificates and the API server's
+    client certificate towards the kubelet (logs, exec, port-forward).
+    """
     pki.mkdir(parents=True, exist_ok=True)
     (pki / "ca.cnf").write_text(
         "[req]\nprompt = no\ndistinguished_name = dn\nx509_extensions = ext\n"
@@ -220,7 +268,13 @@ def make_pki(pki: Path) -> None:
              "-days", "365", cwd=pki)
     _issue(pki, "apiserver", cn="kube-apiserver", server=True, sans=[
         "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc",
-        "DNS:kubernetes.default.svc.cluster.local", "IP:127.0.0.1", f"IP:{SERVICE_IP}"])
+        "DNS:kubernetes.default.svc.cluster.local", "IP:127.0.0.1", f"IP:{SERVICE_IP}",
+        *([f"IP:{_node.NODE_IP}"] if real_node else [])])
+    if real_node:
+        _issue(pki, "kubelet", cn=f"system:node:{_node.NODE_NAME}", org="system:nodes")
+        _issue(pki, "kubelet-serving", cn=_node.NODE_NAME, server=True,
+               sans=[f"DNS:{_node.NODE_NAME}", f"IP:{_node.NODE_IP}"])
+        _issue(pki, "apiserver-kubelet-client", cn="kube-apiserver-kubelet-client", org="system:masters")
     _issue(pki, "admin", cn="kubernetes-admin", org="system:masters")
     _issue(pki, "controller-manager", cn="system:kube-controller-manager")
     _issue(pki, "scheduler", cn="system:kube-scheduler")
@@ -310,6 +364,7 @@ class ControlPlane:
     remove_workdir: bool = False
     started_in: float = 0.0
     watchdog: subprocess.Popen[str] | None = None
+    node: _node.RealNode | None = None
 
     @property
     def ca_file(self) -> Path:
@@ -368,6 +423,9 @@ class ControlPlane:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 component.process.wait(5)
         self.components.clear()
+        if self.node:  # pods outlive the kubelet and containerd: take them down too
+            self.node.stop()
+            self.node = None
         shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
         if self.remove_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -435,20 +493,27 @@ def _healthz(url: str) -> bool:
 
 
 def start(workdir: str | os.PathLike[str] | None = None, *, timeout: float = 120.0,
-          build_if_needed: bool = True) -> ControlPlane:
+          build_if_needed: bool = True, real_node: bool = False,
+          images: list[tuple[Path, str]] | None = None) -> ControlPlane:
     """Start etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok.
 
     ``workdir`` holds certificates, kubeconfigs, logs and the etcd data (removed on stop);
     a temporary directory, removed on stop, when None. Raises ControlPlaneError, with the
     end of the failing component's log, when something does not come up.
+
+    ``real_node``: instead of kwok's fake nodes, one real node (hack/node.py: containerd,
+    kubelet, kube-proxy) where pods run; the API server then serves on the node's address,
+    which pods reach through the ``kubernetes`` Service. ``images``: (OCI archive, reference)
+    pairs imported into the node's containerd; the first whose reference is the pause image
+    (hack/images.py) is the pod sandbox image.
     """
-    bins = build() if build_if_needed else bin_dir()
-    if not is_built():
+    bins = build(real_node=real_node) if build_if_needed else bin_dir()
+    if not is_built(real_node=real_node):
         raise ControlPlaneError(f"the control-plane binaries are not in {bins}: run "
                                 "`python3 hack/control_plane.py build`")
     for attempt in range(3):
         try:
-            return _start(bins, workdir, timeout)
+            return _start(bins, workdir, timeout, real_node=real_node, images=images or [])
         except ControlPlaneError as error:
             # A free port picked here can be taken by another process before ours binds it.
             if "address already in use" not in str(error) or attempt == 2:
@@ -457,21 +522,26 @@ def start(workdir: str | os.PathLike[str] | None = None, *, timeout: float = 120
     raise AssertionError("unreachable")
 
 
-def _start(bins: Path, workdir: str | os.PathLike[str] | None, timeout: float) -> ControlPlane:
+def _start(bins: Path, workdir: str | os.PathLike[str] | None, timeout: float, *,
+           real_node: bool, images: list[tuple[Path, str]]) -> ControlPlane:
     t0 = time.monotonic()
     remove = workdir is None
     root = Path(tempfile.mkdtemp(prefix="modelmon-cp.") if workdir is None else workdir).resolve()
     root.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in
-             ("etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok")}
-    server = f"https://127.0.0.1:{ports['apiserver']}"
+             ("etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler", "kwok",
+              "kubelet", "kubelet-healthz", "kube-proxy-healthz", "kube-proxy-metrics")}
+    host = _node.NODE_IP if real_node else "127.0.0.1"
+    server = f"https://{host}:{ports['apiserver']}"
     plane = ControlPlane(workdir=root, server=server, kubeconfig=root / "admin.kubeconfig",
                          ports=ports, remove_workdir=remove, watchdog=_watchdog())
     try:
+        if real_node:  # first: the API server binds to the node's address
+            plane.node = _node.acquire(root / "node")
         plane.log_dir.mkdir(exist_ok=True)
         pki = root / "pki"
-        make_pki(pki)
-        for user in ("admin", "controller-manager", "scheduler"):
+        make_pki(pki, real_node=real_node)
+        for user in ("admin", "controller-manager", "scheduler", *(["kubelet"] if real_node else [])):
             write_kubeconfig(root / f"{user}.kubeconfig", server=server, pki=pki, user=user)
         _log(f"certificates in {time.monotonic() - t0:.1f}s")
 
@@ -491,7 +561,7 @@ def _start(bins: Path, workdir: str | os.PathLike[str] | None, timeout: float) -
         apiserver = _spawn(plane, "kube-apiserver", [
             str(bins / "kube-apiserver"),
             f"--etcd-servers={etcd_url}",
-            "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+            f"--bind-address={host}", f"--advertise-address={host}",
             f"--secure-port={ports['apiserver']}",
             f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
             f"--client-ca-file={pki / 'ca.crt'}",
@@ -512,8 +582,9 @@ def _start(bins: Path, workdir: str | os.PathLike[str] | None, timeout: float) -
             "--requestheader-extra-headers-prefix=X-Remote-Extra-",
             f"--proxy-client-cert-file={pki / 'front-proxy-client.crt'}",
             f"--proxy-client-key-file={pki / 'front-proxy-client.key'}",
-            # No real endpoint can reach a loopback apiserver from a pod: publish none.
-            "--endpoint-reconciler-type=none",
+            *(_real_node_apiserver_flags(pki) if real_node else
+              # No real endpoint can reach a loopback apiserver from a pod: publish none.
+              ["--endpoint-reconciler-type=none"]),
             "--profiling=false", "--v=1"])
         _wait("kube-apiserver /readyz", lambda: plane.request("GET", "/readyz", timeout=2) == "ok",
               apiserver, timeout)
@@ -540,25 +611,28 @@ def _start(bins: Path, workdir: str | os.PathLike[str] | None, timeout: float) -
             "--bind-address=127.0.0.1", f"--secure-port={ports['scheduler']}",
             f"--cert-dir={root / 'scheduler'}",
             "--leader-elect=false", "--profiling=false", "--v=1"])
-        kwok_config = root / "kwok.yaml"
-        kwok_config.write_text(KWOK_STAGES.read_text() if KWOK_STAGES.exists() else "")
-        kwok = _spawn(plane, "kwok", [
-            str(bins / "kwok"),
-            f"--kubeconfig={plane.kubeconfig}", f"--config={kwok_config}",
-            "--manage-all-nodes=false",
-            "--manage-nodes-with-annotation-selector=" + "=".join(KWOK_NODE_ANNOTATION),
-            f"--server-address=127.0.0.1:{ports['kwok']}",
-            "--node-ip=127.0.0.1", "--cidr=10.244.0.0/16",
-            "--node-lease-duration-seconds=40"])
-
-        for name in NODES:
-            plane.request("POST", "/api/v1/nodes", _node(name))
+        if not real_node:
+            kwok_config = root / "kwok.yaml"
+            kwok_config.write_text(KWOK_STAGES.read_text() if KWOK_STAGES.exists() else "")
+            kwok = _spawn(plane, "kwok", [
+                str(bins / "kwok"),
+                f"--kubeconfig={plane.kubeconfig}", f"--config={kwok_config}",
+                "--manage-all-nodes=false",
+                "--manage-nodes-with-annotation-selector=" + "=".join(KWOK_NODE_ANNOTATION),
+                f"--server-address=127.0.0.1:{ports['kwok']}",
+                "--node-ip=127.0.0.1", "--cidr=10.244.0.0/16",
+                "--node-lease-duration-seconds=40"])
+            for name in NODES:
+                plane.request("POST", "/api/v1/nodes", _kwok_node(name))
         _wait("kube-controller-manager /healthz",
               lambda: _healthz(f"https://127.0.0.1:{ports['controller-manager']}"),
               controller_manager, timeout)
         _wait("kube-scheduler /healthz", lambda: _healthz(f"https://127.0.0.1:{ports['scheduler']}"),
               scheduler, timeout)
-        _wait(f"node {NODES[0]} Ready (kwok)", lambda: _node_ready(plane, NODES[0]), kwok, timeout)
+        if real_node:
+            _start_real_node(plane, bins, images, timeout)
+        else:
+            _wait(f"node {NODES[0]} Ready (kwok)", lambda: _node_ready(plane, NODES[0]), kwok, timeout)
         _wait("ServiceAccount default/default (kube-controller-manager)",
               lambda: plane.request("GET", "/api/v1/namespaces/default/serviceaccounts/default"),
               controller_manager, timeout)
@@ -572,7 +646,63 @@ def _start(bins: Path, workdir: str | os.PathLike[str] | None, timeout: float) -
     return plane
 
 
-def _node(name: str) -> dict[str, Any]:
+def _real_node_apiserver_flags(pki: Path) -> list[str]:
+    return [f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+            f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+            "--kubelet-preferred-address-types=InternalIP",
+            # The `kubernetes` Service's endpoint is the API server's address on the node, so
+            # in-cluster clients (the operator, the check jobs) reach it through kube-proxy.
+            "--endpoint-reconciler-type=lease"]
+
+
+def _http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return bool(response.status == 200)
+
+
+def _start_real_node(plane: ControlPlane, bins: Path, images: list[tuple[Path, str]], timeout: float) -> None:
+    """containerd (with the images imported), kubelet and kube-proxy; returns once the node is Ready."""
+    node = plane.node
+    assert node is not None
+    t0 = time.monotonic()
+    work = node.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    pki = plane.workdir / "pki"
+    net_d = work / "cni" / "net.d"
+    net_d.mkdir(parents=True, exist_ok=True)
+    _node.write_json(net_d / "10-modelmon.conflist", _node.cni_config(work / "cni" / "ipam"))
+    sandbox = next((ref for _, ref in images if "/pause:" in ref), None)
+    if sandbox is None:
+        raise ControlPlaneError("a real node needs the pause image among `images` "
+                                "(hack/images.py builds localhost/modelmon/pause)")
+    config = work / "containerd.toml"
+    config.write_text(_node.containerd_config(work / "containerd", sandbox, net_d))
+    containerd = _spawn(plane, "containerd", ["containerd", "--config", str(config), "--log-level", "warn"])
+    _wait("containerd", lambda: _node.SOCKET.exists() and node.ctr("version"), containerd, 30)
+    for archive, reference in images:
+        t1 = time.monotonic()
+        node.import_image(archive, reference)
+        _log(f"imported {reference} in {time.monotonic() - t1:.1f}s")
+    resolv = work / "resolv.conf"
+    resolv.write_text("# The test node has no cluster DNS: pods find Services by their environment variables.\n")
+    ports = plane.ports
+    kubelet_config = _node.write_json(work / "kubelet.json", _node.kubelet_config(
+        pki=pki, port=ports["kubelet"], healthz_port=ports["kubelet-healthz"], resolv_conf=resolv))
+    kubelet = _spawn(plane, "kubelet", [
+        str(bins / "kubelet"), f"--config={kubelet_config}",
+        f"--kubeconfig={plane.workdir / 'kubelet.kubeconfig'}", f"--root-dir={work / 'kubelet'}",
+        f"--node-ip={_node.NODE_IP}", f"--hostname-override={_node.NODE_NAME}", "--v=1"])
+    proxy_config = _node.write_json(work / "kube-proxy.json", _node.kube_proxy_config(
+        kubeconfig=plane.kubeconfig, healthz_port=ports["kube-proxy-healthz"],
+        metrics_port=ports["kube-proxy-metrics"]))
+    kube_proxy = _spawn(plane, "kube-proxy", [str(bins / "kube-proxy"), f"--config={proxy_config}", "--v=1"])
+    _wait(f"node {_node.NODE_NAME} Ready (kubelet)", lambda: _node_ready(plane, _node.NODE_NAME), kubelet, timeout)
+    _wait("kube-proxy /healthz", lambda: _http_ok(f"http://127.0.0.1:{ports['kube-proxy-healthz']}/healthz"),
+          kube_proxy, timeout)
+    _log(f"real node {_node.NODE_NAME} ({_node.NODE_IP}) Ready in {time.monotonic() - t0:.1f}s")
+
+
+def _kwok_node(name: str) -> dict[str, Any]:
     resources = {"cpu": "32", "memory": "256Gi", "pods": "110", "ephemeral-storage": "1Ti"}
     return {
         "apiVersion": "v1", "kind": "Node",
@@ -608,9 +738,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="build the binaries once (cached by version)")
     build_cmd.add_argument("--force", action="store_true", help="rebuild even when cached")
+    build_cmd.add_argument("--real-node", action="store_true",
+                           help="also kubelet, kube-proxy, helm and the images (hack/images.py)")
     up = commands.add_parser("up", help="start the control plane and wait for Ctrl-C")
     up.add_argument("--workdir", help="where to keep certificates, kubeconfig and logs "
                                       "(default: a temporary directory, removed at exit)")
+    up.add_argument("--real-node", action="store_true",
+                    help="one real node (containerd, kubelet, kube-proxy) instead of kwok's fake ones, "
+                         "with the images of hack/images.py imported; needs root")
     commands.add_parser("versions", help="print the pinned versions and the cache directory")
     args = parser.parse_args(argv)
     try:
@@ -618,15 +753,22 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({**versions(), "bin": str(bin_dir()), "built": is_built()}, indent=2))
         elif args.command == "build":
             t0 = time.monotonic()
-            build(force=args.force)
+            build(force=args.force, real_node=args.real_node)
             print(f"control plane binaries ready in {time.monotonic() - t0:.1f}s: {bin_dir()}")
+            if args.real_node:
+                t0 = time.monotonic()
+                built = _images.build()
+                print(f"images ready in {time.monotonic() - t0:.1f}s: "
+                      + ", ".join(b.reference for b in built))
         else:
-            plane = start(args.workdir)
+            node_images = ([(b.archive, b.reference) for b in _images.build()] if args.real_node else [])
+            plane = start(args.workdir, real_node=args.real_node, images=node_images)
             with plane:
                 rss = sum(plane.rss_bytes().values()) / 2**20
+                helm = f"    export PATH={bin_dir()}:$PATH   # helm\n" if args.real_node else ""
                 print(f"\nThe control plane is up ({plane.server}, {rss:.0f} MiB resident, "
                       f"started in {plane.started_in:.1f}s). In another terminal:\n\n"
-                      f"    export KUBECONFIG={plane.kubeconfig}\n    kubectl get nodes\n\n"
+                      f"    export KUBECONFIG={plane.kubeconfig}\n{helm}    kubectl get nodes\n\n"
                       f"Logs: {plane.log_dir}. Press Ctrl-C to stop.", flush=True)
                 signal.signal(signal.SIGTERM, _interrupt)
                 with contextlib.suppress(KeyboardInterrupt):
@@ -635,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
                     for component in plane.components:
                         component.check_alive()
                 print("\nstopping the control plane", flush=True)
-    except ControlPlaneError as error:
+    except (ControlPlaneError, _node.NodeError, _images.ImageError) as error:
         print(f"control plane: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # during the build or the start: already cleaned up

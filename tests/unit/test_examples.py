@@ -28,3 +28,24 @@ def test_example_is_valid(path, index, doc):
         retraining.parse_job_spec(doc["spec"])
     else:
         kubernetes_validate.validate(doc, "1.33", strict=True)
+
+
+def test_quickstart_data_is_the_example_data():
+    """examples/classifier/data.yaml carries examples/data's files byte for byte
+    (regenerate with `python3 hack/quickstart_data.py`)."""
+    maps = {doc["metadata"]["name"]: doc["data"] for doc in
+            yaml.safe_load_all((ROOT / "examples" / "classifier" / "data.yaml").read_text())}
+    data = ROOT / "examples" / "data"
+    assert maps["credit-default-reference"] == {"reference.csv": (data / "reference.csv").read_text()}
+    assert maps["credit-default-current"] == {"current.csv": (data / "current-stable.csv").read_text()}
+
+
+def test_quickstart_monitor_reads_the_configmaps_it_ships_with():
+    directory = ROOT / "examples" / "classifier"
+    shipped = {(doc["metadata"]["name"], key) for path in directory.glob("*.yaml")
+               for doc in yaml.safe_load_all(path.read_text()) if doc and doc["kind"] == "ConfigMap"
+               for key in doc["data"]}
+    (mm,) = [doc for doc in yaml.safe_load_all((directory / "modelmonitor.yaml").read_text())]
+    for source in (mm["spec"]["reference"], mm["spec"]["current"]):
+        ref = source["configMapKeyRef"]
+        assert (ref["name"], ref["key"]) in shipped
