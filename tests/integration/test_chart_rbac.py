@@ -30,7 +30,7 @@ import yaml
 from modelmon.controller import handlers
 from modelmon_kits.emulation import operator_thread
 from modelmon.k8s import client as k8s_client
-from modelmon.k8s import monitor_check
+from modelmon import check_job
 from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
@@ -198,7 +198,7 @@ def test_the_chart_service_account_runs_a_monitor_end_to_end(control_plane, admi
 
         # The check job's report drives health, conditions and Events through the operator.
         with k8s_client.use(admin):
-            monitor_check.run_monitor_check(namespace=namespace, name="credit")
+            check_job.run_monitor_check(namespace=namespace, name="credit")
         body = wait_for(lambda: (b := get_monitor(admin, namespace, "credit"))["status"].get("health") == "Critical"
                         and b, what="health Critical")
         assert condition(body, "Drifted")["status"] == "True"

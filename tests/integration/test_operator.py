@@ -11,7 +11,7 @@ import kubernetes
 import pytest
 
 from modelmon.k8s import client as k8s_client
-from modelmon.k8s import monitor_check
+from modelmon import check_job
 from modelmon.manifests import checkjob
 from support.monitors import (
     DATA,
@@ -75,7 +75,7 @@ def test_check_as_the_job_account_drives_health_conditions_events_and_metrics(ku
     wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
     as_job = impersonating(control_plane, namespace, checkjob.account_name("credit"))
     with k8s_client.use(as_job):
-        outcome = monitor_check.run_monitor_check(namespace=namespace, name="credit")
+        outcome = check_job.run_monitor_check(namespace=namespace, name="credit")
     assert outcome.report is not None and outcome.report.dataset.drifted is True
     body = wait_for(lambda: (b := get_monitor(kube, namespace, "credit"))["status"].get("health") == "Critical" and b,
                     what="health Critical")
@@ -99,7 +99,7 @@ def test_check_as_the_job_account_drives_health_conditions_events_and_metrics(ku
     core.patch_namespaced_config_map("credit-data", namespace,
                                      {"data": {"current.csv": (DATA / "current-stable.csv").read_text()}})
     with k8s_client.use(as_job):
-        monitor_check.run_monitor_check(namespace=namespace, name="credit", clock=lambda: 4102444800.0)
+        check_job.run_monitor_check(namespace=namespace, name="credit", clock=lambda: 4102444800.0)
     wait_for(lambda: get_monitor(kube, namespace, "credit")["status"].get("health") in ("Healthy", "Warning"),
              what="recovery")
     assert wait_for(lambda: [e for e in events_of(kube, namespace, "credit") if e.type == "Normal"
@@ -132,7 +132,7 @@ def test_unreadable_data_is_reported_as_data_unavailable(kube, operator, namespa
     create_monitor(kube, namespace, monitor_body("credit"))  # its ConfigMap does not exist
     wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
     with k8s_client.use(impersonating(control_plane, namespace, checkjob.account_name("credit"))):
-        outcome = monitor_check.run_monitor_check(namespace=namespace, name="credit")
+        outcome = check_job.run_monitor_check(namespace=namespace, name="credit")
     assert outcome.report is None and "credit-data" in outcome.last_check["error"]
     body = wait_for(lambda: (b := get_monitor(kube, namespace, "credit")) and condition(b, "DataUnavailable") and b,
                     what="DataUnavailable")

@@ -16,7 +16,7 @@ import kubernetes
 import pytest
 
 from modelmon.k8s import client as k8s_client
-from modelmon.k8s import monitor_check
+from modelmon import check_job
 from modelmon.manifests import checkjob
 
 from support.waiting import wait_for
@@ -79,7 +79,7 @@ def test_decay_degrades_the_monitor_and_recovery_clears_it(kube, operator, names
     wait_for(lambda: (condition(get_monitor(kube, namespace), "Ready") or {}).get("status") == "True", what="Ready")
     as_job = impersonating(control_plane, namespace, checkjob.account_name("churn"))
     with k8s_client.use(as_job):
-        outcome = monitor_check.run_monitor_check(namespace=namespace, name="churn")
+        outcome = check_job.run_monitor_check(namespace=namespace, name="churn")
     assert outcome.performance is not None and outcome.performance.severity == "critical"
 
     body = wait_for(lambda: (b := get_monitor(kube, namespace))["status"].get("health") == "Critical" and b,
@@ -111,7 +111,7 @@ def test_decay_degrades_the_monitor_and_recovery_clears_it(kube, operator, names
     # The retrained model performs like its backtest again: Degraded clears, health recovers.
     core.patch_namespaced_config_map("churn-data", namespace, {"data": data("predictions-steady.csv")})
     with k8s_client.use(as_job):
-        monitor_check.run_monitor_check(namespace=namespace, name="churn", clock=lambda: 4102444800.0)
+        check_job.run_monitor_check(namespace=namespace, name="churn", clock=lambda: 4102444800.0)
     body = wait_for(lambda: (b := get_monitor(kube, namespace))["status"].get("health") == "Healthy" and b,
                     what="health Healthy")
     degraded = condition(body, "Degraded")

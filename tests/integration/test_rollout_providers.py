@@ -9,7 +9,7 @@ import pytest
 
 from modelmon.api.rollout import AnalysisMetric
 from modelmon.rollout import analysis
-from modelmon import rollout_providers as providers
+from modelmon import metric_providers as providers
 
 from rollout_servers import Exporter, Webhook, running_prometheus
 from support.ports import free_port

@@ -31,7 +31,8 @@ from modelmon import cli
 from modelmon.api.monitor import DataSource
 from modelmon.data.errors import DataError
 from modelmon.k8s import client as k8s_client
-from modelmon.k8s import monitor_check, sources
+from modelmon import check_job
+from modelmon.k8s import sources
 from modelmon.manifests import checkjob
 
 from support.monitors import condition, create_monitor, get_monitor, impersonating, monitor_body, ready
@@ -250,7 +251,7 @@ def test_check_job_reads_s3_and_the_operator_judges_it(kube, operator, namespace
     create_monitor(kube, namespace, monitor_body("credit", **spec))
     wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
     with k8s_client.use(impersonating(control_plane, namespace, checkjob.account_name("credit"))):
-        outcome = monitor_check.run_monitor_check(namespace=namespace, name="credit")
+        outcome = check_job.run_monitor_check(namespace=namespace, name="credit")
     assert outcome.report is not None and outcome.report.dataset.drifted is True
     body = wait_for(lambda: (b := get_monitor(kube, namespace, "credit"))["status"].get("health") == "Critical" and b,
                     what="health Critical from s3 data")
@@ -269,7 +270,7 @@ def test_missing_s3_object_is_data_unavailable_naming_bucket_and_key(kube, opera
     create_monitor(kube, namespace, monitor_body("credit", **spec))
     wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
     with k8s_client.use(impersonating(control_plane, namespace, checkjob.account_name("credit"))):
-        outcome = monitor_check.run_monitor_check(namespace=namespace, name="credit")
+        outcome = check_job.run_monitor_check(namespace=namespace, name="credit")
     assert outcome.report is None
     assert outcome.last_check["error"] == (f"current.uri: cannot read s3://{BUCKET}/credit/2026/12/current.csv: "
                                            f"no object with key 'credit/2026/12/current.csv' in bucket '{BUCKET}'")

@@ -12,7 +12,6 @@ background thread does, for the demo's namespace, what they would do:
 from __future__ import annotations
 
 import contextlib
-import datetime
 import hashlib
 import json
 import logging
@@ -20,6 +19,8 @@ import threading
 from collections.abc import Callable, Iterator
 
 import kubernetes
+
+from modelmon import timestamps
 
 log = logging.getLogger(__name__)
 RESULT = {
@@ -163,4 +164,4 @@ def finish_jobs(api: kubernetes.client.ApiClient, namespace: str) -> None:
 
 
 def _now() -> str:
-    return datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return timestamps.format_time(timestamps.now())

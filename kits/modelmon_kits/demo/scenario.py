@@ -24,7 +24,8 @@ from modelmon_kits.demo import actors, kubectl, manifests
 from modelmon_kits.demo.receiver import WebhookReceiver
 from modelmon_kits.emulation.cluster import EmulatedCluster
 from modelmon_kits.emulation.operator_thread import running_operator
-from modelmon.k8s import client, monitor_check
+from modelmon import check_job
+from modelmon.k8s import client
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
@@ -116,7 +117,7 @@ class Demo:
             f"(the drift-check job runs: modelmon check --monitor {NAMESPACE}/{MONITOR}, "
             f"current data = examples/data/{current})"
         )
-        monitor_check.run_monitor_check(namespace=NAMESPACE, name=MONITOR)
+        check_job.run_monitor_check(namespace=NAMESPACE, name=MONITOR)
         return wait_until(
             lambda: (m := self.monitor()).get("status", {}).get("assessedCheck") not in (None, before) and m,
             what="the operator to assess the check",
@@ -328,7 +329,7 @@ WHERE = """\
   statistics (PSI, KS, Wasserstein, JS, chi2, z-test)   operator/modelmon/stats/
   drift verdicts and reference profiles                 operator/modelmon/drift/
   performance vs baseline                               operator/modelmon/performance/
-  the check job (modelmon check --monitor)              operator/modelmon/k8s/monitor_check.py
+  the check job (modelmon check --monitor)              operator/modelmon/check_job.py
   health, alert, retraining policies (pure)             operator/modelmon/policies/
   alert sinks and delivery                              operator/modelmon/alerting/
   rollout state machine (pure)                          operator/modelmon/rollout/

@@ -10,7 +10,6 @@ HTTP and of the store, where they are easy to read and to test.
 from __future__ import annotations
 
 import copy
-import datetime
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -19,6 +18,8 @@ from typing import Any
 import jsonpatch
 
 from modelmon_kits.emulation.errors import ApiError
+
+from modelmon import timestamps
 
 Body = dict[str, Any]
 
@@ -37,7 +38,7 @@ _SERVER_OWNED = (
 
 
 def now_rfc3339() -> str:
-    return datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return timestamps.format_time(timestamps.now())
 
 
 def generated_name(prefix: str) -> str:

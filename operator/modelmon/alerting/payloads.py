@@ -16,11 +16,11 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Mapping
 from typing import Any
 
+from modelmon import timestamps
 from modelmon.alerting.batches import Batch, Item
 from modelmon.policies.alerts import RANK
 
@@ -46,8 +46,7 @@ def stamp(epoch: float | None) -> str | None:
     """RFC 3339 UTC with milliseconds, as Alertmanager and most JSON consumers parse it."""
     if epoch is None:
         return None
-    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return timestamps.format_epoch(epoch, milliseconds=True)
 
 
 def recommendation(item: Item) -> str:

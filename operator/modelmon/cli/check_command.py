@@ -217,8 +217,8 @@ def _number(value: float | None) -> str:
 def run_monitor(target: str) -> int:
     """Exit 0 once status is written (drift or not: the report says which), 1 when the API
     cannot be reached or written (the Job retries), 2 for a bad target or spec."""
-    from modelmon.k8s import (
-        monitor_check,  # the kubernetes client only where it is needed
+    from modelmon import (
+        check_job,  # the kubernetes client only where it is needed
     )
 
     namespace, _, name = target.partition("/")
@@ -226,8 +226,8 @@ def run_monitor(target: str) -> int:
         print(f"modelmon check: error: --monitor {target!r}: write NAMESPACE/NAME", file=sys.stderr)
         return 2
     try:
-        outcome = monitor_check.run_monitor_check(namespace=namespace, name=name)
-    except monitor_check.MonitorCheckError as error:
+        outcome = check_job.run_monitor_check(namespace=namespace, name=name)
+    except check_job.MonitorCheckError as error:
         print(f"modelmon check: error: {error}", file=sys.stderr)
         return 2 if "invalid spec" in str(error) else 1
     if outcome.report is not None:

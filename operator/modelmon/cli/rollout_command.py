@@ -38,9 +38,10 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from modelmon.k8s import objects
     from modelmon.k8s import rollout as k8s
 
-    body = k8s.get_retraining_job(args.namespace, args.name)
+    body = objects.get_retraining_job(args.namespace, args.name)
     if body is None:
         print(f"RetrainingJob {args.namespace}/{args.name} not found", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.watch or phase in FINAL:
             return EXIT_FAILED if phase in ("RolledBack", "Failed") else EXIT_OK
         time.sleep(args.interval)
-        fresh = k8s.get_retraining_job(args.namespace, args.name)
+        fresh = objects.get_retraining_job(args.namespace, args.name)
         if fresh is None:
             print("the RetrainingJob was deleted", file=sys.stderr)
             return EXIT_NOT_FOUND

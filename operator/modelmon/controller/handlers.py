@@ -6,27 +6,26 @@ Registered into a given registry (never globally), so tests run each operator fr
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+import time
+from typing import Any
 
 import kopf
 import kubernetes
 
+from modelmon import timestamps
 from modelmon.api import monitor as api
 from modelmon.conditions import Reason
 from modelmon.controller import alerting, reconcile, retraining
 from modelmon.controller import rollout as rollouts
-from modelmon.k8s import client, events
+from modelmon.k8s import errors, events, objects
+from modelmon.manifests import checkjob
 from modelmon.manifests.checkjob import LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
-from modelmon.policies import alert_state
+from modelmon.policies import alert_state, alert_updates, monitor_status
 from modelmon.settings import OperatorSettings
 
 RESOURCE = (api.GROUP, api.VERSION, api.PLURAL)
 log = logging.getLogger(__name__)
-
-
-def _temporary(error: kubernetes.client.ApiException) -> bool:
-    return error.status in (409, 429) or (error.status or 0) >= 500 or error.status == 0
 
 
 def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics,
@@ -53,21 +52,20 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         try:
             outcome = reconcile.reconcile_children(raw, settings)
         except reconcile.InvalidSpec as error:
-            patch.status.update(reconcile.ready_status(raw, ok=False, reason=Reason.INVALID_SPEC, message=str(error)))
+            patch.status.update(_ready(raw, ok=False, reason=Reason.INVALID_SPEC, message=str(error)))
             events.post_event(body=raw, type="Warning", reason=Reason.INVALID_SPEC.value, message=str(error))
             raise kopf.PermanentError(str(error)) from error
         except kubernetes.client.ApiException as error:
-            if _temporary(error):
+            if errors.is_temporary(error):
                 delay = backoff_seconds(retry)
                 raise kopf.TemporaryError(f"API error {error.status} {error.reason}; retrying in {delay:.0f}s",
                                           delay=delay) from error
             message = f"cannot apply children: {error.status} {error.reason}"
-            patch.status.update(reconcile.ready_status(raw, ok=False, reason=Reason.RECONCILE_FAILED, message=message))
+            patch.status.update(_ready(raw, ok=False, reason=Reason.RECONCILE_FAILED, message=message))
             events.post_event(body=raw, type="Warning", reason=Reason.RECONCILE_FAILED.value, message=message)
             raise kopf.PermanentError(message) from error
         changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
-        patch.status.update(reconcile.ready_status(raw, ok=True, reason=Reason.RECONCILED,
-                                                   message=changed or "children up to date"))
+        patch.status.update(_ready(raw, ok=True, reason=Reason.RECONCILED, message=changed or "children up to date"))
 
     @kopf.on.event(*RESOURCE, registry=registry)
     def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
@@ -77,33 +75,32 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             metrics.forget(namespace=namespace, monitor=name)
             alerts.forget(namespace, name)
             return
-        update = reconcile.assess_last_check(raw)
-        status = {**(raw.get("status") or {}), **(update.patch if update else {})}
-        alert_update = alerts.plan(raw, status=status, new_check=update is not None)
-        if update is not None or alert_update is not None:
-            written = reconcile.write_status_if_unchanged(
-                raw, {**(update.patch if update else {}), **(alert_update.status if alert_update else {})})
-            if not written:
-                return  # the monitor changed since this event: its newer event plans again
-            # Told only once the state is stored, so a stale event never sends or posts twice.
-            if update is not None:
-                for note in update.assessment.events:
-                    events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
-                metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
-                                     health=update.assessment.health.value,
-                                     drifted_features=update.assessment.drifted_features)
-            if alert_update is not None:
-                # Messages quote health and scores from the body: give them the status just written.
-                stored = {**raw, "status": {**status, **alert_update.status}}
-                alerts.announce(alert_update, body=stored)
-                metrics.record_alerts(namespace=namespace, monitor=name,
-                                      active=alert_state.active_counts(alert_update.status.get("alerts") or []))
+        plan = monitor_status.plan_event(raw, policy=alerts.policy(raw), now=time.time())
+        if plan is not None:
+            # Written once, onto the version it was planned from; a newer event plans again.
+            if reconcile.write_status_if_unchanged(raw, plan.patch):
+                _tell(raw, plan)
             return
         if reconcile.CHECK_NOW in (meta.annotations or {}):
             _check_now(raw, patch)
-        cleaned = alerting.ack_cleanup(raw)
+        cleaned = alert_updates.ack_cleanup(raw)
         if cleaned is not None:
             patch.metadata.annotations[alert_state.ACK_ANNOTATION] = cleaned or None
+
+    def _tell(raw: dict[str, Any], plan: monitor_status.EventPlan) -> None:
+        """Events, metrics and notifications of a stored plan (only then: a stale event never tells twice)."""
+        namespace, name = raw["metadata"]["namespace"], raw["metadata"]["name"]
+        if plan.check is not None:  # metrics first: they are local and instant, Events are API calls
+            metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
+                                 health=plan.check.assessment.health.value,
+                                 drifted_features=plan.check.assessment.drifted_features)
+            for note in plan.check.assessment.events:
+                events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
+        if plan.alerts is not None:
+            # Messages quote health and scores from the body: give them the status just written.
+            alerts.announce(plan.alerts, body={**raw, "status": plan.status})
+            metrics.record_alerts(namespace=namespace, monitor=name,
+                                  active=alert_state.active_counts(plan.alerts.status.get("alerts") or []))
 
     def _check_now(raw: dict[str, Any], patch: kopf.Patch) -> None:
         try:
@@ -124,12 +121,11 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             return
         namespace, monitor = str(body.metadata.namespace), body.metadata.labels[LABEL_MONITOR]
         try:
-            owner = cast(dict[str, Any],
-                         client.custom_objects().get_namespaced_custom_object(*api_group_args(namespace, monitor)))
+            owner = objects.get_monitor(namespace, monitor)
         except kubernetes.client.ApiException:
+            return  # unreadable now: the next event of the CronJob or the monitor repairs it
+        if owner is None or owner.get("metadata", {}).get("deletionTimestamp"):
             return  # the monitor is gone: the garbage collector removes the rest
-        if owner.get("metadata", {}).get("deletionTimestamp"):
-            return
         try:
             reconcile.reconcile_children(owner, settings)
         except (reconcile.InvalidSpec, kubernetes.client.ApiException) as error:
@@ -139,10 +135,12 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
     rollouts.register(registry, settings=settings, metrics=metrics)
 
 
+def _ready(body: dict[str, Any], *, ok: bool, reason: Reason, message: str) -> dict[str, Any]:
+    return monitor_status.ready_status(body, ok=ok, reason=reason, message=message,
+                                       cronjob=checkjob.cronjob_name(body["metadata"]["name"]),
+                                       now=timestamps.format_time(timestamps.now()))
+
+
 def backoff_seconds(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:
     """Exponential backoff for transient API errors: 2, 4, 8, ... seconds, at most 5 minutes."""
     return float(min(cap, base * 2 ** min(retry, 16)))
-
-
-def api_group_args(namespace: str, name: str) -> tuple[str, str, str, str, str]:
-    return api.GROUP, api.VERSION, namespace, api.PLURAL, name

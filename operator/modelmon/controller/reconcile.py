@@ -5,8 +5,6 @@ Each function loads, calls the pure core (manifests, policies), and applies the 
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import hashlib
 from typing import Any
 
@@ -15,12 +13,9 @@ import pydantic
 
 from modelmon.api import errors as api_errors
 from modelmon.api import monitor as api
-from modelmon.conditions import ConditionType, Health, Reason
 from modelmon.k8s import apply, client
 from modelmon.manifests import checkjob
 from modelmon.manifests.naming import child_name
-from modelmon.policies import conditions as cond
-from modelmon.policies.health import HealthAssessment, assess_health
 from modelmon.settings import OperatorSettings
 
 CHECK_NOW = "modelmon.io/check-now"
@@ -28,10 +23,6 @@ CHECK_NOW = "modelmon.io/check-now"
 
 class InvalidSpec(Exception):
     """The spec cannot work; retrying will not help until it changes."""
-
-
-def now_iso() -> str:
-    return datetime.datetime.now(tz=datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def parse(body: dict[str, Any]) -> api.ModelMonitorSpec:
@@ -51,45 +42,6 @@ def reconcile_children(body: dict[str, Any], settings: OperatorSettings) -> dict
     """Apply every child; returns kind -> created | patched | unchanged. Raises InvalidSpec."""
     spec = parse(body)
     return {m["kind"]: apply.apply_child(m) for m in desired_children(body, spec, settings)}
-
-
-def ready_status(body: dict[str, Any], *, ok: bool, reason: Reason, message: str) -> dict[str, Any]:
-    meta, status = body["metadata"], body.get("status") or {}
-    generation = meta.get("generation")
-    update = cond.condition(type=ConditionType.READY.value, status=ok, reason=reason.value, message=message,
-                            generation=generation)
-    patch: dict[str, Any] = {
-        "observedGeneration": generation,
-        "conditions": cond.merge_conditions(status.get("conditions"), [update], now=now_iso()),
-    }
-    if ok:
-        patch["checkCronJob"] = checkjob.cronjob_name(meta["name"])
-    if not status.get("health"):
-        patch["health"] = Health.UNKNOWN.value
-    return patch
-
-
-@dataclasses.dataclass(frozen=True)
-class StatusUpdate:
-    patch: dict[str, Any]
-    assessment: HealthAssessment
-
-
-def assess_last_check(body: dict[str, Any]) -> StatusUpdate | None:
-    """The status patch for a new ``lastCheck``, or None when it was already assessed."""
-    status = body.get("status") or {}
-    last = status.get("lastCheck")
-    if not last or last.get("time") == status.get("assessedCheck"):
-        return None
-    assessment = assess_health(last, previous_health=status.get("health"),
-                               generation=body["metadata"].get("generation"))
-    patch = {
-        "health": assessment.health.value,
-        "driftedFeatures": assessment.drifted_features,
-        "assessedCheck": last.get("time"),
-        "conditions": cond.merge_conditions(status.get("conditions"), assessment.conditions, now=now_iso()),
-    }
-    return StatusUpdate(patch=patch, assessment=assessment)
 
 
 def write_status_if_unchanged(body: dict[str, Any], status: dict[str, Any]) -> bool:

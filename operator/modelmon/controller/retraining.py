@@ -9,7 +9,7 @@ the Job, patch status, post the Event, mirror the state into the monitor's
 slot frees elsewhere.
 
 ModelMonitor: each event, and a timer on monitors with a retraining schedule, evaluate the
-trigger policy (:mod:`modelmon.policies.retraining`) and start a RetrainingJob when it says so.
+trigger policy (:mod:`modelmon.policies.retraining_triggers`) and start a RetrainingJob when it says so.
 
 Admission to the training queue is serialised in this process (one active operator replica,
 by peering): list, decide and create the Job under one lock, so two RetrainingJobs cannot take
@@ -19,7 +19,6 @@ the same slot. The running count comes from the live Jobs, so a restart loses no
 from __future__ import annotations
 
 import collections
-import datetime
 import json
 import logging
 import threading
@@ -29,16 +28,17 @@ import kopf
 import kubernetes
 import pydantic
 
+from modelmon import timestamps
 from modelmon.api import errors as api_errors
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as api
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason as Reason
-from modelmon.k8s import events
+from modelmon.k8s import errors, events, objects
 from modelmon.k8s import retraining as k8s
 from modelmon.manifests import training
 from modelmon.metrics import OperatorMetrics
-from modelmon.policies import retraining as triggers
+from modelmon.policies import retraining_triggers as triggers
 from modelmon.policies import retraining_job, training_queue
 from modelmon.settings import OperatorSettings
 
@@ -47,14 +47,6 @@ RTJ = (monitor_api.GROUP, monitor_api.VERSION, api.PLURAL)
 #: Phases that hold a training slot or their monitor's turn.
 _HOLDING = frozenset({Phase.TRAINING.value, Phase.VALIDATING.value})
 MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(tz=datetime.UTC)
-
-
-def _temporary(error: kubernetes.client.ApiException) -> bool:
-    return error.status in (409, 429) or (error.status or 0) >= 500 or not error.status
 
 
 class _Locks:
@@ -88,7 +80,7 @@ class RetrainingController:
         freed = False
         with self.locks.of(namespace, name):
             for _ in range(6):  # each step is one phase change; the next may follow at once
-                body = k8s.get_retraining_job(namespace, name)
+                body = objects.get_retraining_job(namespace, name)
                 if body is None or body["metadata"].get("deletionTimestamp"):
                     break
                 before = (body.get("status") or {}).get("phase")
@@ -116,10 +108,10 @@ class RetrainingController:
         namespace, name = meta["namespace"], meta["name"]
         spec, spec_error = _parse(body)
         monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
-        monitor = k8s.get_monitor(namespace, monitor_name) if monitor_name else None
+        monitor = objects.get_monitor(namespace, monitor_name) if monitor_name else None
         job_name = status.get("jobName") or training.job_name(name)
         job = k8s.observe_job(namespace, job_name)
-        stamp = triggers.iso(now())
+        stamp = timestamps.format_time(timestamps.now())
 
         def plan(admitted: bool, note: str = "") -> retraining_job.Step:
             observed = retraining_job.Observed(monitor=monitor, job=job, admitted=admitted, queue_note=note)
@@ -161,7 +153,7 @@ class RetrainingController:
         try:
             k8s.create_job(manifest, owner_uid=meta["uid"])
         except kubernetes.client.ApiException as error:
-            if _temporary(error) and "belongs to someone else" not in str(error.reason):
+            if errors.is_temporary(error) and "belongs to someone else" not in str(error.reason):
                 raise kopf.TemporaryError(f"creating the training Job: {error.status} {error.reason}", delay=10) \
                     from error
             return retraining_job.finish(
@@ -208,10 +200,10 @@ class RetrainingController:
         if status.get("phase") in _HOLDING:
             self.serve_queue()
         monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
-        monitor = k8s.get_monitor(namespace, monitor_name) if monitor_name else None
+        monitor = objects.get_monitor(namespace, monitor_name) if monitor_name else None
         if monitor is None or (status.get("phase") or "Pending") not in api.ACTIVE_PHASES:
             return
-        cancelled = {**status, "phase": Phase.CANCELLED.value, "completionTime": triggers.iso(now()),
+        cancelled = {**status, "phase": Phase.CANCELLED.value, "completionTime": timestamps.format_time(timestamps.now()),
                      "message": f"deleted while {status.get('phase') or 'Pending'}; its training Job was stopped"}
         self._mirror(body, cancelled, monitor=monitor)
 
@@ -230,35 +222,25 @@ class RetrainingController:
             return self._note(body, f"spec.retraining is invalid: "
                                            f"{api_errors.describe(error, prefix='spec.retraining')}")
         status = dict(body.get("status") or {})
-        memory = dict(status.get("retraining") or {})
-        samples = triggers.count_samples(memory, status.get("lastCheck"))
-        active = k8s.active_for_monitor(namespace, name)
-        moment = now()
-        created = triggers.parse_time(meta.get("creationTimestamp")) or moment
-        decision = triggers.plan_trigger(spec=spec, status=status, annotations=annotations, active=active,
-                                         samples=samples.count, created=created, now=moment)
-        update: dict[str, Any] = {"samplesSinceLast": samples.count, "lastCountedCheck": samples.last_counted_check,
-                                  "decision": decision.why}
-        stale = (memory.get("active") or {}).get("name")
-        if stale and stale not in active:
-            update["active"] = None  # its RetrainingJob is gone (deleted while the operator was down)
-        if decision.schedule_time:
-            update["lastScheduleTime"] = decision.schedule_time
+        moment = timestamps.now()
+        plan = triggers.plan_monitor(spec=spec, status=status, annotations=annotations,
+                                     active=k8s.active_for_monitor(namespace, name),
+                                     created=timestamps.parse_time(meta.get("creationTimestamp")) or moment, now=moment)
+        decision, update = plan.decision, plan.memory
         if decision.create and spec is not None and spec.template is not None:
             rtj = training.build_retraining_job(
                 monitor=name, namespace=namespace, uid=meta["uid"], template=spec.template,
                 name=training.retraining_job_name(name, uid=meta["uid"], key=str(decision.key)),
                 reason=str(decision.reason), priority=str(decision.priority))
             fresh = k8s.create_retraining_job(rtj)
-            update.update({"samplesSinceLast": 0, "lastStartedAt": triggers.iso(moment),
-                           "decision": f"started RetrainingJob {rtj['metadata']['name']}: {decision.why}"})
+            update = triggers.started(plan, name=rtj["metadata"]["name"], now=moment)
             if fresh:
                 events.post_event(body=body, type="Normal", reason="RetrainingStarted",
                                   message=f"RetrainingJob {rtj['metadata']['name']} ({decision.reason}, "
                                           f"{decision.priority} priority): {decision.why}")
         elif decision.consume_annotation:
             events.post_event(body=body, type="Warning", reason="RetrainNowIgnored", message=decision.why)
-        changed = {k: v for k, v in update.items() if memory.get(k) != v}
+        changed = triggers.changed_fields(status.get("retraining"), update)
         # Watch events can carry a copy older than this handler's last write, so the memory is
         # written only onto the version it was computed from (a stale copy gets a 409 and a
         # fresher event decides) -- except after a start: the RetrainingJob exists, so its start
@@ -310,7 +292,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         try:
             controller.reconcile_retraining_job(namespace, name)
         except kubernetes.client.ApiException as error:
-            if _temporary(error):
+            if errors.is_temporary(error):
                 raise kopf.TemporaryError(f"API error {error.status} {error.reason}", delay=min(60, 2 ** retry)) \
                     from error
             raise

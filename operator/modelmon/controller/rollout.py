@@ -24,25 +24,22 @@ import kopf
 import kubernetes
 import pydantic
 
+from modelmon import timestamps
 from modelmon.api import errors as api_errors
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as retraining_api
 from modelmon.api import rollout as api
-from modelmon.k8s import events
+from modelmon.k8s import errors, events, objects
 from modelmon.k8s import rollout as k8s
 from modelmon.manifests import rollout as manifests
 from modelmon.metrics import OperatorMetrics
-from modelmon.rollout import completion, handover, machine, times
+from modelmon.rollout import completion, handover, machine
 from modelmon.rollout import observations as obs
-from modelmon.rollout_providers import Context, measure
+from modelmon.metric_providers import Context, measure
 from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 RTJ = (monitor_api.GROUP, monitor_api.VERSION, retraining_api.PLURAL)
-
-
-def now() -> datetime.datetime:
-    return datetime.datetime.now(tz=datetime.UTC)
 
 
 class RolloutController:
@@ -62,7 +59,7 @@ class RolloutController:
 
     def reconcile(self, namespace: str, name: str) -> None:
         with self._lock(namespace, name):
-            body = k8s.get_retraining_job(namespace, name)
+            body = objects.get_retraining_job(namespace, name)
             if body is None or body["metadata"].get("deletionTimestamp") or not _serves(body):
                 return
             self._tick(body)
@@ -71,7 +68,7 @@ class RolloutController:
         meta, status = body["metadata"], dict(body.get("status") or {})
         namespace, name = meta["namespace"], meta["name"]
         raw = (body.get("spec") or {}).get("rollout")
-        moment = now()
+        moment = timestamps.now()
         try:
             spec = api.parse_spec(dict(raw or {}))
         except pydantic.ValidationError as error:
@@ -84,7 +81,7 @@ class RolloutController:
         if due is not None:
             observed = self._measure(body, spec, observed, template=due[0], since=due[1])
         plan = machine.plan(spec=spec, state=state, observed=observed, now=moment, name=name)
-        patch = completion.status_patch(status, plan, generation=meta.get("generation"), now=times.iso(moment))
+        patch = completion.status_patch(status, plan, generation=meta.get("generation"), now=timestamps.format_time(moment))
         if patch:
             k8s.patch_retraining_job_status(namespace, name, patch)
         k8s.remove_annotations(namespace, name, plan.consume)
@@ -128,7 +125,7 @@ class RolloutController:
                  since: str) -> obs.Observed:
         meta = body["metadata"]
         context = Context(namespace=meta["namespace"], retraining_job=meta["name"], template=template, since=since,
-                          model=observed.model, fetch_monitor=k8s.get_monitor)
+                          model=observed.model, fetch_monitor=objects.get_monitor)
         taken = tuple(measure(metric, context) for metric in spec.template(template).metrics)
         return dataclasses.replace(observed, measurements=taken)
 
@@ -173,7 +170,7 @@ class RolloutController:
         meta = body["metadata"]
         text = f"spec.rollout is invalid: {message}; the model in production is unchanged"
         k8s.patch_retraining_job_status(meta["namespace"], meta["name"], {
-            "phase": "Failed", "reason": "InvalidSpec", "message": text, "completionTime": times.iso(now)})
+            "phase": "Failed", "reason": "InvalidSpec", "message": text, "completionTime": timestamps.format_time(now)})
         events.post_event(body=body, type="Warning", reason="InvalidSpec", message=text)
 
 
@@ -205,10 +202,6 @@ def _steered(body: kopf.Body, **_: Any) -> bool:
     return any(key in annotations for key in api.MANUAL_ANNOTATIONS) and _serves(body)
 
 
-def _temporary(error: kubernetes.client.ApiException) -> bool:
-    return error.status in (409, 429) or (error.status or 0) >= 500 or not error.status
-
-
 def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
     controller = RolloutController(metrics=metrics)
 
@@ -216,7 +209,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         try:
             controller.reconcile(namespace, name)
         except kubernetes.client.ApiException as error:
-            if _temporary(error) or error.status == 422:
+            if errors.is_temporary(error) or error.status == 422:
                 raise kopf.TemporaryError(f"rollout: API error {error.status} {error.reason}",
                                           delay=min(60, 2 ** retry)) from error
             raise

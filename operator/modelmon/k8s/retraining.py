@@ -24,26 +24,6 @@ def _serialised(obj: Any) -> dict[str, Any]:
     return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))
 
 
-def get_monitor(namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        return cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
-            GROUP, VERSION, namespace, monitor_api.PLURAL, name))
-    except kubernetes.client.ApiException as error:
-        if error.status == 404:
-            return None
-        raise
-
-
-def get_retraining_job(namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        return cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
-            GROUP, VERSION, namespace, api.PLURAL, name))
-    except kubernetes.client.ApiException as error:
-        if error.status == 404:
-            return None
-        raise
-
-
 def list_retraining_jobs(namespaces: list[str]) -> list[dict[str, Any]]:
     """Every RetrainingJob the operator serves (cluster-wide when ``namespaces`` is empty)."""
     objects = client.custom_objects()

@@ -15,8 +15,7 @@ import kubernetes
 
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as retraining_api
-from modelmon.k8s import client
-from modelmon.manifests import rollout as manifests
+from modelmon.k8s import client, errors
 from modelmon.rollout.observations import DeploymentState
 
 #: The field manager of every write: GitOps tools can trust it (Argo CD managedFieldsManagers).
@@ -31,15 +30,11 @@ def _plain(obj: Any) -> dict[str, Any]:
     return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))
 
 
-def _missing(error: kubernetes.client.ApiException) -> bool:
-    return error.status == 404
-
-
 def read_deployment(namespace: str, name: str) -> dict[str, Any] | None:
     try:
         return _plain(_apps().read_namespaced_deployment(name, namespace))
     except kubernetes.client.ApiException as error:
-        if _missing(error):
+        if errors.is_missing(error):
             return None
         raise
 
@@ -59,7 +54,7 @@ def service_selector(namespace: str, name: str) -> dict[str, str] | None:
     try:
         service = _plain(client.core().read_namespaced_service(name, namespace))
     except kubernetes.client.ApiException as error:
-        if _missing(error):
+        if errors.is_missing(error):
             return None
         raise
     return dict((service.get("spec") or {}).get("selector") or {})
@@ -100,23 +95,13 @@ def delete_track(namespace: str, name: str, *, owner_uid: str) -> None:
     try:
         _apps().delete_namespaced_deployment(name, namespace, propagation_policy="Background")
     except kubernetes.client.ApiException as error:
-        if not _missing(error):
+        if not errors.is_missing(error):
             raise
 
 
 def patch_target(namespace: str, name: str, patch: list[dict[str, Any]]) -> None:
     if patch:
         _apps().patch_namespaced_deployment(name, namespace, patch, field_manager=FIELD_MANAGER)
-
-
-def get_retraining_job(namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        return cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
-            monitor_api.GROUP, monitor_api.VERSION, namespace, retraining_api.PLURAL, name))
-    except kubernetes.client.ApiException as error:
-        if _missing(error):
-            return None
-        raise
 
 
 def patch_retraining_job_status(namespace: str, name: str, status: dict[str, Any]) -> None:
@@ -135,17 +120,3 @@ def set_annotation(namespace: str, name: str, key: str, value: str) -> None:
     client.custom_objects().patch_namespaced_custom_object(
         monitor_api.GROUP, monitor_api.VERSION, namespace, retraining_api.PLURAL, name,
         {"metadata": {"annotations": {key: value}}})
-
-
-def get_monitor(namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        return cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
-            monitor_api.GROUP, monitor_api.VERSION, namespace, monitor_api.PLURAL, name))
-    except kubernetes.client.ApiException as error:
-        if _missing(error):
-            return None
-        raise
-
-
-def track_manifest_name(target: str, track: str) -> str:
-    return manifests.track_name(target, track)

@@ -14,10 +14,10 @@ alert; the operator then removes the id from the annotation (in a later event: s
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from modelmon import timestamps
 from modelmon.policies.alerts import RANK, Alert, Decision, Notification, Observation, Policy, bounded, plan_alerts
 from modelmon.policies.observations import Scope, scope_of
 
@@ -60,25 +60,18 @@ def cleaned_annotation(status: dict[str, Any], ack_annotation: str | None) -> st
     return None if kept == acks else ",".join(kept)
 
 
-def to_epoch(stamp: str | None) -> float | None:
-    if not stamp:
-        return None
-    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-
-
 def to_stamp(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    moment = datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return timestamps.format_epoch(epoch)
 
 
 def alert_from_status(raw: dict[str, Any]) -> Alert:
     return Alert(id=raw["id"], type=raw["type"], subject=raw["subject"], severity=raw["severity"],
-                 message=raw.get("message", ""), first_seen=to_epoch(raw["firstSeen"]) or 0.0,
-                 last_seen=to_epoch(raw["lastSeen"]) or 0.0, count=int(raw.get("count", 1)),
-                 streak=int(raw.get("streak", 0)), last_notified=to_epoch(raw.get("lastNotified")),
-                 acknowledged=bool(raw.get("acknowledged")), resolved_at=to_epoch(raw.get("resolvedAt")))
+                 message=raw.get("message", ""), first_seen=timestamps.to_epoch(raw["firstSeen"]) or 0.0,
+                 last_seen=timestamps.to_epoch(raw["lastSeen"]) or 0.0, count=int(raw.get("count", 1)),
+                 streak=int(raw.get("streak", 0)), last_notified=timestamps.to_epoch(raw.get("lastNotified")),
+                 acknowledged=bool(raw.get("acknowledged")), resolved_at=timestamps.to_epoch(raw.get("resolvedAt")))
 
 
 def alert_to_status(alert: Alert) -> dict[str, Any]:
@@ -101,7 +94,7 @@ def plan_step(*, status: dict[str, Any], observations: Iterable[Observation], sc
     previous = [alert_from_status(a) for a in status.get("alerts") or []]
     ours = [a for a in previous if scope_of(a.type) == scope]
     others = [a for a in previous if scope_of(a.type) != scope]
-    notified_at = [t for t in (to_epoch(s) for s in status.get("alertNotifications") or []) if t is not None]
+    notified_at = [t for t in (timestamps.to_epoch(s) for s in status.get("alertNotifications") or []) if t is not None]
     acks = effective_acks(status, ack_annotation)
     decision: Decision = plan_alerts(previous=ours, observations=observations, acknowledged=acks,
                                      notified_at=notified_at, now=now,

@@ -20,9 +20,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from modelmon import timestamps
 from modelmon.api.rollout import AnalysisMetric, AnalysisTemplate
 from modelmon.api.durations import parse_duration
-from modelmon.rollout import times
 
 #: Measurements kept per run in status (the counts that decide the run cover all of them).
 MAX_MEASUREMENTS = 100
@@ -82,7 +82,7 @@ def is_due(run: Mapping[str, Any], template: AnalysisTemplate, now: datetime.dat
     measurements = run.get("measurements") or []
     if not measurements:
         return True
-    return times.elapsed(measurements[-1]["at"], now) >= parse_duration(template.interval)
+    return timestamps.elapsed(measurements[-1]["at"], now) >= parse_duration(template.interval)
 
 
 def record_round(run: Mapping[str, Any], template: AnalysisTemplate, entries: Sequence[dict[str, Any]],

@@ -19,14 +19,14 @@ switched selector names.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
+from modelmon import timestamps
 from modelmon.api.durations import parse_duration
 from modelmon.api.rollout import BlueGreenStrategy
 from modelmon.conditions import RolloutReason as Reason
-from modelmon.rollout import machine, times
-from modelmon.rollout.machine import BLUE_GREEN_STAGES, Tick
+from modelmon.rollout import ticks
+from modelmon.rollout.ticks import BLUE_GREEN_STAGES, Tick
 
 _SWITCHED = ("switch", "postPromotionAnalysis", "promote")
 
@@ -52,7 +52,7 @@ def promote_step(tick: Tick) -> int:
 
 
 def progress(tick: Tick) -> None:
-    machine.summarize(tick)
+    ticks.summarize(tick)
     stage = tick.state["stage"]
     bg = _strategy(tick)
     if stage == "preview":
@@ -109,7 +109,7 @@ def _await(tick: Tick, bg: BlueGreenStrategy) -> None:
     if not bg.auto_promotion:
         return
     delay = parse_duration(bg.auto_promotion_after) if bg.auto_promotion_after else 0.0
-    if times.elapsed(tick.state["stepStartedAt"], tick.now) >= delay:
+    if timestamps.elapsed(tick.state["stepStartedAt"], tick.now) >= delay:
         _enter_switch(tick, bg)
 
 
@@ -126,7 +126,7 @@ def _switch(tick: Tick, bg: BlueGreenStrategy) -> None:
             _enter(tick, "postPromotionAnalysis")
             tick.start_run(bg.post_promotion_analysis, stage="postPromotion", step=None, label="post-promotion")
         else:
-            machine.start_promotion(tick, sys.modules[__name__])
+            ticks.start_promotion(tick, step=promote_step(tick))
     elif tick.observed.selectors.get(bg.active_service) is None and bg.active_service in tick.observed.selectors:
         tick.rollback(Reason.TARGET_UNUSABLE, f"Service {bg.active_service} (activeService) does not exist")
     elif tick.past_deadline():
@@ -152,7 +152,7 @@ def _analysis(tick: Tick, template: str, stage: str, *, then: str) -> None:
 
 def _after_analysis(tick: Tick, then: str) -> None:
     if then == "promote":
-        machine.start_promotion(tick, sys.modules[__name__])
+        ticks.start_promotion(tick, step=promote_step(tick))
     else:
         _enter_await(tick, _strategy(tick))
 
@@ -167,7 +167,7 @@ def promote(tick: Tick) -> bool:
         return True
     if stage == "postPromotionAnalysis":
         tick.tell("Normal", Reason.PROMOTED, "modelmon.io/promote: post-promotion analysis skipped")
-        machine.start_promotion(tick, sys.modules[__name__])
+        ticks.start_promotion(tick, step=promote_step(tick))
         return True
     tick.tell("Normal", Reason.IGNORED, f"modelmon.io/promote ignored during {stage}: the preview is not ready yet")
     return False
@@ -180,7 +180,7 @@ def promoted(tick: Tick) -> None:
 
 
 def finalize(tick: Tick) -> None:
-    machine.summarize(tick)
+    ticks.summarize(tick)
     stage = tick.state["stage"]
     if stage == "restore":
         originals = tick.state.get("originalSelectors") or {}
@@ -195,7 +195,7 @@ def finalize(tick: Tick) -> None:
 
 
 def _delay_over(tick: Tick) -> bool:
-    return times.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(_strategy(tick).scale_down_delay)
+    return timestamps.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(_strategy(tick).scale_down_delay)
 
 
 def track_replicas(tick: Tick) -> int | None:

@@ -9,14 +9,14 @@ analyses do not.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
+from modelmon import timestamps
 from modelmon.api.durations import parse_duration
 from modelmon.api.rollout import CanaryStrategy
 from modelmon.conditions import RolloutReason as Reason
-from modelmon.rollout import machine, times, weights
-from modelmon.rollout.machine import Tick
+from modelmon.rollout import ticks, weights
+from modelmon.rollout.ticks import Tick
 
 
 def _strategy(tick: Tick) -> CanaryStrategy:
@@ -36,7 +36,7 @@ def promote_step(tick: Tick) -> int:
 def enter_step(tick: Tick, index: int) -> None:
     steps = _strategy(tick).steps
     if index >= len(steps):
-        machine.start_promotion(tick, sys.modules[__name__])
+        ticks.start_promotion(tick, step=promote_step(tick))
         return
     step = steps[index]
     label = f"step {index + 1}/{len(steps)}"
@@ -62,7 +62,7 @@ def enter_step(tick: Tick, index: int) -> None:
 
 
 def progress(tick: Tick) -> None:
-    machine.summarize(tick)
+    ticks.summarize(tick)
     steps = _strategy(tick).steps
     index = int(tick.state["step"])
     if index >= len(steps):  # steps were removed from the spec during the rollout: nothing is left to run
@@ -84,7 +84,7 @@ def progress(tick: Tick) -> None:
                                                   "rename or delete it")
     elif step.pause is not None:
         if step.pause.duration is not None and \
-                times.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(step.pause.duration):
+                timestamps.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(step.pause.duration):
             tick.tell("Normal", Reason.PAUSE_ENDED, f"{label}: pause of {step.pause.duration} over")
             enter_step(tick, index + 1)
     else:
@@ -122,7 +122,7 @@ def promoted(tick: Tick) -> None:
 
 
 def finalize(tick: Tick) -> None:
-    machine.summarize(tick)
+    ticks.summarize(tick)
     if tick.observed.track is None:
         tick.finish("Succeeded")
         tick.tell("Normal", Reason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "

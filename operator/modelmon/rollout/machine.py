@@ -21,125 +21,23 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from modelmon.api.durations import parse_duration
-from modelmon.api.rollout import ABORT, PROMOTE, PROMOTE_FULL, RETRY, ROLLOUT_LABEL, TRACK_LABEL, RolloutSpec
+from modelmon.api.rollout import ABORT, PROMOTE, PROMOTE_FULL, RETRY, RolloutSpec
 from modelmon.conditions import RolloutReason as Reason
-from modelmon.rollout import analysis, handover, times, weights
-from modelmon.rollout.observations import (DeleteTrack, EnsureTrack, Event, Observed, Outcome, Plan, SetHandover,
-                                           SetSelector)
+from modelmon.rollout import analysis, bluegreen, canary
+from modelmon.rollout.observations import DeleteTrack, EnsureTrack, Observed, Outcome, Plan, SetHandover, SetSelector
+from modelmon.rollout.strategies import Strategy
+from modelmon.rollout.ticks import ACTIVE, FINAL, MAX_RUNS, Tick, start_promotion, summarize
 
-FINAL = frozenset({"Succeeded", "RolledBack", "Failed"})
-ACTIVE = frozenset({"Progressing", "Paused"})
-MAX_RUNS = 10
-#: Measurements an earlier run keeps once a newer one starts (its counts stay whole).
-KEPT_OF_EARLIER_RUNS = 10
-#: Blue-green stages in order; status.rollout.step is the index.
-BLUE_GREEN_STAGES = ("preview", "prePromotionAnalysis", "awaitPromotion", "switch", "postPromotionAnalysis",
-                     "promote", "restore", "scaleDown")
+#: The strategies by status.rollout.strategy; each implements the Strategy protocol.
+STRATEGIES: dict[str, Strategy] = {"canary": canary, "blueGreen": bluegreen}
+
 _FAILING = {Reason.TARGET_NOT_FOUND.value, Reason.TARGET_UNUSABLE.value}
-
-
-class Tick:
-    """One planning pass: the state being changed, and what it asks for."""
-
-    def __init__(self, *, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observed,
-                 now: datetime.datetime, name: str) -> None:
-        self.spec, self.observed, self.now, self.name = spec, observed, now, name
-        self.stamp = times.iso(now)
-        self.state: dict[str, Any] = dict(state or {})
-        self.events: list[Event] = []
-        self.consume: list[str] = []
-        self.measured: list[dict[str, Any]] = []
-        self.restarted = False
-
-    # --- helpers shared by the strategies ---------------------------------------------------
-
-    def tell(self, type: str, reason: Reason, message: str) -> None:
-        self.events.append(Event(type=type, reason=reason.value, message=message))  # type: ignore[arg-type]
-        self.state["message"] = message
-
-    def enter(self, *, stage: str, step: int, phase: str = "Progressing") -> None:
-        self.state.update(stage=stage, step=step, phase=phase, stepStartedAt=self.stamp, progressAt=self.stamp,
-                          pausedReason=None)
-
-    def pause(self, reason: Reason, message: str) -> None:
-        self.state.update(phase="Paused", pausedReason=reason.value)
-        self.tell("Normal", reason, message)
-
-    def past_deadline(self) -> bool:
-        return times.elapsed(self.state.get("progressAt"), self.now) > parse_duration(self.spec.progress_deadline)
-
-    def new_values(self) -> dict[str, str]:
-        return handover.calculate_values(self.spec.handover, model=self.observed.model)
-
-    def version(self) -> str:
-        return str(self.observed.model.get("version", "?"))
-
-    def track_selector(self) -> dict[str, str]:
-        return {TRACK_LABEL: "preview", ROLLOUT_LABEL: self.name}
-
-    def rollback(self, reason: Reason, message: str) -> None:
-        self.state.update(phase="RollingBack", stage="rollback", abortReason=reason.value, pausedReason=None,
-                          stepStartedAt=self.stamp, progressAt=self.stamp)
-        self.tell("Warning", reason, f"{message}; rolling back (the previous model keeps serving)")
-
-    def current_run(self, *, stage: str, step: int | None) -> dict[str, Any] | None:
-        runs = self.state.get("analysisRuns") or []
-        if runs:
-            run = runs[-1]
-            if (run.get("stage") == stage and run.get("step") == step
-                    and run["startedAt"] >= self.state["stepStartedAt"]):
-                return dict(run)
-        return None
-
-    def save_run(self, run: dict[str, Any]) -> None:
-        runs = list(self.state.get("analysisRuns") or [])
-        if runs and runs[-1]["startedAt"] == run["startedAt"] and runs[-1]["template"] == run["template"] \
-                and runs[-1].get("stage") == run.get("stage"):
-            runs[-1] = run
-        else:
-            runs = [{**r, "measurements": (r.get("measurements") or [])[-KEPT_OF_EARLIER_RUNS:]} for r in runs]
-            runs.append(run)
-        self.state["analysisRuns"] = runs[-MAX_RUNS:]
-
-    def start_run(self, template: str, *, stage: str, step: int | None, label: str) -> None:
-        self.save_run(analysis.start_run(template=template, stage=stage, step=step, now=self.stamp))
-        self.tell("Normal", Reason.ANALYSIS_STARTED, f"{label}: analysis {template} started")
-
-    def advance_run(self, template_name: str, *, stage: str, step: int | None) -> str:
-        """Record this tick's measurements into the current run; its phase after them."""
-        run = self.current_run(stage=stage, step=step)
-        if run is None:
-            self.start_run(template_name, stage=stage, step=step, label=stage)
-            return "Running"
-        template = self.spec.template(template_name)
-        if run["phase"] == "Running" and self.observed.measurements:
-            by_name = {raw.metric: raw for raw in self.observed.measurements}
-            entries = [analysis.assess_measurement(metric, by_name[metric.name], at=self.stamp)
-                       for metric in template.metrics if metric.name in by_name]
-            self.measured += entries
-            run = analysis.record_round(run, template, entries, now=self.stamp)
-            self.save_run(run)
-            self.state["progressAt"] = self.stamp
-        return str(run["phase"])
-
-    def finish(self, outcome_phase: str) -> None:
-        self.state.update(phase=outcome_phase, finishedAt=self.stamp, pausedReason=None)
-
-    # --- the result --------------------------------------------------------------------------
-
-    def plan(self) -> Plan:
-        actions = _converge(self) if self.state.get("phase") not in FINAL else []
-        return Plan(state=_clean(self.state), actions=actions, events=self.events, consume=self.consume,
-                    outcome=_outcome(self), measurements=self.measured, restarted=self.restarted)
 
 
 def plan(*, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observed, now: datetime.datetime,
          name: str) -> Plan:
     """The next state of the rollout ``name`` and the actions and Events that go with it."""
-    from modelmon.rollout import bluegreen, canary  # the strategies use Tick; imported here to avoid a cycle
-
-    strategy = canary if spec.strategy.canary is not None else bluegreen
+    strategy = STRATEGIES[_strategy_name(spec)]
     tick = Tick(spec=spec, state=state, observed=observed, now=now, name=name)
     phase = tick.state.get("phase")
     if phase in FINAL:
@@ -147,20 +45,20 @@ def plan(*, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observ
             tick.consume.append(RETRY)
             tick.restarted = True
             _start(tick, strategy, retried=True)
-        return tick.plan()
+        return _result(tick)
     if not tick.state:
         _start(tick, strategy, retried=False)
-        return tick.plan()
+        return _result(tick)
     if phase == "RollingBack":
         _ignore_manual(tick, "rolling back")
         _rolling_back(tick)
-        return tick.plan()
-    if tick.state.get("strategy") != ("canary" if spec.strategy.canary is not None else "blueGreen"):
+        return _result(tick)
+    if tick.state.get("strategy") != _strategy_name(spec):
         tick.rollback(Reason.SPEC_CHANGED, f"spec.rollout.strategy changed from {tick.state.get('strategy')} "
                                            "during the rollout; start a new RetrainingJob to use the new strategy")
-        return tick.plan()
+        return _result(tick)
     if not _target_usable(tick) or _manual(tick, strategy):
-        return tick.plan()
+        return _result(tick)
     phase = tick.state["phase"]
     if phase in ACTIVE:
         strategy.progress(tick)
@@ -170,11 +68,11 @@ def plan(*, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observ
         strategy.finalize(tick)
     elif phase == "RollingBack":
         _rolling_back(tick)
-    return tick.plan()
+    return _result(tick)
 
 
-def _start(tick: Tick, strategy: Any, *, retried: bool) -> None:
-    name = "canary" if tick.spec.strategy.canary is not None else "blueGreen"
+def _start(tick: Tick, strategy: Strategy, *, retried: bool) -> None:
+    name = _strategy_name(tick.spec)
     tick.state = {"strategy": name, "phase": "Progressing", "step": 0, "stage": "", "weight": 0,
                   "effectiveWeight": 0.0, "startedAt": tick.stamp, "stepStartedAt": tick.stamp,
                   "progressAt": tick.stamp, "analysisRuns": list(tick.state.get("analysisRuns") or [])[-MAX_RUNS:]}
@@ -183,6 +81,16 @@ def _start(tick: Tick, strategy: Any, *, retried: bool) -> None:
               f"{how} to Deployment {tick.spec.target_ref.name} ({name})")
     if _target_usable(tick):
         strategy.begin(tick)
+
+
+def _result(tick: Tick) -> Plan:
+    actions = _converge(tick) if tick.state.get("phase") not in FINAL else []
+    return Plan(state=_clean(tick.state), actions=actions, events=tick.events, consume=tick.consume,
+                outcome=_outcome(tick), measurements=tick.measured, restarted=tick.restarted)
+
+
+def _strategy_name(spec: RolloutSpec) -> str:
+    return "canary" if spec.strategy.canary is not None else "blueGreen"
 
 
 def _target_usable(tick: Tick) -> bool:
@@ -209,7 +117,7 @@ def _ignore_manual(tick: Tick, why: str) -> None:
         tick.tell("Normal", Reason.IGNORED, f"{key} ignored: the rollout is {why}")
 
 
-def _manual(tick: Tick, strategy: Any) -> bool:
+def _manual(tick: Tick, strategy: Strategy) -> bool:
     """Act on the manual annotations; True when the tick is over."""
     present = tick.observed.annotations
     phase = tick.state["phase"]
@@ -224,7 +132,7 @@ def _manual(tick: Tick, strategy: Any) -> bool:
         if phase in ACTIVE:
             tick.tell("Normal", Reason.PROMOTED_FULL, "modelmon.io/promote-full: remaining steps and analyses "
                                                       "skipped; promoting")
-            start_promotion(tick, strategy)
+            start_promotion(tick, step=strategy.promote_step(tick))
             return True
         tick.tell("Normal", Reason.IGNORED, f"modelmon.io/promote-full ignored: the rollout is {phase}")
     if PROMOTE in present:
@@ -245,17 +153,7 @@ def _manual(tick: Tick, strategy: Any) -> bool:
     return False
 
 
-def start_promotion(tick: Tick, strategy: Any) -> None:
-    target = tick.observed.target
-    assert target is not None
-    new = tick.new_values()
-    if tick.state.get("previousHandover") is None:
-        tick.state["previousHandover"] = {key: target.handover.get(key, "") for key in new}
-    tick.enter(stage="promote", step=strategy.promote_step(tick), phase="Promoting")
-    tick.tell("Normal", Reason.PROMOTING, f"promoting: Deployment {target.name} gets {handover.describe(new)}")
-
-
-def _promoting(tick: Tick, strategy: Any) -> None:
+def _promoting(tick: Tick, strategy: Strategy) -> None:
     target = tick.observed.target
     assert target is not None
     new = tick.new_values()
@@ -289,40 +187,12 @@ def _rolling_back(tick: Tick) -> None:
                                                  f"Deployment {tick.spec.target_ref.name} serves the previous model")
 
 
-def summarize(tick: Tick) -> None:
-    """Replica counts and the effective weight, from what was observed."""
-    target, track = tick.observed.target, tick.observed.track
-    if target is None:
-        return
-    canary_ready = track.ready if track is not None and track.owned else 0
-    previous = tick.state.get("canary") or {}
-    desired = (tick.state.get("canary") or {}).get("desired", 0)
-    tick.state["canary"] = {"desired": desired, "ready": canary_ready}
-    tick.state["stable"] = {"desired": target.replicas, "ready": target.ready}
-    tick.state["effectiveWeight"] = _effective(tick, canary_ready=canary_ready, stable_ready=target.ready)
-    if canary_ready > int(previous.get("ready") or 0):
-        tick.state["progressAt"] = tick.stamp
-
-
-def _effective(tick: Tick, *, canary_ready: int, stable_ready: int) -> float:
-    """The new model's share of traffic: its share of ready pods for a canary; for blue-green all
-    or nothing, by where the active Service points; all once the target serves it."""
-    if tick.state.get("phase") in ("Finalizing", "Succeeded"):
-        return 100.0
-    blue_green = tick.spec.strategy.blue_green
-    if blue_green is not None:
-        return 100.0 if tick.observed.selectors.get(blue_green.active_service) == tick.track_selector() else 0.0
-    return weights.effective_weight(canary_ready=canary_ready, stable_ready=stable_ready)
-
-
 def _converge(tick: Tick) -> list[Any]:
     """The actions that make the cluster match the state (the same ones every tick)."""
-    from modelmon.rollout import bluegreen, canary
-
     state = tick.state
     phase = state.get("phase")
     actions: list[Any] = []
-    strategy = canary if state.get("strategy") == "canary" else bluegreen
+    strategy = STRATEGIES["canary" if state.get("strategy") == "canary" else "blueGreen"]
     replicas = strategy.track_replicas(tick)
     if replicas is None:
         actions.append(DeleteTrack())

@@ -45,11 +45,11 @@ def _body(phase, rollout_phase, message):
 
 
 def test_watch_prints_each_change_once_and_exits_4_on_rollback(monkeypatch, capsys):
-    from modelmon.k8s import rollout as k8s
+    from modelmon.k8s import objects
 
     seen = [_body("RollingOut", "Progressing", "step 1"), _body("RollingOut", "Progressing", "step 1"),
             _body("RollingOut", "RollingBack", "rolling back"), _body("RolledBack", "RolledBack", "rolled back")]
-    monkeypatch.setattr(k8s, "get_retraining_job", lambda namespace, name: seen.pop(0))
+    monkeypatch.setattr(objects, "get_retraining_job", lambda namespace, name: seen.pop(0))
     code = rollout_command.run(rollout_command_args("status", watch=True))
     out = capsys.readouterr().out
     assert code == rollout_command.EXIT_FAILED and not seen
@@ -58,19 +58,20 @@ def test_watch_prints_each_change_once_and_exits_4_on_rollback(monkeypatch, caps
 
 
 def test_promote_full_sets_the_annotation(monkeypatch, capsys):
+    from modelmon.k8s import objects
     from modelmon.k8s import rollout as k8s
 
     calls = []
-    monkeypatch.setattr(k8s, "get_retraining_job", lambda namespace, name: BODY)
+    monkeypatch.setattr(objects, "get_retraining_job", lambda namespace, name: BODY)
     monkeypatch.setattr(k8s, "set_annotation", lambda *args: calls.append(args))
     assert rollout_command.run(rollout_command_args("promote", full=True)) == 0
     assert calls == [("ml", "credit-retrain", "modelmon.io/promote-full", "true")]
 
 
 def test_unknown_retrainingjob(monkeypatch, capsys):
-    from modelmon.k8s import rollout as k8s
+    from modelmon.k8s import objects
 
-    monkeypatch.setattr(k8s, "get_retraining_job", lambda namespace, name: None)
+    monkeypatch.setattr(objects, "get_retraining_job", lambda namespace, name: None)
     assert rollout_command.run(rollout_command_args("abort")) == rollout_command.EXIT_NOT_FOUND
     assert "RetrainingJob ml/credit-retrain not found" in capsys.readouterr().err
 

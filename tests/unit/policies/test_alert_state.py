@@ -1,7 +1,8 @@
 """Alert state in status: round trip, scoped planning, Events' state changes, acknowledgement."""
 
 from modelmon.policies.alert_state import (acknowledge, active_counts, alert_from_status, alert_to_status,
-                                           cleaned_annotation, effective_acks, parse_acks, plan_step, to_epoch)
+                                           cleaned_annotation, effective_acks, parse_acks, plan_step)
+from modelmon.timestamps import to_epoch
 from modelmon.policies.alerts import Observation, Policy, alert_id
 from modelmon.policies.observations import check_observations, lifecycle_observations
 

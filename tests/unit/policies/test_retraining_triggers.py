@@ -8,7 +8,7 @@ import pydantic
 import pytest
 
 from modelmon.api.retraining import RetrainingSpec
-from modelmon.policies import retraining as policy
+from modelmon.policies import retraining_triggers as policy
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
 CREATED = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)

@@ -8,7 +8,6 @@ data is a report too (``lastCheck.error``), so the operator can say DataUnavaila
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from typing import Any, cast
 import kubernetes
 import pydantic
 
+from modelmon import timestamps
 from modelmon import checking
 from modelmon.api import monitor as api
 from modelmon.api.drift import CheckConfig
@@ -41,13 +41,6 @@ class Outcome:
     performance: PerformanceReport | None = None
 
 
-def _now_iso(clock: Callable[[], float]) -> str:
-    # Milliseconds: the time identifies the check (the operator assesses each lastCheck once),
-    # and a check-now right after a scheduled check may finish within the same second.
-    moment = datetime.datetime.fromtimestamp(clock(), tz=datetime.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:
     try:
         body = cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
@@ -61,10 +54,10 @@ def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] =
     started = time.perf_counter()
     try:
         report, performance = _check(spec, namespace=namespace, clock=clock)
-        outcome = Outcome(last_check=summary.summarise(report, finished_at=_now_iso(clock), performance=performance),
+        outcome = Outcome(last_check=summary.summarise(report, finished_at=timestamps.format_epoch(clock(), milliseconds=True), performance=performance),
                           report=report, performance=performance)
     except DataError as error:
-        outcome = Outcome(last_check=summary.unavailable(error=str(error), finished_at=_now_iso(clock),
+        outcome = Outcome(last_check=summary.unavailable(error=str(error), finished_at=timestamps.format_epoch(clock(), milliseconds=True),
                                                          duration_seconds=time.perf_counter() - started), report=None)
     write_last_check(namespace=namespace, name=name, last_check=outcome.last_check)
     return outcome

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from modelmon import timestamps
 from modelmon.api.rollout import MonitorMetric
-from modelmon.rollout import times
 from modelmon.rollout.analysis import RawMeasurement
 
 HEALTH_VALUES = {"Healthy": 0.0, "Warning": 1.0, "Critical": 2.0}
@@ -22,8 +22,8 @@ def measure(name: str, spec: MonitorMetric, body: Mapping[str, Any] | None, *, s
         return RawMeasurement(metric=name, error=f"ModelMonitor {spec.name} does not exist")
     status = body.get("status") or {}
     check = status.get("lastCheck") or {}
-    finished = times.parse(check.get("time"))
-    started = times.parse(since)
+    finished = timestamps.parse_time(check.get("time"))
+    started = timestamps.parse_time(since)
     if finished is None or (started is not None and finished < started):
         return RawMeasurement(metric=name, note=f"ModelMonitor {spec.name} has no check since the analysis started "
                                                 f"({since}): not a pass")

@@ -37,6 +37,7 @@ from typing import Any
 
 import croniter
 
+from modelmon import timestamps
 from modelmon.api.durations import parse_duration
 from modelmon.api.retraining import RETRAIN_NOW, Priority, Reason, RetrainingSpec
 
@@ -137,14 +138,14 @@ def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: Mapping[s
         return None
     reason, what = candidates[0]
     check_time = str(last_check.get("time") or "")
-    started = parse_time(memory.get("lastStartedAt"))
-    checked = parse_time(check_time)
+    started = timestamps.parse_time(memory.get("lastStartedAt"))
+    checked = timestamps.parse_time(check_time)
     if started is not None and (checked is None or checked <= started):
         return TriggerDecision(create=False, why=f"{what}, but that check is not newer than the last retraining")
     if started is not None:
         until = started + datetime.timedelta(seconds=parse_duration(spec.cooldown))
         if now < until:
-            return TriggerDecision(create=False, why=f"{what}; cooldown ({spec.cooldown}) until {iso(until)}")
+            return TriggerDecision(create=False, why=f"{what}; cooldown ({spec.cooldown}) until {timestamps.format_time(until)}")
     if samples < spec.min_new_samples:
         return TriggerDecision(create=False, why=f"{what}; {samples} new samples, fewer than minNewSamples "
                                                  f"{spec.min_new_samples}")
@@ -157,22 +158,48 @@ def _schedule_slot(spec: RetrainingSpec, *, memory: Mapping[str, Any], created: 
     if not spec.triggers.schedule:
         return None
     latest = croniter.croniter(spec.triggers.schedule, now + datetime.timedelta(seconds=1)).get_prev(datetime.datetime)
-    served = parse_time(memory.get("lastScheduleTime")) or created
-    return iso(latest) if latest > served else None
+    served = timestamps.parse_time(memory.get("lastScheduleTime")) or created
+    return timestamps.format_time(latest) if latest > served else None
 
 
-def parse_time(text: Any) -> datetime.datetime | None:
-    """An RFC 3339 time of the status (``Z`` or an offset), None when absent or unreadable."""
-    if not text:
-        return None
-    try:
-        parsed = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MonitorPlan:
+    """What one evaluation of a monitor's triggers decides: the trigger decision and the
+    monitor's retraining memory (``status.retraining``) as it should be if nothing starts."""
+
+    decision: TriggerDecision
+    memory: dict[str, Any]
+    """The fields of ``status.retraining`` this evaluation sets (``active: None`` forgets a gone RetrainingJob)."""
 
 
-def iso(moment: datetime.datetime) -> str:
-    """RFC 3339 in UTC with ``Z``, to the second, as the status writes times."""
-    return moment.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def plan_monitor(*, spec: RetrainingSpec | None, status: Mapping[str, Any], annotations: Mapping[str, str],
+                 active: Sequence[str], created: datetime.datetime, now: datetime.datetime) -> MonitorPlan:
+    """Count the samples, decide, and say what the monitor's memory becomes.
 
+    ``active``: names of the monitor's RetrainingJobs still active; a remembered active one
+    that is not among them was deleted while nobody watched, and is forgotten.
+    """
+    memory = dict(status.get("retraining") or {})
+    samples = count_samples(memory, status.get("lastCheck"))
+    decision = plan_trigger(spec=spec, status=status, annotations=annotations, active=active,
+                            samples=samples.count, created=created, now=now)
+    update: dict[str, Any] = {"samplesSinceLast": samples.count, "lastCountedCheck": samples.last_counted_check,
+                              "decision": decision.why}
+    stale = (memory.get("active") or {}).get("name")
+    if stale and stale not in active:
+        update["active"] = None
+    if decision.schedule_time:
+        update["lastScheduleTime"] = decision.schedule_time
+    return MonitorPlan(decision=decision, memory=update)
+
+
+def started(plan: MonitorPlan, *, name: str, now: datetime.datetime) -> dict[str, Any]:
+    """The memory once the RetrainingJob ``name`` the decision asked for exists: its samples start anew."""
+    return {**plan.memory, "samplesSinceLast": 0, "lastStartedAt": timestamps.format_time(now),
+            "decision": f"started RetrainingJob {name}: {plan.decision.why}"}
+
+
+def changed_fields(memory: Mapping[str, Any] | None, update: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``update`` that differ from what ``status.retraining`` holds (nothing to write when empty)."""
+    held = memory or {}
+    return {key: value for key, value in update.items() if held.get(key) != value}

@@ -14,7 +14,7 @@ from typing import Any
 
 from modelmon.api.rollout import AnalysisMetric
 from modelmon.rollout.analysis import RawMeasurement
-from modelmon.rollout_providers import monitor, prometheus, webhook
+from modelmon.metric_providers import monitor, prometheus, webhook
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,18 @@
+"""Which API errors are worth retrying, in one place for every controller.
+
+Temporary: a conflict (409: someone wrote first; the next read decides again), throttling
+(429), the server's own failures (5xx), and no answer at all (status 0 or none: the
+connection broke). Everything else (400, 403, 404, 422, ...) will fail the same way again.
+"""
+
+from __future__ import annotations
+
+import kubernetes
+
+
+def is_temporary(error: kubernetes.client.ApiException) -> bool:
+    return error.status in (409, 429) or (error.status or 0) >= 500 or not error.status
+
+
+def is_missing(error: kubernetes.client.ApiException) -> bool:
+    return error.status == 404

@@ -1,0 +1,58 @@
+"""A ModelMonitor's status, planned (what controller/handlers.py writes once, then tells):
+Ready after the children, and what one watch event changes."""
+
+from __future__ import annotations
+
+from modelmon.conditions import Reason
+from modelmon.policies import monitor_status
+from modelmon.policies.alerts import Policy
+from modelmon.timestamps import to_epoch
+
+NOW = to_epoch("2026-11-23T10:00:00Z")
+CHECK = {"time": "2026-11-23T09:59:00.500Z", "durationSeconds": 1.0, "referenceRows": 1000, "currentRows": 1000,
+         "dataset": {"drifted": True, "driftedFeatures": 1, "judgedFeatures": 2, "share": 0.5,
+                     "message": "1 of 2 features drifted"},
+         "features": [{"name": "income", "kind": "numeric", "status": "judged", "method": "wasserstein",
+                       "score": 0.6, "severity": "critical", "severityScore": 85, "drifted": True}],
+         "qualityIssues": []}
+
+
+def body(status=None, generation=2):
+    return {"metadata": {"name": "credit", "namespace": "ml", "generation": generation}, "status": status or {}}
+
+
+def test_ready_after_the_children_names_the_cronjob_and_starts_unknown():
+    patch = monitor_status.ready_status(body(), ok=True, reason=Reason.RECONCILED, message="children up to date",
+                                        cronjob="credit-check", now="2026-11-23T10:00:00Z")
+    assert patch["observedGeneration"] == 2 and patch["checkCronJob"] == "credit-check"
+    assert patch["health"] == "Unknown"
+    (ready,) = patch["conditions"]
+    assert (ready["type"], ready["status"], ready["reason"]) == ("Ready", "True", "Reconciled")
+    assert ready["lastTransitionTime"] == "2026-11-23T10:00:00Z"
+
+
+def test_an_invalid_spec_is_not_ready_and_keeps_the_health():
+    patch = monitor_status.ready_status(body({"health": "Critical"}), ok=False, reason=Reason.INVALID_SPEC,
+                                        message="bad", cronjob="credit-check", now="2026-11-23T10:00:00Z")
+    assert "checkCronJob" not in patch and "health" not in patch
+    assert patch["conditions"][0]["status"] == "False"
+
+
+def test_a_new_check_is_judged_once_with_its_alerts_in_the_same_patch():
+    first = body({"lastCheck": CHECK, "health": "Healthy"})
+    plan = monitor_status.plan_event(first, policy=Policy(), now=NOW)
+    assert plan is not None and plan.check is not None and plan.alerts is not None
+    assert plan.patch["health"] == "Critical" and plan.patch["assessedCheck"] == CHECK["time"]
+    assert plan.patch["driftedFeatures"] == 1
+    assert {a["subject"] for a in plan.patch["alerts"]} == {"dataset", "income"}
+    assert plan.status == {**first["status"], **plan.patch}
+    # The same event again, once the patch is stored: nothing to write, nothing to tell.
+    assert monitor_status.plan_event(body(plan.status), policy=Policy(), now=NOW + 1) is None
+
+
+def test_an_event_without_a_check_changes_nothing():
+    assert monitor_status.plan_event(body({"health": "Unknown", "alertLifecycleSeen": None}), policy=Policy(),
+                                     now=NOW) is not None  # the lifecycle signature is recorded once
+    seen = monitor_status.plan_event(body({}), policy=Policy(), now=NOW)
+    assert seen is not None and seen.check is None
+    assert monitor_status.plan_event(body(seen.status), policy=Policy(), now=NOW) is None
