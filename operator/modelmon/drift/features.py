@@ -112,9 +112,9 @@ def compare_numeric(reference: NumericProfile, current: SortedSample, *, spec: D
     method = methods.choose_method(kind="numeric", reference_n=ref.size, current_n=cur.size, spec=spec,
                                    feature=feature, constant_reference=not math.isfinite(scale))
     current_counts = binning.counts_in_bins(cur, edges=reference.edges)
-    raw_wasserstein = ecdf.wasserstein_sorted(ref, cur)
+    raw_wasserstein, trimmed_wasserstein = ecdf.wasserstein_and_trimmed(ref, cur)
     scores = {
-        "wasserstein": ecdf.normalised_wasserstein(ecdf.trimmed_wasserstein_sorted(ref, cur), reference_std=scale),
+        "wasserstein": ecdf.normalised_wasserstein(trimmed_wasserstein, reference_std=scale),
         "wasserstein_raw": raw_wasserstein,
         "scale": scale,
         "psi": divergence.psi(reference.bin_counts, current_counts),

@@ -149,3 +149,12 @@ def test_pooled_chi_square_holds_its_level_on_sparse_tables():
         raw.append(chisquare.chi_square_homogeneity(a, b).pvalue)
         pooled.append(chisquare.chi_square_homogeneity(*chisquare.pool_sparse(a, b)).pvalue)
     assert np.mean(np.array(pooled) <= 0.005) <= 0.005 + 3 * math.sqrt(0.005 * 0.995 / 1500)
+
+
+@settings(max_examples=100)
+@given(reference=samples, current=samples, trim=st.sampled_from([0.0, 0.025, 0.2]))
+def test_the_one_pass_pair_is_the_two_distances(reference, current, trim):
+    ref, cur = np.sort(np.array(reference)), np.sort(np.array(current))
+    full, trimmed = ecdf.wasserstein_and_trimmed(ref, cur, trim=trim)
+    assert full == pytest.approx(ecdf.wasserstein_sorted(ref, cur), rel=1e-12, abs=1e-9)
+    assert trimmed == pytest.approx(ecdf.trimmed_wasserstein_sorted(ref, cur, trim=trim), rel=1e-12, abs=1e-9)
