@@ -16,7 +16,6 @@ from modelmon import timestamps
 from modelmon.api import monitor as api
 from modelmon.conditions import Reason
 from modelmon.controller import alerting, reconcile, retraining
-from modelmon.controller import rollout as rollouts
 from modelmon.k8s import errors, events, objects
 from modelmon.manifests import checkjob
 from modelmon.manifests.checkjob import LABEL_MONITOR
@@ -31,6 +30,8 @@ log = logging.getLogger(__name__)
 def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics,
              dispatch: alerting.Dispatch | None = None) -> None:
     alerts = alerting.MonitorAlerts(settings=settings, metrics=metrics, dispatch=dispatch)
+    # The RetrainingJob's reconciler (training and rollout); its triggers run on the monitor's events.
+    retrainings = retraining.register(registry, settings=settings, metrics=metrics)
 
     @kopf.on.cleanup(registry=registry)
     def stop_delivery(**_: Any) -> None:
@@ -69,19 +70,27 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
 
     @kopf.on.event(*RESOURCE, registry=registry)
     def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        """Every watch event of a monitor: its status (health, alerts), check-now, acks, then its
+        retraining triggers."""
         raw, meta = dict(body), body.metadata
-        namespace, name = str(meta.namespace), str(meta.name)
         if event.get("type") == "DELETED":
-            metrics.forget(namespace=namespace, monitor=name)
-            alerts.forget(namespace, name)
+            metrics.forget(namespace=str(meta.namespace), monitor=str(meta.name))
+            alerts.forget(str(meta.namespace), str(meta.name))
             return
+        try:
+            _observe(raw, patch)
+        finally:
+            if not meta.get("deletionTimestamp"):
+                retrainings.evaluate_triggers(raw, patch)
+
+    def _observe(raw: dict[str, Any], patch: kopf.Patch) -> None:
         plan = monitor_status.plan_event(raw, policy=alerts.policy(raw), now=time.time())
         if plan is not None:
             # Written once, onto the version it was planned from; a newer event plans again.
             if reconcile.write_status_if_unchanged(raw, plan.patch):
                 _tell(raw, plan)
             return
-        if reconcile.CHECK_NOW in (meta.annotations or {}):
+        if reconcile.CHECK_NOW in (raw["metadata"].get("annotations") or {}):
             _check_now(raw, patch)
         cleaned = alert_updates.ack_cleanup(raw)
         if cleaned is not None:
@@ -131,8 +140,6 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         except (reconcile.InvalidSpec, kubernetes.client.ApiException) as error:
             log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
 
-    retraining.register(registry, settings=settings, metrics=metrics)
-    rollouts.register(registry, settings=settings, metrics=metrics)
 
 
 def _ready(body: dict[str, Any], *, ok: bool, reason: Reason, message: str) -> dict[str, Any]:

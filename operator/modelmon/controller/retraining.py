@@ -1,6 +1,7 @@
-"""kopf handlers of retraining: RetrainingJobs step by step, and the monitors' triggers.
+"""The RetrainingJob's one reconciler, and the monitors' retraining triggers.
 
-RetrainingJob: every watch event (status changes included) and, while it is active, a timer
+RetrainingJob: one event handler and one timer, under one lock per RetrainingJob. Training
+and validation: every watch event (status changes included) and, while active, the timer
 run :func:`reconcile_retraining_job`: observe (monitor, Job, pods, the training queue), plan
 one step with :func:`modelmon.policies.retraining_job.plan_step`, apply it (create/delete
 the Job, patch status, post the Event, mirror the state into the monitor's
@@ -8,7 +9,11 @@ the Job, patch status, post the Event, mirror the state into the monitor's
 (and so kopf's finalizer) serves active RetrainingJobs only: the queue needs a tick when a
 slot frees elsewhere.
 
-ModelMonitor: each event, and a timer on monitors with a retraining schedule, evaluate the
+RollingOut: the timer ticks the rollout (controller/rollout.py), and so does an event that
+carries a manual annotation.
+
+ModelMonitor: each event (from its one event handler, controller/handlers.py), and a timer on
+monitors with a retraining schedule, evaluate the
 trigger policy (:mod:`modelmon.policies.retraining_triggers`) and start a RetrainingJob when it says so.
 
 Admission to the training queue is serialised in this process (one active operator replica,
@@ -18,7 +23,6 @@ the same slot. The running count comes from the live Jobs, so a restart loses no
 
 from __future__ import annotations
 
-import collections
 import json
 import logging
 import threading
@@ -34,6 +38,8 @@ from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as api
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason as Reason
+from modelmon.controller import rollout as rollouts
+from modelmon.controller.locks import ObjectLocks
 from modelmon.k8s import errors, events, objects
 from modelmon.k8s import retraining as k8s
 from modelmon.manifests import training
@@ -47,30 +53,17 @@ RTJ = (monitor_api.GROUP, monitor_api.VERSION, api.PLURAL)
 #: Phases that hold a training slot or their monitor's turn.
 _HOLDING = frozenset({Phase.TRAINING.value, Phase.VALIDATING.value})
 MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
-
-
-class _Locks:
-    """One lock per RetrainingJob (event, timer and Job-event handlers may run at once), one for admission."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[tuple[str, str], threading.Lock] = collections.defaultdict(threading.Lock)
-        self.admission = threading.Lock()
-
-    def of(self, namespace: str, name: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[(namespace, name)]
-
-    def forget(self, namespace: str, name: str) -> None:
-        with self._guard:
-            self._locks.pop((namespace, name), None)
+#: Phases stepped by the training controller (RollingOut is ticked by the rollout's).
+_STEPPED = frozenset({Phase.PENDING.value, Phase.TRAINING.value, Phase.VALIDATING.value})
 
 
 class RetrainingController:
-    def __init__(self, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
+    def __init__(self, *, settings: OperatorSettings, metrics: OperatorMetrics, locks: ObjectLocks) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.locks = _Locks()
+        self.locks = locks
+        #: Admission to the training queue: decide and create the Job under one lock.
+        self.admission = threading.Lock()
 
     # --- RetrainingJob ------------------------------------------------------------------------
 
@@ -119,7 +112,7 @@ class RetrainingController:
                                             generation=meta.get("generation"), observed=observed, now=stamp)
         step = plan(False)
         if step.phase is None and status.get("phase") == Phase.PENDING.value and spec is not None and job is None:
-            with self.locks.admission:  # decide and create under one lock: no two jobs take one slot
+            with self.admission:  # decide and create under one lock: no two jobs take one slot
                 admitted, note = self._admission(namespace, name, spec.monitor_ref.name)
                 step = plan(admitted, note)
                 if step.create_job:
@@ -201,7 +194,7 @@ class RetrainingController:
             self.serve_queue()
         monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
         monitor = objects.get_monitor(namespace, monitor_name) if monitor_name else None
-        if monitor is None or (status.get("phase") or "Pending") not in api.ACTIVE_PHASES:
+        if monitor is None or (status.get("phase") or Phase.PENDING.value) not in api.ACTIVE_PHASES:
             return
         cancelled = {**status, "phase": Phase.CANCELLED.value, "completionTime": timestamps.format_time(timestamps.now()),
                      "message": f"deleted while {status.get('phase') or 'Pending'}; its training Job was stopped"}
@@ -277,7 +270,11 @@ def _api_message(error: kubernetes.client.ApiException) -> str:
 
 
 def _active(body: kopf.Body, **_: Any) -> bool:
-    return (body.get("status") or {}).get("phase", "Pending") in ("Pending", "Training", "Validating")
+    return (body.get("status") or {}).get("phase", Phase.PENDING.value) in _STEPPED
+
+
+def _ticking(body: kopf.Body, **_: Any) -> bool:
+    return _active(body) or rollouts.rolling_out(body)
 
 
 def _scheduled(spec: kopf.Spec, **_: Any) -> bool:
@@ -285,8 +282,14 @@ def _scheduled(spec: kopf.Spec, **_: Any) -> bool:
     return bool(retraining.get("enabled") and (retraining.get("triggers") or {}).get("schedule"))
 
 
-def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
-    controller = RetrainingController(settings=settings, metrics=metrics)
+def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings,
+             metrics: OperatorMetrics) -> RetrainingController:
+    """The RetrainingJob's one reconciler: its event handler and its timer step the training and,
+    once RollingOut, tick the rollout, under one lock per RetrainingJob. Returns the controller,
+    whose :meth:`~RetrainingController.evaluate_triggers` the ModelMonitor's handlers call."""
+    locks = ObjectLocks()
+    controller = RetrainingController(settings=settings, metrics=metrics, locks=locks)
+    rollout = rollouts.RolloutController(metrics=metrics, locks=locks)
 
     def step(namespace: str, name: str, retry: int = 0) -> None:
         try:
@@ -297,17 +300,37 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
                     from error
             raise
 
+    def tick(namespace: str, name: str, retry: int = 0) -> None:
+        try:
+            rollout.reconcile(namespace, name)
+        except kubernetes.client.ApiException as error:
+            if errors.is_temporary(error) or error.status == 422:
+                raise kopf.TemporaryError(f"rollout: API error {error.status} {error.reason}",
+                                          delay=min(60, 2 ** retry)) from error
+            raise
+
     @kopf.on.event(*RTJ, registry=registry)
     def retraining_job_event(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
-        meta = body.metadata
+        namespace, name = str(body.metadata.namespace), str(body.metadata.name)
         if event.get("type") == "DELETED":
             controller.forget_retraining_job(dict(body))
+            rollout.forget(namespace, name)
             return
-        step(str(meta.namespace), str(meta.name))
+        try:
+            step(namespace, name)
+        finally:  # a manual rollout annotation is acted on at once, whatever the training step said
+            if rollouts.steered(body):
+                tick(namespace, name)
 
-    @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_active, registry=registry)
+    # Active phases are re-examined on a timer (so kopf's finalizer is only on those): training
+    # and validation step by step, a rollout tick by tick.
+    @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_ticking, registry=registry)
     def retraining_job_tick(body: kopf.Body, **kwargs: Any) -> None:
-        step(str(body.metadata.namespace), str(body.metadata.name), int(kwargs.get("retry") or 0))
+        namespace, name, retry = str(body.metadata.namespace), str(body.metadata.name), int(kwargs.get("retry") or 0)
+        if rollouts.rolling_out(body):
+            tick(namespace, name, retry)
+        else:
+            step(namespace, name, retry)
 
     @kopf.on.event("batch", "v1", "jobs", labels={training.LABEL_RETRAINING_JOB: kopf.PRESENT}, registry=registry)
     def training_job_event(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
@@ -315,13 +338,9 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             return
         step(str(body.metadata.namespace), body.metadata.labels[training.LABEL_RETRAINING_JOB])
 
-    @kopf.on.event(*MONITOR, registry=registry)
-    def monitor_event(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        if event.get("type") == "DELETED" or body.metadata.get("deletionTimestamp"):
-            return
-        controller.evaluate_triggers(dict(body), patch)
-
     @kopf.timer(*MONITOR, interval=min(60.0, settings.retraining_poll_seconds * 4), when=_scheduled,
                 registry=registry)
     def monitor_schedule_tick(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         controller.evaluate_triggers(dict(body), patch)
+
+    return controller

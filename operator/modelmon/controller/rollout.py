@@ -1,4 +1,5 @@
-"""kopf handlers of rollouts: RetrainingJobs in phase RollingOut, one tick at a time.
+"""The rollout of a RetrainingJob in phase RollingOut, one tick at a time (registered, with the
+training steps, as the RetrainingJob's one reconciler in controller/retraining.py).
 
 A tick observes (the target Deployment and its model container, the rollout's own
 Deployment, the Services a blue-green rollout names, the manual annotations), takes the
@@ -6,22 +7,18 @@ analysis measurements that are due, plans with :func:`modelmon.rollout.machine.p
 persists the new ``status.rollout`` first and applies the actions after: whatever must be
 restored later is in status before it is changed. Events and metrics follow.
 
-A timer ticks RollingOut RetrainingJobs (so kopf's finalizer is only on those); a manual
-annotation is acted on at once through the event handler, which also restarts a finished
-rollout on ``modelmon.io/retry``.
+The RetrainingJob's timer ticks it while RollingOut; a manual annotation is acted on at once
+through its event handler, which also restarts a finished rollout on ``modelmon.io/retry``.
 """
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime
 import logging
-import threading
 from typing import Any
 
 import kopf
-import kubernetes
 import pydantic
 
 from modelmon import timestamps
@@ -29,36 +26,31 @@ from modelmon.api import errors as api_errors
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as retraining_api
 from modelmon.api import rollout as api
-from modelmon.k8s import errors, events, objects
+from modelmon.conditions import RetrainingPhase as Phase
+from modelmon.conditions import RetrainingReason
+from modelmon.controller.locks import ObjectLocks
+from modelmon.k8s import events, objects
 from modelmon.k8s import rollout as k8s
 from modelmon.manifests import rollout as manifests
 from modelmon.metrics import OperatorMetrics
 from modelmon.rollout import completion, handover, machine
 from modelmon.rollout import observations as obs
 from modelmon.metric_providers import Context, measure
-from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 RTJ = (monitor_api.GROUP, monitor_api.VERSION, retraining_api.PLURAL)
 
 
 class RolloutController:
-    def __init__(self, *, metrics: OperatorMetrics) -> None:
+    def __init__(self, *, metrics: OperatorMetrics, locks: ObjectLocks) -> None:
         self.metrics = metrics
-        self._guard = threading.Lock()
-        self._locks: dict[tuple[str, str], threading.Lock] = collections.defaultdict(threading.Lock)
-
-    def _lock(self, namespace: str, name: str) -> threading.Lock:
-        with self._guard:
-            return self._locks[(namespace, name)]
+        self.locks = locks  # the RetrainingJob's own: a tick never runs beside a training step
 
     def forget(self, namespace: str, name: str) -> None:
-        with self._guard:
-            self._locks.pop((namespace, name), None)
         self.metrics.forget_rollout(namespace=namespace, retrainingjob=name)
 
     def reconcile(self, namespace: str, name: str) -> None:
-        with self._lock(namespace, name):
+        with self.locks.of(namespace, name):
             body = objects.get_retraining_job(namespace, name)
             if body is None or body["metadata"].get("deletionTimestamp") or not _serves(body):
                 return
@@ -170,8 +162,9 @@ class RolloutController:
         meta = body["metadata"]
         text = f"spec.rollout is invalid: {message}; the model in production is unchanged"
         k8s.patch_retraining_job_status(meta["namespace"], meta["name"], {
-            "phase": "Failed", "reason": "InvalidSpec", "message": text, "completionTime": timestamps.format_time(now)})
-        events.post_event(body=body, type="Warning", reason="InvalidSpec", message=text)
+            "phase": Phase.FAILED.value, "reason": RetrainingReason.INVALID_SPEC.value, "message": text,
+            "completionTime": timestamps.format_time(now)})
+        events.post_event(body=body, type="Warning", reason=RetrainingReason.INVALID_SPEC.value, message=text)
 
 
 def _track(spec: api.RolloutSpec) -> str:
@@ -186,44 +179,18 @@ def _model(body: dict[str, Any]) -> dict[str, str]:
 def _serves(body: Any) -> bool:
     """RollingOut, or a finished rollout a person asked to retry."""
     status = body.get("status") or {}
-    if status.get("phase") == "RollingOut":
+    if status.get("phase") == Phase.ROLLING_OUT.value:
         return True
     annotations = (body.get("metadata") or {}).get("annotations") or {}
-    return bool(status.get("rollout")) and status.get("phase") in ("RolledBack", "Failed") and \
+    return bool(status.get("rollout")) and status.get("phase") in (Phase.ROLLED_BACK.value, Phase.FAILED.value) and \
         api.RETRY in annotations
 
 
-def _rolling_out(body: kopf.Body, **_: Any) -> bool:
-    return (body.get("status") or {}).get("phase") == "RollingOut"
+def rolling_out(body: kopf.Body, **_: Any) -> bool:
+    return (body.get("status") or {}).get("phase") == Phase.ROLLING_OUT.value
 
 
-def _steered(body: kopf.Body, **_: Any) -> bool:
+def steered(body: kopf.Body, **_: Any) -> bool:
+    """A manual annotation (promote, abort, retry, ...) on a rollout that acts on it."""
     annotations = body.metadata.annotations or {}
     return any(key in annotations for key in api.MANUAL_ANNOTATIONS) and _serves(body)
-
-
-def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics) -> None:
-    controller = RolloutController(metrics=metrics)
-
-    def tick(namespace: str, name: str, retry: int) -> None:
-        try:
-            controller.reconcile(namespace, name)
-        except kubernetes.client.ApiException as error:
-            if errors.is_temporary(error) or error.status == 422:
-                raise kopf.TemporaryError(f"rollout: API error {error.status} {error.reason}",
-                                          delay=min(60, 2 ** retry)) from error
-            raise
-
-    # RollingOut is an active phase of a RetrainingJob: it is re-examined as often as the others.
-    @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_rolling_out, registry=registry)
-    def rollout_tick(body: kopf.Body, **kwargs: Any) -> None:
-        tick(str(body.metadata.namespace), str(body.metadata.name), int(kwargs.get("retry") or 0))
-
-    @kopf.on.event(*RTJ, when=_steered, registry=registry)
-    def rollout_steered(body: kopf.Body, **_: Any) -> None:
-        tick(str(body.metadata.namespace), str(body.metadata.name), 0)
-
-    @kopf.on.event(*RTJ, registry=registry)
-    def rollout_forgotten(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
-        if event.get("type") == "DELETED":
-            controller.forget(str(body.metadata.namespace), str(body.metadata.name))
