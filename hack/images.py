@@ -34,12 +34,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HACK = Path(__file__).resolve().parent
 ROOT = HACK.parent
@@ -236,6 +238,19 @@ class Built:
     name: str
     reference: str
     archive: Path
+
+    def image_id(self) -> str:
+        """The image's ID as the container runtime reports it (a pod's ``imageID``): the
+        digest of its config, read from the OCI archive."""
+        with tarfile.open(self.archive) as archive:
+            def blob(digest: str) -> dict[str, Any]:
+                member = archive.extractfile("blobs/" + digest.replace(":", "/"))
+                assert member is not None
+                return dict(json.load(member))
+            index_member = archive.extractfile("index.json")
+            assert index_member is not None
+            manifest = blob(json.load(index_member)["manifests"][0]["digest"])
+            return str(manifest["config"]["digest"])
 
 
 def planned() -> list[Built]:

@@ -66,16 +66,9 @@ class Cluster:
     def helm(self, *args: str, **kwargs: Any) -> str:
         return self.run("helm", *args, **kwargs).stdout
 
-    def image_digest(self, name: str) -> str:
-        """The digest containerd holds for one of the built images (what a pod's imageID names)."""
-        reference = next(b.reference for b in self.images if b.name == name)
-        plane_node = self.plane.node
-        assert plane_node is not None
-        for line in plane_node.ctr("images", "list").splitlines()[1:]:
-            fields = line.split()
-            if fields and fields[0] == reference:
-                return next(f for f in fields if f.startswith("sha256:"))
-        raise AssertionError(f"{reference} is not in the node's containerd")
+    def image_id(self, name: str) -> str:
+        """The ID of one of the built images: what a pod's ``imageID`` names when it runs it."""
+        return next(b for b in self.images if b.name == name).image_id()
 
     def diagnose(self) -> str:
         """What a person would look at when a step fails: pods, events, operator logs."""

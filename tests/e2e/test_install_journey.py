@@ -9,13 +9,14 @@ real containers under the chart's securityContext; the model server is the examp
 
 from __future__ import annotations
 
+import csv
 import time
 import urllib.request
 from typing import Any
 
 import pytest
 
-from e2e_support import Cluster, wait_for
+from e2e_support import ROOT, Cluster, wait_for
 
 NAMESPACE = "modelmon-system"
 pytestmark = pytest.mark.e2e
@@ -40,6 +41,11 @@ def _fetch(url: str) -> str:
         return response.read().decode()
 
 
+def _data_rows(name: str) -> int:
+    with open(ROOT / "examples" / "data" / name, newline="") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
 def _check_now(cluster: Cluster, stamp: str) -> None:
     cluster.kubectl("annotate", "mm", "credit-default", f"modelmon.io/check-now={stamp}", "--overwrite")
 
@@ -55,7 +61,7 @@ def test_helm_install_brings_the_operator_up(real_cluster: Cluster) -> None:
     assert pod["spec"]["nodeName"] == "modelmon-node"  # the real node, not a fake one
     status = pod["status"]["containerStatuses"][0]
     # The container runs the image built from this repository's Dockerfile, as imported.
-    assert status["imageID"].endswith(cluster.image_digest("modelmon")), status
+    assert status["imageID"].endswith(cluster.image_id("modelmon")), status
     security = pod["spec"]["containers"][0]["securityContext"]
     assert security["readOnlyRootFilesystem"] is True and security["runAsNonRoot"] is True
     # Its process really runs as the unprivileged user on the node.
@@ -89,18 +95,24 @@ def test_first_check_runs_in_a_hardened_pod_and_reports_healthy(real_cluster: Cl
                     timeout=260)
     jobs = cluster.get("jobs", "-l", "app.kubernetes.io/managed-by=modelmon")["items"]
     assert jobs, cluster.diagnose()
-    pods = [p for p in cluster.get("pods")["items"] if p["metadata"].get("labels", {}).get("job-name")
-            in {j["metadata"]["name"] for j in jobs}]
-    assert pods and all(p["status"]["phase"] == "Succeeded" for p in pods), cluster.diagnose()
-    check_pod = pods[0]
+    names = {j["metadata"]["name"] for j in jobs}
+
+    def finished_check_pods() -> list[dict[str, Any]]:
+        # The check writes status before its container exits: the pod finishes a moment later.
+        pods = [p for p in cluster.get("pods")["items"] if p["metadata"].get("labels", {}).get("job-name") in names]
+        return pods if pods and all(p["status"]["phase"] == "Succeeded" for p in pods) else []
+
+    check_pod = wait_for("the check pod to succeed", finished_check_pods, timeout=60, cluster=cluster)[0]
     container = check_pod["spec"]["containers"][0]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert check_pod["spec"]["securityContext"]["runAsNonRoot"] is True
-    assert check_pod["status"]["containerStatuses"][0]["imageID"].endswith(cluster.image_digest("modelmon"))
+    assert check_pod["status"]["containerStatuses"][0]["imageID"].endswith(cluster.image_id("modelmon"))
     # `kubectl logs` of a finished pod works on this node.
     cluster.kubectl("logs", check_pod["metadata"]["name"])
-    monitor = cluster.get("mm", "credit-default")
-    assert monitor["status"]["lastCheck"]["rows"] > 0
+    # It read the quickstart's ConfigMaps whole: every row of the example files.
+    last = cluster.get("mm", "credit-default")["status"]["lastCheck"]
+    assert last["referenceRows"] == _data_rows("reference.csv")
+    assert last["currentRows"] == _data_rows("current-stable.csv")
 
 
 def test_drifted_data_turns_the_monitor_critical(real_cluster: Cluster) -> None:

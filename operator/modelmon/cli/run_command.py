@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import ipaddress
 import json
 import logging
+import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -20,6 +24,22 @@ def register(commands: Any) -> None:
     parser.add_argument("--peering", default=None, metavar="NAME",
                         help="kopf peering object: one active replica among several")
     parser.set_defaults(handler=run)
+
+
+def in_cluster_server(environ: Mapping[str, str], *, default: str) -> str:
+    """The API server's address as client-go's InClusterConfig finds it: the ``kubernetes``
+    Service from the pod's environment, so the operator needs no cluster DNS (kopf's own
+    service-account login names ``kubernetes.default.svc``, which a cluster whose DNS is not up
+    yet, or has none, cannot resolve). ``default`` when the variables are absent."""
+    host, port = environ.get("KUBERNETES_SERVICE_HOST"), environ.get("KUBERNETES_SERVICE_PORT")
+    if not host or not port:
+        return default
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            host = f"[{host}]"
+    except ValueError:
+        pass  # a name
+    return f"https://{host}:{port}"
 
 
 class _JsonFormatter(logging.Formatter):
@@ -60,7 +80,10 @@ def run(args: argparse.Namespace) -> int:
     # does (in-cluster service account, else the kubeconfig), with the same credentials.
     @kopf.on.login(registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
-        return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+        info = kopf.login_with_service_account(**kwargs)
+        if info is None:
+            return kopf.login_with_kubeconfig(**kwargs)
+        return dataclasses.replace(info, server=in_cluster_server(os.environ, default=info.server))
 
     kopf.run(registry=registry, standalone=settings.peering is None, peering_name=settings.peering,
              clusterwide=not settings.namespaces, namespaces=settings.namespaces,
