@@ -80,6 +80,8 @@ def load_config(path: str | None) -> CheckConfig:
         raw = yaml.safe_load(Path(path).read_text())
     except OSError as error:
         raise DataError(f"{path}: cannot read the config ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: the config is not UTF-8 text (byte {error.start}); write it as YAML or JSON") from error
     except yaml.YAMLError as error:
         raise DataError(f"{path}: not valid YAML: {error}") from error
     try:

@@ -35,8 +35,11 @@ def save_profile(ref: profile.ReferenceProfile, path: str) -> None:
                             "missing": column.missing, "counts": column.counts})
     header["columns"] = columns
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    with open(path, "wb") as handle:
-        np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds wrongly
+    try:
+        with open(path, "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]  # numpy stubs type **kwds wrongly
+    except OSError as error:
+        raise DataError(f"{path}: cannot write the profile ({error.strerror}); choose a writable --output") from error
 
 
 def load_profile(path: str) -> profile.ReferenceProfile:

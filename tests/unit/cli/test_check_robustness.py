@@ -297,3 +297,23 @@ def test_one_hundred_thousand_distinct_strings_are_judged(capsys, tmp_path):
     assert report["features"][0]["drifted"]
     assert {i["check"] for i in report["qualityIssues"]} == {"unseenCategories"}
     assert code == EXIT_CRITICAL
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+def test_any_config_file_is_applied_or_one_line_exit_2(capsys, tmp_path, content):
+    config = tmp_path / "config.yaml"
+    config.write_bytes(content)
+    data = normal_csv(tmp_path / "data.csv", seed=1, n=50)
+    code, _, err = check(capsys, data, data, "--config", config)
+    assert code in (EXIT_OK, EXIT_NO_VERDICT, EXIT_CRITICAL)
+    if code == EXIT_NO_VERDICT:
+        assert err.startswith("modelmon check: error:") and str(config) in err, err
+
+
+def test_an_unwritable_profile_output_is_one_line_exit_2(capsys, tmp_path):
+    code = cli.main(["profile", "--reference", str(normal_csv(tmp_path / "ref.csv", seed=1)),
+                     "--output", str(tmp_path / "no-such-dir" / "ref.npz")])
+    err = capsys.readouterr().err
+    assert code == EXIT_NO_VERDICT and "Traceback" not in err and "unexpected" not in err
+    assert err.startswith("modelmon profile: error:") and "no-such-dir" in err and "--output" in err
