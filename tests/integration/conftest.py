@@ -10,7 +10,6 @@ module's ``NAMESPACE_PREFIX`` (``t`` if it sets none).
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import kubernetes
@@ -21,7 +20,7 @@ from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 from operator_harness import running_operator
 from support.crds import install_crd
-from support.waiting import wait_for
+from support.namespaces import fresh_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,9 +50,5 @@ def operator(kube, metrics):
 
 @pytest.fixture
 def namespace(kube, request):
-    name = f"{getattr(request.module, 'NAMESPACE_PREFIX', 't')}-{uuid.uuid4().hex[:8]}"
-    core = kubernetes.client.CoreV1Api(kube)
-    core.create_namespace({"metadata": {"name": name}})
-    wait_for(lambda: core.read_namespaced_service_account("default", name), what=f"default ServiceAccount in {name}")
-    yield name
-    core.delete_namespace(name)
+    with fresh_namespace(kube, prefix=getattr(request.module, "NAMESPACE_PREFIX", "t")) as name:
+        yield name

@@ -35,6 +35,7 @@ from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
+from support.namespaces import fresh_namespace
 from support.ports import free_port
 from support.waiting import wait_for
 from unit.chart.chart_rendering import CHART, render
@@ -143,12 +144,8 @@ def complaints() -> Iterator[Complaints]:
 
 @pytest.fixture
 def namespace(admin) -> Iterator[str]:
-    name = f"rbac-{uuid.uuid4().hex[:8]}"
-    core = kubernetes.client.CoreV1Api(admin)
-    core.create_namespace({"metadata": {"name": name}})
-    wait_for(lambda: core.read_namespaced_service_account("default", name), what=f"default account in {name}")
-    yield name
-    core.delete_namespace(name)
+    with fresh_namespace(admin, prefix="rbac") as name:
+        yield name
 
 
 def monitor_body(name: str) -> dict[str, Any]:

@@ -15,9 +15,10 @@ from typing import Any
 import kubernetes
 import pytest
 
-from modelmon.k8s import client as k8s_client
 from modelmon import check_job
+from modelmon.k8s import client as k8s_client
 from modelmon.manifests import checkjob
+from support.monitors import condition, impersonating
 
 from support.waiting import wait_for
 
@@ -56,18 +57,6 @@ def data(predictions: str) -> dict[str, str]:
 def get_monitor(kube, namespace):
     return kubernetes.client.CustomObjectsApi(kube).get_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL,
                                                                                  "churn")
-
-
-def condition(body, kind):
-    return next((c for c in (body.get("status") or {}).get("conditions") or [] if c["type"] == kind), None)
-
-
-def impersonating(control_plane, namespace, account):
-    configuration = kubernetes.client.Configuration()
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
-    api = kubernetes.client.ApiClient(configuration)
-    api.set_default_header("Impersonate-User", f"system:serviceaccount:{namespace}:{account}")
-    return api
 
 
 def test_decay_degrades_the_monitor_and_recovery_clears_it(kube, operator, namespace, control_plane, metrics):

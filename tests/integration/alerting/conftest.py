@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import datetime
 import ipaddress
 import json
 import ssl
 import subprocess
 import threading
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,21 +30,14 @@ from cryptography.x509.oid import NameOID
 from modelmon.alerting.delivery import Dispatcher
 from modelmon.alerting.retries import RetryPolicy
 from modelmon.metrics import OperatorMetrics
+from support import waiting
 from support.ports import free_port
 
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 #: Fast retries so the tests see several attempts within seconds.
 FAST = RetryPolicy(first_delay=0.1, factor=2.0, cap=0.4, jitter=0.2, max_age=60.0)
-
-
-def wait_until(probe: Callable[[], Any], *, timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+#: Polling for the sinks' servers: short, often (support.waiting.wait_for with these defaults).
+wait_until = functools.partial(waiting.wait_for, timeout=15.0, interval=0.05)
 
 
 # --- Secrets ------------------------------------------------------------------------------------------------------
