@@ -13,7 +13,9 @@ class ConditionType(str, enum.Enum):
     DEGRADED = "Degraded"
 
 
-class Reason(str, enum.Enum):
+class MonitorReason(str, enum.Enum):
+    """Reasons of a ModelMonitor's conditions and Events."""
+
     RECONCILED = "Reconciled"
     INVALID_SPEC = "InvalidSpec"
     RECONCILE_FAILED = "ReconcileFailed"

@@ -12,7 +12,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from modelmon.policies.alerts import RANK, Action, Alert, Notification, Severity
+from modelmon.api.alerts import AlertSeverity
+from modelmon.policies.alerts import RANK, Action, Alert, Notification
 
 #: Where a monitor can be looked at when no console URL template is configured: its API path.
 DEFAULT_LINK = "https://kubernetes.default.svc/apis/modelmon.io/v1alpha1/namespaces/{namespace}/modelmonitors/{monitor}"
@@ -43,7 +44,7 @@ class Batch:
     items: tuple[Item, ...]
 
     @property
-    def severity(self) -> Severity:
+    def severity(self) -> AlertSeverity:
         """The highest severity in the batch."""
         return max((i.alert.severity for i in self.items), key=RANK.__getitem__, default="info")
 
@@ -73,7 +74,7 @@ def build_batch(*, batch_id: str, body: dict[str, Any], notifications: Sequence[
                  link=link_template.format(namespace=namespace, monitor=monitor), items=items)
 
 
-def for_severity(batch: Batch, min_severity: Severity) -> Batch | None:
+def for_severity(batch: Batch, min_severity: AlertSeverity) -> Batch | None:
     """The batch as a sink with ``min_severity`` sees it, or None when nothing is left for it."""
     floor = RANK[min_severity]
     items = tuple(i for i in batch.items if RANK[i.alert.severity] >= floor)

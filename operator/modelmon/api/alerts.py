@@ -18,7 +18,7 @@ import pydantic
 from modelmon.api.base import SpecModel
 from modelmon.api.durations import Duration, parse_duration
 
-Severity = Literal["info", "warning", "critical"]
+AlertSeverity = Literal["info", "warning", "critical"]
 """An alert's severity, lowest first (the alert policy ranks them; sinks filter on them)."""
 
 
@@ -266,7 +266,7 @@ class SinkSpec(SpecModel):
 
     name: str = pydantic.Field(min_length=1, max_length=63, pattern=DNS_LABEL)
     """Name of the sink, unique in the monitor (shown in status.alertSinks and the metrics)."""
-    min_severity: Severity = "warning"
+    min_severity: AlertSeverity = "warning"
     """Alerts below this severity are not sent here (their resolution neither)."""
     max_notifications_per_hour: int | None = pydantic.Field(default=None, ge=1, le=3600)
     """Messages per hour to this sink; more wait in the sink's queue. Unlimited when absent (the monitor's

@@ -25,7 +25,8 @@ PLURAL = "retrainingjobs"
 #: Set on a ModelMonitor to start a retraining now (the value is free text, e.g. a ticket).
 RETRAIN_NOW = "modelmon.io/retrain-now"
 
-Reason = Literal["drift", "performance", "schedule", "manual"]
+TriggerReason = Literal["drift", "performance", "schedule", "manual"]
+"""Why a retraining starts (a RetrainingJob's spec.reason)."""
 Priority = Literal["critical", "high", "medium", "low"]
 Phase = Literal["Pending", "Training", "Validating", "RollingOut", "Succeeded", "Failed", "RolledBack", "Cancelled"]
 ACTIVE_PHASES: frozenset[str] = frozenset({"Pending", "Training", "Validating", "RollingOut"})
@@ -86,7 +87,7 @@ class RetrainingJobSpec(SpecModel):
 
     monitor_ref: MonitorRef
     """The ModelMonitor whose model is retrained (same namespace)."""
-    reason: Reason
+    reason: TriggerReason
     """Why it runs: drift | performance | schedule | manual."""
     priority: Priority = "medium"
     """Place in the operator-wide training queue: critical > high > medium > low, then age."""

@@ -14,7 +14,7 @@ import kubernetes
 
 from modelmon import timestamps
 from modelmon.api import monitor as api
-from modelmon.conditions import Reason
+from modelmon.conditions import MonitorReason
 from modelmon.controller import alerting, reconcile, retraining
 from modelmon.k8s import errors, events, objects
 from modelmon.manifests import checkjob
@@ -53,8 +53,8 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
         try:
             outcome = reconcile.reconcile_children(raw, settings)
         except reconcile.InvalidSpec as error:
-            patch.status.update(_ready(raw, ok=False, reason=Reason.INVALID_SPEC, message=str(error)))
-            events.post_event(body=raw, type="Warning", reason=Reason.INVALID_SPEC.value, message=str(error))
+            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.INVALID_SPEC, message=str(error)))
+            events.post_event(body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value, message=str(error))
             raise kopf.PermanentError(str(error)) from error
         except kubernetes.client.ApiException as error:
             if errors.is_temporary(error):
@@ -62,11 +62,11 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
                 raise kopf.TemporaryError(f"API error {error.status} {error.reason}; retrying in {delay:.0f}s",
                                           delay=delay) from error
             message = f"cannot apply children: {error.status} {error.reason}"
-            patch.status.update(_ready(raw, ok=False, reason=Reason.RECONCILE_FAILED, message=message))
-            events.post_event(body=raw, type="Warning", reason=Reason.RECONCILE_FAILED.value, message=message)
+            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.RECONCILE_FAILED, message=message))
+            events.post_event(body=raw, type="Warning", reason=MonitorReason.RECONCILE_FAILED.value, message=message)
             raise kopf.PermanentError(message) from error
         changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
-        patch.status.update(_ready(raw, ok=True, reason=Reason.RECONCILED, message=changed or "children up to date"))
+        patch.status.update(_ready(raw, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date"))
 
     @kopf.on.event(*RESOURCE, registry=registry)
     def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
@@ -116,7 +116,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
             job = reconcile.start_check_now(raw, settings)
             events.post_event(body=raw, type="Normal", reason="CheckStarted", message=f"started Job {job}")
         except reconcile.InvalidSpec as error:
-            events.post_event(body=raw, type="Warning", reason=Reason.INVALID_SPEC.value,
+            events.post_event(body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value,
                               message=f"check-now ignored: {error}")
         except kubernetes.client.ApiException as error:
             log.warning("check-now for %s failed: %s", raw["metadata"]["name"], error.status)
@@ -142,7 +142,7 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, met
 
 
 
-def _ready(body: dict[str, Any], *, ok: bool, reason: Reason, message: str) -> dict[str, Any]:
+def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:
     return monitor_status.ready_status(body, ok=ok, reason=reason, message=message,
                                        cronjob=checkjob.cronjob_name(body["metadata"]["name"]),
                                        now=timestamps.format_time(timestamps.now()))

@@ -37,7 +37,7 @@ from modelmon.api import errors as api_errors
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as api
 from modelmon.conditions import RetrainingPhase as Phase
-from modelmon.conditions import RetrainingReason as Reason
+from modelmon.conditions import RetrainingReason
 from modelmon.controller import rollout as rollouts
 from modelmon.controller.locks import ObjectLocks
 from modelmon.k8s import errors, events, objects
@@ -150,7 +150,7 @@ class RetrainingController:
                 raise kopf.TemporaryError(f"creating the training Job: {error.status} {error.reason}", delay=10) \
                     from error
             return retraining_job.finish(
-                status, generation=meta.get("generation"), now=stamp, phase=Phase.FAILED, reason=Reason.JOB_REJECTED,
+                status, generation=meta.get("generation"), now=stamp, phase=Phase.FAILED, reason=RetrainingReason.JOB_REJECTED,
                 message=f"the training Job cannot be created (fix spec.jobTemplate): {_api_message(error)}")
         return step
 

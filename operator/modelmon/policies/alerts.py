@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from modelmon.api import alerts as alerts_spec
+from modelmon.api.alerts import AlertSeverity
 
-Severity = alerts_spec.Severity
 AlertType = Literal["drift", "performance", "dataQuality", "dataUnavailable", "retraining", "rollout"]
 Action = Literal["firing", "escalated", "repeat", "resolved"]
 RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
@@ -38,7 +38,7 @@ class Observation:
 
     type: AlertType
     subject: str
-    severity: Severity
+    severity: AlertSeverity
     message: str
 
 
@@ -47,7 +47,7 @@ class Alert:
     id: str
     type: AlertType
     subject: str
-    severity: Severity
+    severity: AlertSeverity
     message: str
     first_seen: float
     last_seen: float
@@ -124,7 +124,7 @@ def _observe(existing: Alert | None, identity: str, observed: Observation, acks:
                       message=observed.message, first_seen=now, last_seen=now)
         return fresh, "firing"
     streak = existing.streak + 1
-    severity: Severity = observed.severity
+    severity: AlertSeverity = observed.severity
     escalated = severity == "warning" and streak >= policy.escalate_after
     if escalated:
         severity = "critical"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from modelmon.conditions import ConditionType, Health, Reason
+from modelmon.conditions import ConditionType, Health, MonitorReason
 from modelmon.policies.conditions import Condition, condition
 
 
@@ -61,7 +61,7 @@ def assess_health(last_check: dict[str, Any], *, previous_health: str | None, ge
         _quality_condition(error, issues, generation),
         _degraded_condition(error, last_check.get("performance"), generation),
         condition(type=ConditionType.DATA_UNAVAILABLE.value, status=bool(error),
-                  reason=(Reason.READ_FAILED if error else Reason.DATA_READ).value,
+                  reason=(MonitorReason.READ_FAILED if error else MonitorReason.DATA_READ).value,
                   message=error or f"read {last_check.get('currentRows', 0)} current rows", generation=generation),
     ]
     # The dataset verdict counts every feature; the features list in status is capped at 200.
@@ -76,12 +76,12 @@ def assess_health(last_check: dict[str, Any], *, previous_health: str | None, ge
 def _drift_condition(error: str | None, dataset: dict[str, Any], drifted: list[str], generation: int | None) -> Condition:
     kind = ConditionType.DRIFTED.value
     if error or dataset.get("drifted") is None:
-        return condition(type=kind, status=None, reason=Reason.INSUFFICIENT_DATA.value,
+        return condition(type=kind, status=None, reason=MonitorReason.INSUFFICIENT_DATA.value,
                          message=error or dataset.get("message", "no verdict"), generation=generation)
     if dataset["drifted"]:
-        return condition(type=kind, status=True, reason=Reason.DRIFT_DETECTED.value,
+        return condition(type=kind, status=True, reason=MonitorReason.DRIFT_DETECTED.value,
                          message=dataset.get("message", ""), generation=generation)
-    reason = Reason.FEATURES_DRIFTED if drifted else Reason.NO_DRIFT
+    reason = MonitorReason.FEATURES_DRIFTED if drifted else MonitorReason.NO_DRIFT
     return condition(type=kind, status=False, reason=reason.value, message=dataset.get("message", ""),
                      generation=generation)
 
@@ -89,37 +89,37 @@ def _drift_condition(error: str | None, dataset: dict[str, Any], drifted: list[s
 def _quality_condition(error: str | None, issues: list[dict[str, Any]], generation: int | None) -> Condition:
     kind = ConditionType.DATA_QUALITY_DEGRADED.value
     if error:
-        return condition(type=kind, status=None, reason=Reason.INSUFFICIENT_DATA.value, message=error,
+        return condition(type=kind, status=None, reason=MonitorReason.INSUFFICIENT_DATA.value, message=error,
                          generation=generation)
     if issues:
         summary = "; ".join(i.get("message", "") for i in issues[:3]) + (f" (+{len(issues) - 3} more)" if len(issues) > 3 else "")
-        return condition(type=kind, status=True, reason=Reason.QUALITY_ISSUES.value, message=summary,
+        return condition(type=kind, status=True, reason=MonitorReason.QUALITY_ISSUES.value, message=summary,
                          generation=generation)
-    return condition(type=kind, status=False, reason=Reason.QUALITY_OK.value, message="no data-quality issue",
+    return condition(type=kind, status=False, reason=MonitorReason.QUALITY_OK.value, message="no data-quality issue",
                      generation=generation)
 
 
 def _degraded_condition(error: str | None, performance: dict[str, Any] | None, generation: int | None) -> Condition:
     kind = ConditionType.DEGRADED.value
     if error:
-        return condition(type=kind, status=None, reason=Reason.INSUFFICIENT_DATA.value, message=error,
+        return condition(type=kind, status=None, reason=MonitorReason.INSUFFICIENT_DATA.value, message=error,
                          generation=generation)
     if not performance:
-        return condition(type=kind, status=None, reason=Reason.PERFORMANCE_NOT_WATCHED.value,
+        return condition(type=kind, status=None, reason=MonitorReason.PERFORMANCE_NOT_WATCHED.value,
                          message="spec.performance is not set: live performance is not compared with a baseline",
                          generation=generation)
     severity, message = performance.get("severity"), str(performance.get("recommendation") or "")
     if severity == "critical":
-        return condition(type=kind, status=True, reason=Reason.PERFORMANCE_DEGRADED.value, message=message,
+        return condition(type=kind, status=True, reason=MonitorReason.PERFORMANCE_DEGRADED.value, message=message,
                          generation=generation)
     if severity == "warning":
-        return condition(type=kind, status=False, reason=Reason.PERFORMANCE_DECLINING.value, message=message,
+        return condition(type=kind, status=False, reason=MonitorReason.PERFORMANCE_DECLINING.value, message=message,
                          generation=generation)
     if severity == "ok":
-        return condition(type=kind, status=False, reason=Reason.PERFORMANCE_OK.value,
+        return condition(type=kind, status=False, reason=MonitorReason.PERFORMANCE_OK.value,
                          message=f"every watched metric within its thresholds "
                                  f"({performance.get('labelled', 0)} labelled predictions)", generation=generation)
-    return condition(type=kind, status=None, reason=Reason.INSUFFICIENT_DATA.value, message=message,
+    return condition(type=kind, status=None, reason=MonitorReason.INSUFFICIENT_DATA.value, message=message,
                      generation=generation)
 
 
@@ -131,9 +131,9 @@ def _events(health: Health, previous: str | None, error: str | None, dataset: di
         return [EventNote(type="Normal", reason="Healthy" if previous in (None, "Unknown") else "Recovered",
                           message=dataset.get("message", "no drift"))]
     if error:
-        return [EventNote(type="Warning", reason=Reason.READ_FAILED.value, message=error)]
+        return [EventNote(type="Warning", reason=MonitorReason.READ_FAILED.value, message=error)]
     if health is Health.UNKNOWN:
-        return [EventNote(type="Warning", reason=Reason.INSUFFICIENT_DATA.value, message=dataset.get("message", ""))]
+        return [EventNote(type="Warning", reason=MonitorReason.INSUFFICIENT_DATA.value, message=dataset.get("message", ""))]
     detail = dataset.get("message", "")
     if issues:
         detail += f"; {len(issues)} data-quality issue(s): {issues[0].get('message', '')}"
@@ -141,9 +141,9 @@ def _events(health: Health, previous: str | None, error: str | None, dataset: di
     if decay in ("warning", "critical"):
         detail += f"; performance {decay}: {performance.get('recommendation', '')}"
     if dataset.get("drifted"):
-        reason = Reason.DRIFT_DETECTED.value
+        reason = MonitorReason.DRIFT_DETECTED.value
     elif decay == "critical":
-        reason = Reason.PERFORMANCE_DEGRADED.value
+        reason = MonitorReason.PERFORMANCE_DEGRADED.value
     else:
         reason = health.value
     return [EventNote(type="Warning", reason=reason, message=f"health {health.value}: {detail}")]

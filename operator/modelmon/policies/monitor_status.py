@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon import timestamps
-from modelmon.conditions import ConditionType, Health, Reason
+from modelmon.conditions import ConditionType, Health, MonitorReason
 from modelmon.policies import alert_updates
 from modelmon.policies import conditions as cond
 from modelmon.policies.alerts import Policy
 from modelmon.policies.health import HealthAssessment, assess_health
 
 
-def ready_status(body: Mapping[str, Any], *, ok: bool, reason: Reason, message: str, cronjob: str,
+def ready_status(body: Mapping[str, Any], *, ok: bool, reason: MonitorReason, message: str, cronjob: str,
                  now: str) -> dict[str, Any]:
     """Ready after reconciling the children (``cronjob``: the drift-check CronJob's name, told when ok)."""
     meta, status = body["metadata"], body.get("status") or {}

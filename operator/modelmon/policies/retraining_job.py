@@ -25,7 +25,7 @@ from typing import Any
 from modelmon.api.retraining import ACTIVE_PHASES, FINISHED_PHASES, RetrainingJobSpec, TrainedModel
 from modelmon.conditions import RetrainingCondition as Cond
 from modelmon.conditions import RetrainingPhase as Phase
-from modelmon.conditions import RetrainingReason as Reason
+from modelmon.conditions import RetrainingReason
 from modelmon.policies import conditions as cond
 from modelmon.policies import training_results
 
@@ -86,10 +86,10 @@ def plan_step(*, spec: RetrainingJobSpec | None, spec_error: str | None, status:
     if phase in FINISHED_PHASES or phase == Phase.ROLLING_OUT.value:
         return _observe_generation(status, generation)
     if spec is None:
-        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.INVALID_SPEC,
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.INVALID_SPEC,
                       message=f"invalid spec: {spec_error}", delete_job=observed.job is not None)
     if spec.suspend:
-        return finish(status, generation=generation, now=now, phase=Phase.CANCELLED, reason=Reason.SUSPENDED,
+        return finish(status, generation=generation, now=now, phase=Phase.CANCELLED, reason=RetrainingReason.SUSPENDED,
                       message="suspended (spec.suspend): the training Job was stopped; create a new RetrainingJob "
                               "to retrain", delete_job=observed.job is not None)
     if phase is None or phase == Phase.PENDING.value:
@@ -104,23 +104,23 @@ def plan_step(*, spec: RetrainingJobSpec | None, spec_error: str | None, status:
 def _pending(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: int | None, job_name: str,
              observed: Observed, now: str) -> Step:
     if observed.monitor is None:
-        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.MONITOR_NOT_FOUND,
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.MONITOR_NOT_FOUND,
                       message=f"ModelMonitor {spec.monitor_ref.name} does not exist in this namespace: "
                               "create it or fix spec.monitorRef.name (it provides the previous model and the baseline)")
     if status.get("phase") is None:
         model = (observed.monitor.get("spec") or {}).get("model") or {}
         message = f"queued for training ({spec.priority} priority)"
-        patch = {"phase": Phase.PENDING.value, "reason": Reason.QUEUED.value, "message": message,
+        patch = {"phase": Phase.PENDING.value, "reason": RetrainingReason.QUEUED.value, "message": message,
                  "observedGeneration": generation, "queuedAt": now,
                  "previousModel": {k: model[k] for k in ("name", "version") if model.get(k)},
                  "lineage": {"parentVersion": model["version"]} if model.get("version") else {}}
-        return Step(status=patch, event=("Normal", Reason.QUEUED.value, message))
+        return Step(status=patch, event=("Normal", RetrainingReason.QUEUED.value, message))
     if observed.job is not None or observed.admitted:
         created = observed.job is None
         message = f"training: Job {job_name} " + ("created" if created else "found (created before a restart)")
-        patch = {"phase": Phase.TRAINING.value, "reason": Reason.JOB_CREATED.value, "message": message,
+        patch = {"phase": Phase.TRAINING.value, "reason": RetrainingReason.JOB_CREATED.value, "message": message,
                  "observedGeneration": generation, "jobName": job_name, "startTime": status.get("startTime") or now}
-        return Step(status=patch, create_job=created, event=("Normal", Reason.JOB_CREATED.value, message))
+        return Step(status=patch, create_job=created, event=("Normal", RetrainingReason.JOB_CREATED.value, message))
     message = f"waiting for a training slot: {observed.queue_note}" if observed.queue_note else "waiting for a training slot"
     return _only_changed(status, {"message": message, "observedGeneration": generation})
 
@@ -129,7 +129,7 @@ def _training(status: Mapping[str, Any], *, generation: int | None, observed: Ob
     job = observed.job
     name = status.get("jobName")
     if job is None or job.deleting:
-        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.JOB_LOST,
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.JOB_LOST,
                       message=f"the training Job {name} was deleted before it finished; create a new RetrainingJob "
                               "to retry")
     if job.outcome == "Failed":
@@ -140,12 +140,12 @@ def _training(status: Mapping[str, Any], *, generation: int | None, observed: Ob
     try:
         model = training_results.parse_result(message)
     except training_results.InvalidResult as error:
-        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.INVALID_RESULT,
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.INVALID_RESULT,
                       message=f"Job {job.name} completed but {error}")
     text = f"training finished: model {model.version} at {model.uri}; validating"
-    patch = {"phase": Phase.VALIDATING.value, "reason": Reason.TRAINING_FINISHED.value, "message": text,
+    patch = {"phase": Phase.VALIDATING.value, "reason": RetrainingReason.TRAINING_FINISHED.value, "message": text,
              "observedGeneration": generation, "model": _model_status(model)}
-    return Step(status=patch, event=("Normal", Reason.TRAINING_FINISHED.value, text))
+    return Step(status=patch, event=("Normal", RetrainingReason.TRAINING_FINISHED.value, text))
 
 
 def _training_failure(job: JobState) -> dict[str, Any]:
@@ -158,11 +158,11 @@ def _training_failure(job: JobState) -> dict[str, Any]:
         text = " ".join(term.message.split())
         parts.append(f"its message: {text[:_MESSAGE_EXCERPT]}" + ("..." if len(text) > _MESSAGE_EXCERPT else ""))
     if job.failure_reason == "DeadlineExceeded":
-        reason = Reason.DEADLINE_EXCEEDED
+        reason = RetrainingReason.DEADLINE_EXCEEDED
         head = (f"the training Job {job.name} ran past its activeDeadlineSeconds and was stopped; raise "
                 "jobTemplate.spec.activeDeadlineSeconds or make training faster")
     else:
-        reason = Reason.TRAINING_FAILED
+        reason = RetrainingReason.TRAINING_FAILED
         head = f"the training Job {job.name} failed" + (f" ({job.failure_reason})" if job.failure_reason else "")
     detail = "; ".join(parts) or (job.failure_message or "")
     return {"reason": reason, "message": head + (f": {detail}" if detail else "")}
@@ -171,12 +171,12 @@ def _training_failure(job: JobState) -> dict[str, Any]:
 def _validating(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: int | None,
                 observed: Observed, now: str) -> Step:
     if observed.monitor is None:
-        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.MONITOR_NOT_FOUND,
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.MONITOR_NOT_FOUND,
                       message=f"ModelMonitor {spec.monitor_ref.name} no longer exists; the new model was not validated")
     try:
         model = TrainedModel.model_validate(status.get("model") or {})
     except ValueError:
-        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.INVALID_RESULT,
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.INVALID_RESULT,
                       message="status.model is missing or damaged; the training result is lost, retrain")
     performance = (observed.monitor.get("spec") or {}).get("performance")
     baseline = performance.get("baseline") if isinstance(performance, dict) else None
@@ -184,26 +184,26 @@ def _validating(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generatio
                                         baseline=baseline if isinstance(baseline, dict) else None)
     extra = {"validation": verdict.lines}
     validated = cond.condition(type=Cond.VALIDATED.value, status=verdict.passed,
-                               reason=(Reason.VALIDATION_PASSED if verdict.passed else Reason.VALIDATION_FAILED).value,
+                               reason=(RetrainingReason.VALIDATION_PASSED if verdict.passed else RetrainingReason.VALIDATION_FAILED).value,
                                message="; ".join(verdict.failures if not verdict.passed else verdict.lines)[:1024],
                                generation=generation)
     if not verdict.passed:
-        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=Reason.VALIDATION_FAILED,
+        return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.VALIDATION_FAILED,
                       message=f"model {model.version} failed validation: " + "; ".join(verdict.failures)
                               + "; the model in production is unchanged", extra=extra, also=[validated])
     checked = f" ({len(verdict.lines)} bound(s) met)" if verdict.lines else " (no validation bounds)"
     if spec.rollout:
         text = f"model {model.version} validated{checked}; rolling out"
-        patch = {"phase": Phase.ROLLING_OUT.value, "reason": Reason.ROLLOUT_REQUESTED.value, "message": text,
+        patch = {"phase": Phase.ROLLING_OUT.value, "reason": RetrainingReason.ROLLOUT_REQUESTED.value, "message": text,
                  "observedGeneration": generation, **extra,
                  "conditions": cond.merge_conditions(status.get("conditions"), [validated], now=now)}
-        return Step(status=patch, event=("Normal", Reason.ROLLOUT_REQUESTED.value, text))
-    return finish(status, generation=generation, now=now, phase=Phase.SUCCEEDED, reason=Reason.VALIDATION_PASSED,
+        return Step(status=patch, event=("Normal", RetrainingReason.ROLLOUT_REQUESTED.value, text))
+    return finish(status, generation=generation, now=now, phase=Phase.SUCCEEDED, reason=RetrainingReason.VALIDATION_PASSED,
                   message=f"model {model.version} validated{checked}; ready at {model.uri}", extra=extra,
                   also=[validated])
 
 
-def finish(status: Mapping[str, Any], *, generation: int | None, now: str, phase: Phase, reason: Reason,
+def finish(status: Mapping[str, Any], *, generation: int | None, now: str, phase: Phase, reason: RetrainingReason,
            message: str, delete_job: bool = False, extra: Mapping[str, Any] | None = None,
            also: list[dict[str, Any]] | None = None) -> Step:
     """The step into a final phase, with its conditions and completion time."""

@@ -39,7 +39,7 @@ import croniter
 
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
-from modelmon.api.retraining import RETRAIN_NOW, Priority, Reason, RetrainingSpec
+from modelmon.api.retraining import RETRAIN_NOW, Priority, RetrainingSpec, TriggerReason
 
 DEFAULT_PRIORITY: dict[str, Priority] = {"performance": "critical", "drift": "high", "manual": "high",
                                          "schedule": "low"}
@@ -59,7 +59,7 @@ class TriggerDecision:
     """Whether to start a RetrainingJob now."""
     why: str
     """Which trigger fired, or why none did, in words."""
-    reason: Reason | None = None
+    reason: TriggerReason | None = None
     priority: Priority | None = None
     key: str | None = None
     """Identifies this firing; the RetrainingJob's name is derived from it."""
@@ -116,7 +116,7 @@ def plan_trigger(*, spec: RetrainingSpec | None, status: Mapping[str, Any], anno
     return fired or TriggerDecision(create=False, why="no trigger fired")
 
 
-def _fire(spec: RetrainingSpec, *, reason: Reason, key: str, why: str, consume_annotation: bool = False,
+def _fire(spec: RetrainingSpec, *, reason: TriggerReason, key: str, why: str, consume_annotation: bool = False,
           schedule_time: str | None = None) -> TriggerDecision:
     priority = (spec.template.priority if spec.template and spec.template.priority else DEFAULT_PRIORITY[reason])
     return TriggerDecision(create=True, why=why, reason=reason, priority=priority, key=key,
@@ -128,7 +128,7 @@ def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: Mapping[s
     """Performance-critical or critical-drift firing for the last check, or why it is held back."""
     last_check = status.get("lastCheck") or {}
     performance = (last_check.get("performance") or {}) if isinstance(last_check.get("performance"), dict) else {}
-    candidates: list[tuple[Reason, str]] = []
+    candidates: list[tuple[TriggerReason, str]] = []
     if spec.triggers.performance_critical and performance.get("severity") == "critical":
         candidates.append(("performance", "performance critical in the last check"))
     dataset = last_check.get("dataset") or {}

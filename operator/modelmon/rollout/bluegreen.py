@@ -24,7 +24,7 @@ from typing import Any
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
 from modelmon.api.rollout import BlueGreenStrategy
-from modelmon.conditions import RolloutReason as Reason
+from modelmon.conditions import RolloutReason
 from modelmon.rollout import ticks
 from modelmon.rollout.ticks import BLUE_GREEN_STAGES, Tick
 
@@ -44,7 +44,7 @@ def _enter(tick: Tick, stage: str, phase: str = "Progressing") -> None:
 def begin(tick: Tick) -> None:
     _enter(tick, "preview")
     tick.state["weight"] = 0
-    tick.tell("Normal", Reason.PREVIEW_STARTED, f"preview of model {tick.version()} starting")
+    tick.tell("Normal", RolloutReason.PREVIEW_STARTED, f"preview of model {tick.version()} starting")
 
 
 def promote_step(tick: Tick) -> int:
@@ -81,26 +81,26 @@ def _preview(tick: Tick, bg: BlueGreenStrategy) -> None:
     want = track_replicas(tick) or 0
     preview_ok = bg.preview_service is None or tick.observed.selectors.get(bg.preview_service) == tick.track_selector()
     if track is not None and not track.owned:
-        tick.rollback(Reason.TARGET_UNUSABLE, f"Deployment {track.name} exists and is not this rollout's preview; "
+        tick.rollback(RolloutReason.TARGET_UNUSABLE, f"Deployment {track.name} exists and is not this rollout's preview; "
                                               "rename or delete it")
     elif track is not None and track.rolled_out(want) and preview_ok:
-        tick.tell("Normal", Reason.PREVIEW_READY, f"preview ready: {track.ready} replica(s) of model {tick.version()}")
+        tick.tell("Normal", RolloutReason.PREVIEW_READY, f"preview ready: {track.ready} replica(s) of model {tick.version()}")
         _next_after_preview(tick, bg)
     elif tick.past_deadline():
         seen = f"{track.ready} of {want} ready" if track else "not created"
-        tick.rollback(Reason.PROGRESS_DEADLINE_EXCEEDED, f"the preview did not become ready within "
+        tick.rollback(RolloutReason.PROGRESS_DEADLINE_EXCEEDED, f"the preview did not become ready within "
                                                          f"{tick.spec.progress_deadline} ({seen})")
 
 
 def _enter_await(tick: Tick, bg: BlueGreenStrategy) -> None:
     if not bg.auto_promotion:
         _enter(tick, "awaitPromotion", phase="Paused")
-        tick.pause(Reason.AWAITING_PROMOTION, "preview ready; switch the active Service with "
+        tick.pause(RolloutReason.AWAITING_PROMOTION, "preview ready; switch the active Service with "
                                               "modelmon.io/promote=true")
         return
     _enter(tick, "awaitPromotion")
     if bg.auto_promotion_after:
-        tick.tell("Normal", Reason.AWAITING_PROMOTION, f"switching automatically in {bg.auto_promotion_after}")
+        tick.tell("Normal", RolloutReason.AWAITING_PROMOTION, f"switching automatically in {bg.auto_promotion_after}")
     else:
         _await(tick, bg)
 
@@ -115,22 +115,22 @@ def _await(tick: Tick, bg: BlueGreenStrategy) -> None:
 
 def _enter_switch(tick: Tick, bg: BlueGreenStrategy) -> None:
     _enter(tick, "switch")
-    tick.tell("Normal", Reason.SERVICE_SWITCHED, f"switching Service {bg.active_service} to model {tick.version()}")
+    tick.tell("Normal", RolloutReason.SERVICE_SWITCHED, f"switching Service {bg.active_service} to model {tick.version()}")
 
 
 def _switch(tick: Tick, bg: BlueGreenStrategy) -> None:
     if tick.observed.selectors.get(bg.active_service) == tick.track_selector():
         tick.state["weight"] = 100
-        tick.tell("Normal", Reason.SERVICE_SWITCHED, f"Service {bg.active_service} serves model {tick.version()}")
+        tick.tell("Normal", RolloutReason.SERVICE_SWITCHED, f"Service {bg.active_service} serves model {tick.version()}")
         if bg.post_promotion_analysis:
             _enter(tick, "postPromotionAnalysis")
             tick.start_run(bg.post_promotion_analysis, stage="postPromotion", step=None, label="post-promotion")
         else:
             ticks.start_promotion(tick, step=promote_step(tick))
     elif tick.observed.selectors.get(bg.active_service) is None and bg.active_service in tick.observed.selectors:
-        tick.rollback(Reason.TARGET_UNUSABLE, f"Service {bg.active_service} (activeService) does not exist")
+        tick.rollback(RolloutReason.TARGET_UNUSABLE, f"Service {bg.active_service} (activeService) does not exist")
     elif tick.past_deadline():
-        tick.rollback(Reason.PROGRESS_DEADLINE_EXCEEDED, f"Service {bg.active_service} was not switched within "
+        tick.rollback(RolloutReason.PROGRESS_DEADLINE_EXCEEDED, f"Service {bg.active_service} was not switched within "
                                                          f"{tick.spec.progress_deadline}")
 
 
@@ -141,13 +141,13 @@ def _analysis(tick: Tick, template: str, stage: str, *, then: str) -> None:
     run = tick.current_run(stage=stage, step=None) or {}
     label = "pre-promotion" if stage == "prePromotion" else "post-promotion"
     if phase == "Successful":
-        tick.tell("Normal", Reason.ANALYSIS_SUCCESSFUL, f"{label} analysis {template} successful: {run.get('message')}")
+        tick.tell("Normal", RolloutReason.ANALYSIS_SUCCESSFUL, f"{label} analysis {template} successful: {run.get('message')}")
         _after_analysis(tick, then)
     elif phase in ("Failed", "Error"):
-        reason = Reason.ANALYSIS_FAILED if phase == "Failed" else Reason.ANALYSIS_ERROR
+        reason = RolloutReason.ANALYSIS_FAILED if phase == "Failed" else RolloutReason.ANALYSIS_ERROR
         tick.rollback(reason, f"{label} analysis {template} {phase.lower()}: {run.get('message')}")
     elif phase == "Inconclusive":
-        tick.pause(Reason.ANALYSIS_INCONCLUSIVE, f"{label} analysis {template} inconclusive: {run.get('message')}")
+        tick.pause(RolloutReason.ANALYSIS_INCONCLUSIVE, f"{label} analysis {template} inconclusive: {run.get('message')}")
 
 
 def _after_analysis(tick: Tick, then: str) -> None:
@@ -162,20 +162,20 @@ def promote(tick: Tick) -> bool:
     stage = tick.state["stage"]
     bg = _strategy(tick)
     if stage in ("awaitPromotion", "prePromotionAnalysis"):
-        tick.tell("Normal", Reason.PROMOTED, f"modelmon.io/promote: {stage} skipped; switching")
+        tick.tell("Normal", RolloutReason.PROMOTED, f"modelmon.io/promote: {stage} skipped; switching")
         _enter_switch(tick, bg)
         return True
     if stage == "postPromotionAnalysis":
-        tick.tell("Normal", Reason.PROMOTED, "modelmon.io/promote: post-promotion analysis skipped")
+        tick.tell("Normal", RolloutReason.PROMOTED, "modelmon.io/promote: post-promotion analysis skipped")
         ticks.start_promotion(tick, step=promote_step(tick))
         return True
-    tick.tell("Normal", Reason.IGNORED, f"modelmon.io/promote ignored during {stage}: the preview is not ready yet")
+    tick.tell("Normal", RolloutReason.IGNORED, f"modelmon.io/promote ignored during {stage}: the preview is not ready yet")
     return False
 
 
 def promoted(tick: Tick) -> None:
     _enter(tick, "restore", phase="Finalizing")
-    tick.tell("Normal", Reason.PROMOTING, f"Deployment {tick.spec.target_ref.name} rolled out model "
+    tick.tell("Normal", RolloutReason.PROMOTING, f"Deployment {tick.spec.target_ref.name} rolled out model "
                                           f"{tick.version()}; giving the Services their selectors back")
 
 
@@ -186,11 +186,11 @@ def finalize(tick: Tick) -> None:
         originals = tick.state.get("originalSelectors") or {}
         if all(tick.observed.selectors.get(svc) in (None, sel) for svc, sel in originals.items()):
             _enter(tick, "scaleDown", phase="Finalizing")
-            tick.tell("Normal", Reason.SELECTORS_RESTORED, f"Services restored; the preview goes in "
+            tick.tell("Normal", RolloutReason.SELECTORS_RESTORED, f"Services restored; the preview goes in "
                                                            f"{_strategy(tick).scale_down_delay}")
     elif stage == "scaleDown" and tick.observed.track is None and _delay_over(tick):
         tick.finish("Succeeded")
-        tick.tell("Normal", Reason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "
+        tick.tell("Normal", RolloutReason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "
                                                f"{tick.spec.target_ref.name} serves it; the preview is gone")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
 from modelmon.api.rollout import CanaryStrategy
-from modelmon.conditions import RolloutReason as Reason
+from modelmon.conditions import RolloutReason
 from modelmon.rollout import ticks, weights
 from modelmon.rollout.ticks import Tick
 
@@ -47,14 +47,14 @@ def enter_step(tick: Tick, index: int) -> None:
         stable = target.replicas if target else 0
         replicas = weights.calculate_canary_replicas(weight=step.set_weight, stable_replicas=stable,
                                                      max_replicas=_strategy(tick).max_canary_replicas)
-        tick.tell("Normal", Reason.WEIGHT_SET, f"{label}: setWeight {step.set_weight}%: {replicas} canary replica(s) "
+        tick.tell("Normal", RolloutReason.WEIGHT_SET, f"{label}: setWeight {step.set_weight}%: {replicas} canary replica(s) "
                                                f"beside {stable} stable")
     elif step.pause is not None:
         tick.enter(stage="pause", step=index)
         if step.pause.duration is None:
-            tick.pause(Reason.PAUSED, f"{label}: paused until promoted (annotate modelmon.io/promote=true)")
+            tick.pause(RolloutReason.PAUSED, f"{label}: paused until promoted (annotate modelmon.io/promote=true)")
         else:
-            tick.tell("Normal", Reason.PAUSED, f"{label}: pausing for {step.pause.duration}")
+            tick.tell("Normal", RolloutReason.PAUSED, f"{label}: pausing for {step.pause.duration}")
     else:
         assert step.analysis is not None
         tick.enter(stage="analysis", step=index)
@@ -73,19 +73,19 @@ def progress(tick: Tick) -> None:
     if step.set_weight is not None:
         track, desired = tick.observed.track, track_replicas(tick) or 0
         if track is not None and track.owned and track.rolled_out(desired):
-            tick.tell("Normal", Reason.WEIGHT_REACHED, f"{label}: canary ready, effective weight "
+            tick.tell("Normal", RolloutReason.WEIGHT_REACHED, f"{label}: canary ready, effective weight "
                                                        f"{tick.state['effectiveWeight']}% (asked {step.set_weight}%)")
             enter_step(tick, index + 1)
         elif tick.past_deadline():
-            tick.rollback(Reason.PROGRESS_DEADLINE_EXCEEDED, f"{label}: the canary did not become ready within "
+            tick.rollback(RolloutReason.PROGRESS_DEADLINE_EXCEEDED, f"{label}: the canary did not become ready within "
                                                              f"{tick.spec.progress_deadline} ({_ready(tick)})")
         elif track is not None and not track.owned:
-            tick.rollback(Reason.TARGET_UNUSABLE, f"Deployment {track.name} exists and is not this rollout's canary; "
+            tick.rollback(RolloutReason.TARGET_UNUSABLE, f"Deployment {track.name} exists and is not this rollout's canary; "
                                                   "rename or delete it")
     elif step.pause is not None:
         if step.pause.duration is not None and \
                 timestamps.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(step.pause.duration):
-            tick.tell("Normal", Reason.PAUSE_ENDED, f"{label}: pause of {step.pause.duration} over")
+            tick.tell("Normal", RolloutReason.PAUSE_ENDED, f"{label}: pause of {step.pause.duration} over")
             enter_step(tick, index + 1)
     else:
         assert step.analysis is not None
@@ -98,26 +98,26 @@ def _analysis(tick: Tick, template: str, *, index: int, label: str) -> None:
     phase = tick.advance_run(template, stage="step", step=index)
     run = tick.current_run(stage="step", step=index) or {}
     if phase == "Successful":
-        tick.tell("Normal", Reason.ANALYSIS_SUCCESSFUL, f"{label}: analysis {template} successful: {run.get('message')}")
+        tick.tell("Normal", RolloutReason.ANALYSIS_SUCCESSFUL, f"{label}: analysis {template} successful: {run.get('message')}")
         enter_step(tick, index + 1)
     elif phase in ("Failed", "Error"):
-        reason = Reason.ANALYSIS_FAILED if phase == "Failed" else Reason.ANALYSIS_ERROR
+        reason = RolloutReason.ANALYSIS_FAILED if phase == "Failed" else RolloutReason.ANALYSIS_ERROR
         tick.rollback(reason, f"{label}: analysis {template} {phase.lower()}: {run.get('message')}")
     elif phase == "Inconclusive":
-        tick.pause(Reason.ANALYSIS_INCONCLUSIVE, f"{label}: analysis {template} inconclusive: {run.get('message')}")
+        tick.pause(RolloutReason.ANALYSIS_INCONCLUSIVE, f"{label}: analysis {template} inconclusive: {run.get('message')}")
 
 
 def promote(tick: Tick) -> bool:
     """modelmon.io/promote: the current step is skipped (a pause ends, an analysis counts as passed)."""
     index = int(tick.state["step"])
-    tick.tell("Normal", Reason.PROMOTED, f"modelmon.io/promote: step {index + 1} skipped")
+    tick.tell("Normal", RolloutReason.PROMOTED, f"modelmon.io/promote: step {index + 1} skipped")
     enter_step(tick, index + 1)
     return True
 
 
 def promoted(tick: Tick) -> None:
     tick.enter(stage="cleanup", step=promote_step(tick), phase="Finalizing")
-    tick.tell("Normal", Reason.PROMOTING, f"Deployment {tick.spec.target_ref.name} rolled out model "
+    tick.tell("Normal", RolloutReason.PROMOTING, f"Deployment {tick.spec.target_ref.name} rolled out model "
                                           f"{tick.version()}; removing the canary")
 
 
@@ -125,7 +125,7 @@ def finalize(tick: Tick) -> None:
     ticks.summarize(tick)
     if tick.observed.track is None:
         tick.finish("Succeeded")
-        tick.tell("Normal", Reason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "
+        tick.tell("Normal", RolloutReason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "
                                                f"{tick.spec.target_ref.name} serves it; the canary is gone")
 
 

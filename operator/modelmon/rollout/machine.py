@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon.api.rollout import ABORT, PROMOTE, PROMOTE_FULL, RETRY, RolloutSpec
-from modelmon.conditions import RolloutReason as Reason
+from modelmon.conditions import RolloutReason
 from modelmon.rollout import analysis, bluegreen, canary
 from modelmon.rollout.observations import DeleteTrack, EnsureTrack, Observed, Outcome, Plan, SetHandover, SetSelector
 from modelmon.rollout.strategies import Strategy
@@ -31,7 +31,7 @@ from modelmon.rollout.ticks import ACTIVE, FINAL, MAX_RUNS, Tick, start_promotio
 #: The strategies by status.rollout.strategy; each implements the Strategy protocol.
 STRATEGIES: dict[str, Strategy] = {"canary": canary, "blueGreen": bluegreen}
 
-_FAILING = {Reason.TARGET_NOT_FOUND.value, Reason.TARGET_UNUSABLE.value}
+_FAILING = {RolloutReason.TARGET_NOT_FOUND.value, RolloutReason.TARGET_UNUSABLE.value}
 
 
 def plan(*, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observed, now: datetime.datetime,
@@ -54,7 +54,7 @@ def plan(*, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observ
         _rolling_back(tick)
         return _result(tick)
     if tick.state.get("strategy") != _strategy_name(spec):
-        tick.rollback(Reason.SPEC_CHANGED, f"spec.rollout.strategy changed from {tick.state.get('strategy')} "
+        tick.rollback(RolloutReason.SPEC_CHANGED, f"spec.rollout.strategy changed from {tick.state.get('strategy')} "
                                            "during the rollout; start a new RetrainingJob to use the new strategy")
         return _result(tick)
     if not _target_usable(tick) or _manual(tick, strategy):
@@ -77,7 +77,7 @@ def _start(tick: Tick, strategy: Strategy, *, retried: bool) -> None:
                   "effectiveWeight": 0.0, "startedAt": tick.stamp, "stepStartedAt": tick.stamp,
                   "progressAt": tick.stamp, "analysisRuns": list(tick.state.get("analysisRuns") or [])[-MAX_RUNS:]}
     how = f"retried: rolling out model {tick.version()} again" if retried else f"rolling out model {tick.version()}"
-    tick.tell("Normal", Reason.RETRIED if retried else Reason.STARTED,
+    tick.tell("Normal", RolloutReason.RETRIED if retried else RolloutReason.STARTED,
               f"{how} to Deployment {tick.spec.target_ref.name} ({name})")
     if _target_usable(tick):
         strategy.begin(tick)
@@ -96,16 +96,16 @@ def _strategy_name(spec: RolloutSpec) -> str:
 def _target_usable(tick: Tick) -> bool:
     observed = tick.observed
     if observed.target is None:
-        _fail_early(tick, Reason.TARGET_NOT_FOUND, f"Deployment {tick.spec.target_ref.name} (spec.rollout.targetRef) "
+        _fail_early(tick, RolloutReason.TARGET_NOT_FOUND, f"Deployment {tick.spec.target_ref.name} (spec.rollout.targetRef) "
                                                    "does not exist: create it or fix targetRef")
         return False
     if observed.container_error:
-        _fail_early(tick, Reason.TARGET_UNUSABLE, observed.container_error)
+        _fail_early(tick, RolloutReason.TARGET_UNUSABLE, observed.container_error)
         return False
     return True
 
 
-def _fail_early(tick: Tick, reason: Reason, message: str) -> None:
+def _fail_early(tick: Tick, reason: RolloutReason, message: str) -> None:
     if tick.state.get("phase") == "RollingBack":
         return  # already on the way out; what can be cleaned up is
     tick.rollback(reason, message)
@@ -114,7 +114,7 @@ def _fail_early(tick: Tick, reason: Reason, message: str) -> None:
 def _ignore_manual(tick: Tick, why: str) -> None:
     for key in sorted(tick.observed.annotations - {RETRY}):
         tick.consume.append(key)
-        tick.tell("Normal", Reason.IGNORED, f"{key} ignored: the rollout is {why}")
+        tick.tell("Normal", RolloutReason.IGNORED, f"{key} ignored: the rollout is {why}")
 
 
 def _manual(tick: Tick, strategy: Strategy) -> bool:
@@ -124,31 +124,31 @@ def _manual(tick: Tick, strategy: Strategy) -> bool:
     if ABORT in present:
         tick.consume.append(ABORT)
         if phase in ACTIVE or phase == "Promoting":
-            tick.rollback(Reason.ABORTED, "aborted by modelmon.io/abort")
+            tick.rollback(RolloutReason.ABORTED, "aborted by modelmon.io/abort")
             return True
-        tick.tell("Normal", Reason.IGNORED, f"modelmon.io/abort ignored: the rollout is {phase}")
+        tick.tell("Normal", RolloutReason.IGNORED, f"modelmon.io/abort ignored: the rollout is {phase}")
     if PROMOTE_FULL in present:
         tick.consume.append(PROMOTE_FULL)
         if phase in ACTIVE:
-            tick.tell("Normal", Reason.PROMOTED_FULL, "modelmon.io/promote-full: remaining steps and analyses "
+            tick.tell("Normal", RolloutReason.PROMOTED_FULL, "modelmon.io/promote-full: remaining steps and analyses "
                                                       "skipped; promoting")
             start_promotion(tick, step=strategy.promote_step(tick))
             return True
-        tick.tell("Normal", Reason.IGNORED, f"modelmon.io/promote-full ignored: the rollout is {phase}")
+        tick.tell("Normal", RolloutReason.IGNORED, f"modelmon.io/promote-full ignored: the rollout is {phase}")
     if PROMOTE in present:
         tick.consume.append(PROMOTE)
         if phase in ACTIVE and strategy.promote(tick):
             return True
         if phase not in ACTIVE:
-            tick.tell("Normal", Reason.IGNORED, f"modelmon.io/promote ignored: the rollout is {phase}")
+            tick.tell("Normal", RolloutReason.IGNORED, f"modelmon.io/promote ignored: the rollout is {phase}")
     if RETRY in present:
         tick.consume.append(RETRY)
-        if phase == "Paused" and tick.state.get("pausedReason") == Reason.ANALYSIS_INCONCLUSIVE.value:
+        if phase == "Paused" and tick.state.get("pausedReason") == RolloutReason.ANALYSIS_INCONCLUSIVE.value:
             tick.enter(stage=tick.state["stage"], step=tick.state["step"])
-            tick.tell("Normal", Reason.RETRIED, "modelmon.io/retry: the analysis runs again")
+            tick.tell("Normal", RolloutReason.RETRIED, "modelmon.io/retry: the analysis runs again")
             strategy.progress(tick)
             return True
-        tick.tell("Normal", Reason.IGNORED, "modelmon.io/retry ignored: it reruns an inconclusive analysis "
+        tick.tell("Normal", RolloutReason.IGNORED, "modelmon.io/retry ignored: it reruns an inconclusive analysis "
                                             "or restarts a rolled-back rollout")
     return False
 
@@ -161,7 +161,7 @@ def _promoting(tick: Tick, strategy: Strategy) -> None:
     if carries and target.rolled_out():
         strategy.promoted(tick)
     elif tick.past_deadline():
-        tick.rollback(Reason.PROGRESS_DEADLINE_EXCEEDED,
+        tick.rollback(RolloutReason.PROGRESS_DEADLINE_EXCEEDED,
                       f"Deployment {target.name} did not roll out the new model within "
                       f"{tick.spec.progress_deadline} ({target.updated} updated, {target.available} available of "
                       f"{target.replicas})")
@@ -179,11 +179,11 @@ def _rolling_back(tick: Tick) -> None:
     selectors = all(observed.selectors.get(svc) in (None, sel) for svc, sel in originals.items())
     ours = observed.track is not None and observed.track.owned  # someone else's Deployment is left alone
     if not ours and restored and selectors:
-        reason = tick.state.get("abortReason") or Reason.ROLLED_BACK.value
+        reason = tick.state.get("abortReason") or RolloutReason.ROLLED_BACK.value
         why = str(tick.state.get("message") or reason).removesuffix("; rolling back (the previous model keeps serving)")
         tick.finish("Failed" if reason in _FAILING else "RolledBack")
         tick.state.update(effectiveWeight=0.0, canary={"desired": 0, "ready": 0})
-        tick.tell("Warning", Reason.ROLLED_BACK, f"rolled back ({reason}: {why}): model {tick.version()} removed; "
+        tick.tell("Warning", RolloutReason.ROLLED_BACK, f"rolled back ({reason}: {why}): model {tick.version()} removed; "
                                                  f"Deployment {tick.spec.target_ref.name} serves the previous model")
 
 
@@ -214,8 +214,8 @@ def _outcome(tick: Tick) -> Outcome | None:
     if phase not in FINAL or not tick.events:
         return None
     if phase == "Succeeded":
-        return Outcome(phase="Succeeded", reason=Reason.ROLLED_OUT.value, message=tick.state.get("message", ""))
-    reason = tick.state.get("abortReason") or Reason.ROLLED_BACK.value
+        return Outcome(phase="Succeeded", reason=RolloutReason.ROLLED_OUT.value, message=tick.state.get("message", ""))
+    reason = tick.state.get("abortReason") or RolloutReason.ROLLED_BACK.value
     return Outcome(phase=phase, reason=reason, message=tick.state.get("message", ""))
 
 

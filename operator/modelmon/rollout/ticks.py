@@ -15,7 +15,7 @@ from typing import Any
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
 from modelmon.api.rollout import ROLLOUT_LABEL, TRACK_LABEL, RolloutSpec
-from modelmon.conditions import RolloutReason as Reason
+from modelmon.conditions import RolloutReason
 from modelmon.rollout import analysis, handover, weights
 from modelmon.rollout.observations import Event, Observed
 
@@ -43,7 +43,7 @@ class Tick:
 
     # --- helpers shared by the strategies ---------------------------------------------------
 
-    def tell(self, type: str, reason: Reason, message: str) -> None:
+    def tell(self, type: str, reason: RolloutReason, message: str) -> None:
         self.events.append(Event(type=type, reason=reason.value, message=message))  # type: ignore[arg-type]
         self.state["message"] = message
 
@@ -51,7 +51,7 @@ class Tick:
         self.state.update(stage=stage, step=step, phase=phase, stepStartedAt=self.stamp, progressAt=self.stamp,
                           pausedReason=None)
 
-    def pause(self, reason: Reason, message: str) -> None:
+    def pause(self, reason: RolloutReason, message: str) -> None:
         self.state.update(phase="Paused", pausedReason=reason.value)
         self.tell("Normal", reason, message)
 
@@ -67,7 +67,7 @@ class Tick:
     def track_selector(self) -> dict[str, str]:
         return {TRACK_LABEL: "preview", ROLLOUT_LABEL: self.name}
 
-    def rollback(self, reason: Reason, message: str) -> None:
+    def rollback(self, reason: RolloutReason, message: str) -> None:
         self.state.update(phase="RollingBack", stage="rollback", abortReason=reason.value, pausedReason=None,
                           stepStartedAt=self.stamp, progressAt=self.stamp)
         self.tell("Warning", reason, f"{message}; rolling back (the previous model keeps serving)")
@@ -93,7 +93,7 @@ class Tick:
 
     def start_run(self, template: str, *, stage: str, step: int | None, label: str) -> None:
         self.save_run(analysis.start_run(template=template, stage=stage, step=step, now=self.stamp))
-        self.tell("Normal", Reason.ANALYSIS_STARTED, f"{label}: analysis {template} started")
+        self.tell("Normal", RolloutReason.ANALYSIS_STARTED, f"{label}: analysis {template} started")
 
     def advance_run(self, template_name: str, *, stage: str, step: int | None) -> str:
         """Record this tick's measurements into the current run; its phase after them."""
@@ -125,7 +125,7 @@ def start_promotion(tick: Tick, *, step: int) -> None:
     if tick.state.get("previousHandover") is None:
         tick.state["previousHandover"] = {key: target.handover.get(key, "") for key in new}
     tick.enter(stage="promote", step=step, phase="Promoting")
-    tick.tell("Normal", Reason.PROMOTING, f"promoting: Deployment {target.name} gets {handover.describe(new)}")
+    tick.tell("Normal", RolloutReason.PROMOTING, f"promoting: Deployment {target.name} gets {handover.describe(new)}")
 
 
 def summarize(tick: Tick) -> None:

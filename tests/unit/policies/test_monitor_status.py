@@ -3,7 +3,7 @@ Ready after the children, and what one watch event changes."""
 
 from __future__ import annotations
 
-from modelmon.conditions import Reason
+from modelmon.conditions import MonitorReason
 from modelmon.policies import monitor_status
 from modelmon.policies.alerts import Policy
 from modelmon.timestamps import to_epoch
@@ -22,7 +22,7 @@ def body(status=None, generation=2):
 
 
 def test_ready_after_the_children_names_the_cronjob_and_starts_unknown():
-    patch = monitor_status.ready_status(body(), ok=True, reason=Reason.RECONCILED, message="children up to date",
+    patch = monitor_status.ready_status(body(), ok=True, reason=MonitorReason.RECONCILED, message="children up to date",
                                         cronjob="credit-check", now="2026-11-23T10:00:00Z")
     assert patch["observedGeneration"] == 2 and patch["checkCronJob"] == "credit-check"
     assert patch["health"] == "Unknown"
@@ -32,7 +32,7 @@ def test_ready_after_the_children_names_the_cronjob_and_starts_unknown():
 
 
 def test_an_invalid_spec_is_not_ready_and_keeps_the_health():
-    patch = monitor_status.ready_status(body({"health": "Critical"}), ok=False, reason=Reason.INVALID_SPEC,
+    patch = monitor_status.ready_status(body({"health": "Critical"}), ok=False, reason=MonitorReason.INVALID_SPEC,
                                         message="bad", cronjob="credit-check", now="2026-11-23T10:00:00Z")
     assert "checkCronJob" not in patch and "health" not in patch
     assert patch["conditions"][0]["status"] == "False"
