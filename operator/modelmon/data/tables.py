@@ -138,10 +138,20 @@ def open_table(path: str, *, format: str | None = None) -> Table:
         raise
     except (pa.ArrowException, OSError, ValueError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise DataError(f"{local}: cannot read as {fmt}: {first_line}. Check the file's format "
-                        f"(or pass --input-format) and that it is not truncated") from error
+        raise DataError(f"{local}: cannot read as {fmt}: {first_line}. {_fix_for(first_line)}") from error
     _require_unique_names(local, schema)
     return Table(path=local, format=fmt, schema=schema, num_rows=table.num_rows, _table=table)
+
+
+def _fix_for(message: str) -> str:
+    """What to do about a reader's error, by what the error says."""
+    if "changed from" in message:  # JSON: one column, two types in different rows
+        return ("A column holds values of different types in different rows (named above): give it one "
+                "type in every row, e.g. quote the numbers, or write the data as CSV or Parquet")
+    if "conversion error" in message:  # CSV: later rows do not parse as the type of the first ones
+        return ("A column's later rows do not parse as the type of its first rows (named above): clean "
+                "the column, or quote its values so that it is read as text")
+    return "Check the file's format (or pass --input-format) and that it is not truncated"
 
 
 def _require_unique_names(path: str, schema: pa.Schema) -> None:

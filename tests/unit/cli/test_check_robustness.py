@@ -317,3 +317,10 @@ def test_an_unwritable_profile_output_is_one_line_exit_2(capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == EXIT_NO_VERDICT and "Traceback" not in err and "unexpected" not in err
     assert err.startswith("modelmon profile: error:") and "no-such-dir" in err and "--output" in err
+
+
+def test_a_jsonl_column_of_two_types_is_named_with_its_fix(capsys, tmp_path):
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("".join(json.dumps({"a": i if i < 3000 else "x", "b": 1.0}) + "\n" for i in range(4000)))
+    code, _, err = check(capsys, data, data)
+    assert_one_line_error(code, err, str(data), "Column(/a)", "one type in every row")
