@@ -249,6 +249,15 @@ parquet_columns = st.one_of(
     st.lists(st.one_of(st.none(), st.text(max_size=4)), min_size=1, max_size=40).map(lambda v: pa.array(v, pa.string())),
     st.lists(st.none(), min_size=1, max_size=40).map(lambda v: pa.array(v, pa.null())),
     st.lists(st.booleans(), min_size=1, max_size=40).map(lambda v: pa.array(v, pa.bool_())),
+    st.lists(st.one_of(st.none(), st.decimals(min_value=-10**27, max_value=10**27, places=10,
+                                                allow_nan=False, allow_infinity=False)),
+             min_size=1, max_size=40).map(lambda v: pa.array(v, pa.decimal128(38, 10))),
+    st.lists(st.integers(min_value=0, max_value=2**40), min_size=1, max_size=40).map(
+        lambda v: pa.array(v, pa.timestamp("s"))),
+    st.lists(st.lists(st.integers(0, 9), max_size=3), min_size=1, max_size=40).map(
+        lambda v: pa.array(v, pa.list_(pa.int64()))),
+    st.lists(st.sampled_from(["x", "y", None]), min_size=1, max_size=40).map(
+        lambda v: pa.array(v, pa.string()).dictionary_encode()),
 )
 
 
@@ -257,7 +266,7 @@ def _parquet_table(columns: list[pa.Array], names: list[str]) -> pa.Table:
     return pa.Table.from_arrays([c.slice(0, rows) for c in columns], names=names[: len(columns)])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(reference=st.lists(parquet_columns, min_size=1, max_size=3), current=st.lists(parquet_columns, min_size=1, max_size=3),
        names=st.lists(st.sampled_from(["a", "b", "c"]), min_size=3, max_size=3),
        as_profile=st.booleans(), truncate=st.booleans())
