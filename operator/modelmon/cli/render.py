@@ -36,6 +36,9 @@ def render_table(report: DriftReport) -> str:
     unjudged = [f for f in report.features if f.status != "judged"]
     for feature in unjudged:
         lines.append(f"not judged: {feature.name}: {feature.reason}")
+    for feature in report.features:  # a distance past its cut that chance explains: say why it is not drift
+        if feature.status == "judged" and not feature.drifted and "as large as chance" in feature.reason:
+            lines.append(f"not drift: {feature.name}: {feature.reason}")
     for issue in report.quality_issues:
         lines.append(f"data quality [{issue.severity}]: {issue.message}")
     verdict = report.dataset

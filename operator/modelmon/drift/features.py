@@ -65,7 +65,7 @@ def rejudge(feature: FeatureDrift, *, adjusted_pvalue: float | None, family: int
         why = (f"{shown}: stable; as large as chance makes it "
                f"({_p_words(adjusted_pvalue, family)} > {gate:g})")
         return dataclasses.replace(feature, adjusted_pvalue=adjusted_pvalue, severity="stable",
-                                   severity_score=round(min(severity.score_0_100(strength, cuts=cuts), 24.9), 1),
+                                   severity_score=round(min(severity.score_0_100(strength, cuts=cuts), 24.0), 1),
                                    drifted=False, reason=why)
     return dataclasses.replace(
         feature, adjusted_pvalue=adjusted_pvalue, severity=level.label,

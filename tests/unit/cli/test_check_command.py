@@ -644,3 +644,17 @@ def test_console_script_runs_the_check(tmp_path):
     assert missing.returncode == EXIT_USAGE
     assert "nope.csv" in missing.stderr and "no such file" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_distance_that_chance_explains_is_shown_as_not_drift_with_its_reason(capsys, tmp_path):
+    """Lognormal data, 1,001 rows a side, one distribution (seed 0): Wasserstein 0.11 is past its
+    0.1 cut, but KS p = 0.15 says chance explains it; the table says why the feature is stable."""
+    rng = np.random.default_rng(0)
+    reference = write_csv(tmp_path / "ref.csv", {"x": rng.lognormal(0, 1, 1001)})
+    current = write_csv(tmp_path / "cur.csv", {"x": rng.lognormal(0, 1, 1001)})
+    code, out, err = check(capsys, reference, current)
+    assert code == EXIT_OK, err
+    row = table_rows(out)["x"]
+    assert row[2] == "wasserstein" and float(row[3]) >= 0.1 and row[5] == "stable" and int(row[6]) < 25
+    assert re.search(r"^not drift: x: wasserstein=0\.1\d+: stable; as large as chance makes it \(p=0\.149 > 0\.005\)$",
+                     out, re.M), out
