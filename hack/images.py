@@ -182,6 +182,13 @@ class Buildah:
                                 stderr=subprocess.DEVNULL, check=False)
         return result.returncode == 0
 
+    def forget(self, reference: str) -> None:
+        """Drop an image (and the build stages left untagged) from the storage once archived:
+        vfs keeps a full copy per layer, and the archive is what later runs use."""
+        for args in (("rmi", "--force", reference), ("rmi", "--prune", "--force")):
+            subprocess.run(self.argv(*args), env=self.env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
     def save(self, reference: str, archive: Path) -> None:
         partial = archive.with_suffix(".partial")
         partial.unlink(missing_ok=True)
@@ -285,6 +292,7 @@ def build(names: Iterable[str] | None = None) -> list[Built]:
                     base = base or build_base(buildah, work)
                     build_image(buildah, images()[item.name], base)
                 buildah.save(item.reference, item.archive)
+                buildah.forget(item.reference)
                 _prune(item)
         _log(f"built {', '.join(b.name for b in missing)} in {time.monotonic() - t0:.1f}s")
     return todo

@@ -338,7 +338,7 @@ def acquire(workdir: Path) -> RealNode:
     """Take the machine-wide lock and clear what an earlier, killed run left."""
     check_requirements()
     lock_path = Path("/run/modelmon-node.lock")
-    lock = open(lock_path, "w")  # noqa: SIM115 (held for the node's lifetime)
+    lock = open(lock_path, "w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -12,7 +12,11 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from e2e_support import Cluster, _control_plane, _images, _node
+from .e2e_support import Cluster  # first: puts hack/ on sys.path
+
+import control_plane as _control_plane
+import images as _images
+import node as _node
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -21,7 +25,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
         built = _images.build()

@@ -22,7 +22,6 @@ if str(HACK) not in sys.path:
 
 import control_plane as _control_plane  # noqa: E402
 import images as _images  # noqa: E402
-import node as _node  # noqa: E402
 
 
 class CommandFailed(AssertionError):
@@ -40,7 +39,7 @@ class Cluster:
     def run(self, *argv: str, check: bool = True, input: str | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(list(argv), cwd=ROOT, env=self.env, input=input, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                                capture_output=True, timeout=timeout,
                                 check=False)
         if check and result.returncode != 0:
             raise CommandFailed(f"`{' '.join(argv)}` exited {result.returncode}:\n"
@@ -50,8 +49,7 @@ class Cluster:
     def sh(self, script: str, *, timeout: float = 300) -> str:
         """A line as the README writes it (pipes, $(...)), run by bash."""
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=self.env,
-                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                timeout=timeout, check=False)
+                                text=True, capture_output=True, timeout=timeout, check=False)
         if result.returncode != 0:
             raise CommandFailed(f"`{script}` exited {result.returncode}:\n{result.stdout[-3000:]}\n"
                                 f"{result.stderr[-3000:]}")

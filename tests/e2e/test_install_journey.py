@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from e2e_support import ROOT, Cluster, wait_for
+from .e2e_support import ROOT, Cluster, wait_for
 
 NAMESPACE = "modelmon-system"
 pytestmark = pytest.mark.e2e
@@ -67,6 +67,11 @@ def test_helm_install_brings_the_operator_up(real_cluster: Cluster) -> None:
     # Its process really runs as the unprivileged user on the node.
     uid = cluster.kubectl("-n", NAMESPACE, "exec", pod["metadata"]["name"], "--", "id", "-u").strip()
     assert uid == "65532"
+    # One image, the product only: neither the demo kit nor the emulator it runs on.
+    probe = ("import importlib.util as u; "
+             "print(sorted(m for m in ('modelmon', 'modelmon_kits', 'kmock') if u.find_spec(m)))")
+    shipped = cluster.kubectl("-n", NAMESPACE, "exec", pod["metadata"]["name"], "--", "python3", "-c", probe)
+    assert shipped.strip() == "['modelmon']"
 
 
 def test_operator_metrics_are_scraped_through_its_service(real_cluster: Cluster) -> None:
