@@ -1,4 +1,4 @@
-from modelmon.controller.handlers import backoff_seconds
+from modelmon.controller.monitors import backoff_seconds
 
 
 def test_backoff_doubles_and_is_capped():

@@ -1,0 +1,139 @@
+"""The ModelMonitor's reconciler: what its kopf handlers (controller/handlers.py) hand over to.
+
+- ``reconcile``: the children (drift-check CronJob and its RBAC) and the Ready condition;
+- ``observe``: every watch event: the status it calls for (health from a new check, alerts),
+  planned by policies/monitor_status.py, written once onto the version it was planned from,
+  then told (metrics, Events, notifications); check-now; acks; then the retraining triggers;
+- ``restore_child``: a deleted drift-check CronJob is recreated at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import kopf
+import kubernetes
+
+from modelmon import timestamps
+from modelmon.conditions import MonitorReason
+from modelmon.controller import alerting, reconcile
+from modelmon.controller.retraining import RetrainingController
+from modelmon.k8s import errors, events, objects
+from modelmon.manifests import checkjob
+from modelmon.metrics import OperatorMetrics
+from modelmon.policies import alert_state, alert_updates, monitor_status
+from modelmon.settings import OperatorSettings
+
+log = logging.getLogger(__name__)
+
+
+class MonitorController:
+    def __init__(self, *, settings: OperatorSettings, metrics: OperatorMetrics, alerts: alerting.MonitorAlerts,
+                 retrainings: RetrainingController) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.alerts = alerts
+        self.retrainings = retrainings
+
+    # --- children --------------------------------------------------------------------------
+
+    def reconcile(self, raw: dict[str, Any], patch: kopf.Patch, *, retry: int) -> None:
+        """Apply the children; Ready (or why not) goes into ``patch.status``. A spec that cannot
+        work is permanent; a transient API error is retried with backoff."""
+        try:
+            outcome = reconcile.reconcile_children(raw, self.settings)
+        except reconcile.InvalidSpec as error:
+            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.INVALID_SPEC, message=str(error)))
+            events.post_event(body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value, message=str(error))
+            raise kopf.PermanentError(str(error)) from error
+        except kubernetes.client.ApiException as error:
+            if errors.is_temporary(error):
+                delay = backoff_seconds(retry)
+                raise kopf.TemporaryError(f"API error {error.status} {error.reason}; retrying in {delay:.0f}s",
+                                          delay=delay) from error
+            message = f"cannot apply children: {error.status} {error.reason}"
+            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.RECONCILE_FAILED, message=message))
+            events.post_event(body=raw, type="Warning", reason=MonitorReason.RECONCILE_FAILED.value, message=message)
+            raise kopf.PermanentError(message) from error
+        changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
+        patch.status.update(_ready(raw, ok=True, reason=MonitorReason.RECONCILED,
+                                   message=changed or "children up to date"))
+
+    def restore_child(self, namespace: str, monitor: str) -> None:
+        try:
+            owner = objects.get_monitor(namespace, monitor)
+        except kubernetes.client.ApiException:
+            return  # unreadable now: the next event of the CronJob or the monitor repairs it
+        if owner is None or owner.get("metadata", {}).get("deletionTimestamp"):
+            return  # the monitor is gone: the garbage collector removes the rest
+        try:
+            reconcile.reconcile_children(owner, self.settings)
+        except (reconcile.InvalidSpec, kubernetes.client.ApiException) as error:
+            log.warning("could not restore children of %s/%s: %s", namespace, monitor, error)
+
+    # --- watch events ----------------------------------------------------------------------
+
+    def observe(self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool) -> None:
+        meta = raw["metadata"]
+        if deleted:
+            self.metrics.forget(namespace=meta["namespace"], monitor=meta["name"])
+            self.alerts.forget(meta["namespace"], meta["name"])
+            return
+        try:
+            self._observe(raw, patch)
+        finally:
+            if not meta.get("deletionTimestamp"):
+                self.retrainings.evaluate_triggers(raw, patch)
+
+    def _observe(self, raw: dict[str, Any], patch: kopf.Patch) -> None:
+        plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
+        if plan is not None:
+            # Written once, onto the version it was planned from; a newer event plans again.
+            if reconcile.write_status_if_unchanged(raw, plan.patch):
+                self._tell(raw, plan)
+            return
+        if reconcile.CHECK_NOW in (raw["metadata"].get("annotations") or {}):
+            self._check_now(raw, patch)
+        cleaned = alert_updates.ack_cleanup(raw)
+        if cleaned is not None:
+            patch.metadata.annotations[alert_state.ACK_ANNOTATION] = cleaned or None
+
+    def _tell(self, raw: dict[str, Any], plan: monitor_status.EventPlan) -> None:
+        """Metrics, Events and notifications of a stored plan (only then: a stale event never tells twice)."""
+        namespace, name = raw["metadata"]["namespace"], raw["metadata"]["name"]
+        if plan.check is not None:  # metrics first: they are local and instant, Events are API calls
+            self.metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
+                                      health=plan.check.assessment.health.value,
+                                      drifted_features=plan.check.assessment.drifted_features)
+            for note in plan.check.assessment.events:
+                events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
+        if plan.alerts is not None:
+            # Messages quote health and scores from the body: give them the status just written.
+            self.alerts.announce(plan.alerts, body={**raw, "status": plan.status})
+            self.metrics.record_alerts(namespace=namespace, monitor=name,
+                                       active=alert_state.active_counts(plan.alerts.status.get("alerts") or []))
+
+    def _check_now(self, raw: dict[str, Any], patch: kopf.Patch) -> None:
+        try:
+            job = reconcile.start_check_now(raw, self.settings)
+            events.post_event(body=raw, type="Normal", reason="CheckStarted", message=f"started Job {job}")
+        except reconcile.InvalidSpec as error:
+            events.post_event(body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value,
+                              message=f"check-now ignored: {error}")
+        except kubernetes.client.ApiException as error:
+            log.warning("check-now for %s failed: %s", raw["metadata"]["name"], error.status)
+            return  # keep the annotation: the next event retries
+        patch.metadata.annotations[reconcile.CHECK_NOW] = None
+
+
+def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:
+    return monitor_status.ready_status(body, ok=ok, reason=reason, message=message,
+                                       cronjob=checkjob.cronjob_name(body["metadata"]["name"]),
+                                       now=timestamps.format_time(timestamps.now()))
+
+
+def backoff_seconds(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Exponential backoff for transient API errors: 2, 4, 8, ... seconds, at most 5 minutes."""
+    return float(min(cap, base * 2 ** min(retry, 16)))
