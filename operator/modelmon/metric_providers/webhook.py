@@ -23,7 +23,7 @@ def measure(metric: AnalysisMetric, *, payload: dict[str, Any]) -> RawMeasuremen
     request = urllib.request.Request(metric.webhook.url, data=json.dumps(payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json", "User-Agent": "modelmon-rollout"})
     try:
-        with urllib.request.urlopen(request, timeout=metric.webhook.timeout_seconds) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=metric.webhook.timeout_seconds) as response:  # noqa: S310 - http(s) by the spec's pattern
             status, text = response.status, response.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
         if bounded:

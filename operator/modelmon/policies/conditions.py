@@ -22,8 +22,8 @@ def merge_conditions(existing: Sequence[Condition] | None, updates: Iterable[Con
     merged = {c["type"]: dict(c) for c in existing or []}
     for update in updates:
         previous = merged.get(update["type"])
-        changed = previous is None or previous.get("status") != update["status"]
-        stamp = now if changed else previous.get("lastTransitionTime", now)  # type: ignore[union-attr]
+        unchanged = previous is not None and previous.get("status") == update["status"]
+        stamp = previous.get("lastTransitionTime", now) if previous is not None and unchanged else now
         merged[update["type"]] = {**update, "lastTransitionTime": stamp}
     return sorted(merged.values(), key=lambda c: c["type"])
 

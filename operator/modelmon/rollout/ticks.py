@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
@@ -43,8 +43,8 @@ class Tick:
 
     # --- helpers shared by the strategies ---------------------------------------------------
 
-    def tell(self, type: str, reason: RolloutReason, message: str) -> None:
-        self.events.append(Event(type=type, reason=reason.value, message=message))  # type: ignore[arg-type]
+    def tell(self, type: Literal["Normal", "Warning"], reason: RolloutReason, message: str) -> None:
+        self.events.append(Event(type=type, reason=reason.value, message=message))
         self.state["message"] = message
 
     def enter(self, *, stage: str, step: int, phase: str = "Progressing") -> None:
