@@ -20,7 +20,13 @@ test: setup control-plane lint
 # is left out and why), ruff's formatter on what has been formatted so far (FORMATTED; the rest
 # follows as its owners format it), mypy (strict on the pure core, [tool.mypy]). The import-linter
 # contracts run as a test (tests/unit/test_architecture.py).
-FORMATTED = kits tests/conftest.py tests/support tests/integration/conftest.py
+FORMATTED = kits tests/conftest.py tests/support tests/integration/conftest.py tests/unit/test_architecture.py \
+	tests/unit/policies/test_alert_updates.py tests/unit/policies/test_monitor_status.py \
+	tests/unit/policies/test_retraining_monitor_plan.py operator/modelmon/timestamps.py \
+	operator/modelmon/k8s/errors.py operator/modelmon/k8s/objects.py operator/modelmon/rollout/ticks.py \
+	operator/modelmon/rollout/strategies.py operator/modelmon/policies/alert_updates.py \
+	operator/modelmon/policies/monitor_status.py operator/modelmon/controller/locks.py \
+	operator/modelmon/controller/monitors.py operator/modelmon/controller/handlers.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -16,7 +16,10 @@ def test_import_contracts_are_kept():
     lint = shutil.which("lint-imports")
     assert lint, "import-linter is part of the test extra: pip install -e '.[test]'"
     # The kits are a root package of the contracts; find them whether or not `make setup` installed them.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "kits"), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "kits"), os.environ.get("PYTHONPATH")])),
+    }
     result = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True, check=False, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout

@@ -21,13 +21,17 @@ from modelmon.settings import OperatorSettings
 RESOURCE = (api.GROUP, api.VERSION, api.PLURAL)
 
 
-def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings, metrics: OperatorMetrics,
-             dispatch: alerting.Dispatch | None = None) -> None:
+def register(
+    registry: kopf.OperatorRegistry,
+    *,
+    settings: OperatorSettings,
+    metrics: OperatorMetrics,
+    dispatch: alerting.Dispatch | None = None,
+) -> None:
     alerts = alerting.MonitorAlerts(settings=settings, metrics=metrics, dispatch=dispatch)
     # The RetrainingJob's reconciler (training and rollout); its triggers run on the monitor's events.
     retrainings = retraining.register(registry, settings=settings, metrics=metrics)
-    controller = monitors.MonitorController(settings=settings, metrics=metrics, alerts=alerts,
-                                            retrainings=retrainings)
+    controller = monitors.MonitorController(settings=settings, metrics=metrics, alerts=alerts, retrainings=retrainings)
 
     @kopf.on.cleanup(registry=registry)
     def stop_delivery(**_: Any) -> None:

@@ -30,8 +30,14 @@ log = logging.getLogger(__name__)
 
 
 class MonitorController:
-    def __init__(self, *, settings: OperatorSettings, metrics: OperatorMetrics, alerts: alerting.MonitorAlerts,
-                 retrainings: RetrainingController) -> None:
+    def __init__(
+        self,
+        *,
+        settings: OperatorSettings,
+        metrics: OperatorMetrics,
+        alerts: alerting.MonitorAlerts,
+        retrainings: RetrainingController,
+    ) -> None:
         self.settings = settings
         self.metrics = metrics
         self.alerts = alerts
@@ -51,15 +57,17 @@ class MonitorController:
         except kubernetes.client.ApiException as error:
             if errors.is_temporary(error):
                 delay = backoff_seconds(retry)
-                raise kopf.TemporaryError(f"API error {error.status} {error.reason}; retrying in {delay:.0f}s",
-                                          delay=delay) from error
+                raise kopf.TemporaryError(
+                    f"API error {error.status} {error.reason}; retrying in {delay:.0f}s", delay=delay
+                ) from error
             message = f"cannot apply children: {error.status} {error.reason}"
             patch.status.update(_ready(raw, ok=False, reason=MonitorReason.RECONCILE_FAILED, message=message))
             events.post_event(body=raw, type="Warning", reason=MonitorReason.RECONCILE_FAILED.value, message=message)
             raise kopf.PermanentError(message) from error
         changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
-        patch.status.update(_ready(raw, ok=True, reason=MonitorReason.RECONCILED,
-                                   message=changed or "children up to date"))
+        patch.status.update(
+            _ready(raw, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date")
+        )
 
     def restore_child(self, namespace: str, monitor: str) -> None:
         try:
@@ -104,24 +112,32 @@ class MonitorController:
         """Metrics, Events and notifications of a stored plan (only then: a stale event never tells twice)."""
         namespace, name = raw["metadata"]["namespace"], raw["metadata"]["name"]
         if plan.check is not None:  # metrics first: they are local and instant, Events are API calls
-            self.metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"],
-                                      health=plan.check.assessment.health.value,
-                                      drifted_features=plan.check.assessment.drifted_features)
+            self.metrics.record_check(
+                namespace=namespace,
+                monitor=name,
+                last_check=raw["status"]["lastCheck"],
+                health=plan.check.assessment.health.value,
+                drifted_features=plan.check.assessment.drifted_features,
+            )
             for note in plan.check.assessment.events:
                 events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
         if plan.alerts is not None:
             # Messages quote health and scores from the body: give them the status just written.
             self.alerts.announce(plan.alerts, body={**raw, "status": plan.status})
-            self.metrics.record_alerts(namespace=namespace, monitor=name,
-                                       active=alert_state.active_counts(plan.alerts.status.get("alerts") or []))
+            self.metrics.record_alerts(
+                namespace=namespace,
+                monitor=name,
+                active=alert_state.active_counts(plan.alerts.status.get("alerts") or []),
+            )
 
     def _check_now(self, raw: dict[str, Any], patch: kopf.Patch) -> None:
         try:
             job = reconcile.start_check_now(raw, self.settings)
             events.post_event(body=raw, type="Normal", reason="CheckStarted", message=f"started Job {job}")
         except reconcile.InvalidSpec as error:
-            events.post_event(body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value,
-                              message=f"check-now ignored: {error}")
+            events.post_event(
+                body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value, message=f"check-now ignored: {error}"
+            )
         except kubernetes.client.ApiException as error:
             log.warning("check-now for %s failed: %s", raw["metadata"]["name"], error.status)
             return  # keep the annotation: the next event retries
@@ -129,9 +145,14 @@ class MonitorController:
 
 
 def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:
-    return monitor_status.ready_status(body, ok=ok, reason=reason, message=message,
-                                       cronjob=checkjob.cronjob_name(body["metadata"]["name"]),
-                                       now=timestamps.format_time(timestamps.now()))
+    return monitor_status.ready_status(
+        body,
+        ok=ok,
+        reason=reason,
+        message=message,
+        cronjob=checkjob.cronjob_name(body["metadata"]["name"]),
+        now=timestamps.format_time(timestamps.now()),
+    )
 
 
 def backoff_seconds(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:

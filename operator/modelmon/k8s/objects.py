@@ -21,8 +21,12 @@ def get_retraining_job(namespace: str, name: str) -> dict[str, Any] | None:
 
 def _get(namespace: str, plural: str, name: str) -> dict[str, Any] | None:
     try:
-        return cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
-            monitor_api.GROUP, monitor_api.VERSION, namespace, plural, name))
+        return cast(
+            dict[str, Any],
+            client.custom_objects().get_namespaced_custom_object(
+                monitor_api.GROUP, monitor_api.VERSION, namespace, plural, name
+            ),
+        )
     except kubernetes.client.ApiException as error:
         if errors.is_missing(error):
             return None

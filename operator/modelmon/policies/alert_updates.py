@@ -19,6 +19,7 @@ from modelmon.policies.alert_state import ACK_ANNOTATION, StateChange
 from modelmon.policies.alerts import Notification, Observation, Policy
 from modelmon.policies.observations import Scope, check_observations, lifecycle_observations
 
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AlertUpdate:
     status: dict[str, Any]
@@ -38,8 +39,9 @@ def ack_of(body: Mapping[str, Any]) -> str | None:
     return ((body.get("metadata") or {}).get("annotations") or {}).get(ACK_ANNOTATION)
 
 
-def plan_update(body: Mapping[str, Any], *, status: Mapping[str, Any], new_check: bool, policy: Policy,
-                now: float) -> AlertUpdate | None:
+def plan_update(
+    body: Mapping[str, Any], *, status: Mapping[str, Any], new_check: bool, policy: Policy, now: float
+) -> AlertUpdate | None:
     """The alert update for this event, or None when nothing changes.
 
     ``status`` is the monitor's status with this event's pending patch applied (so a check
@@ -74,8 +76,9 @@ def plan_update(body: Mapping[str, Any], *, status: Mapping[str, Any], new_check
         current["alertLifecycleSeen"] = signature
         touched.add("alertLifecycleSeen")
     for scope, observations in steps:
-        step = alert_state.plan_step(status=current, observations=observations, scope=scope, ack_annotation=ack,
-                                     now=now, policy=policy)
+        step = alert_state.plan_step(
+            status=current, observations=observations, scope=scope, ack_annotation=ack, now=now, policy=policy
+        )
         current.update(step.status)
         touched.update(step.status)
         changes += step.changes
@@ -83,8 +86,12 @@ def plan_update(body: Mapping[str, Any], *, status: Mapping[str, Any], new_check
         held_back += step.held_back
     if not touched:
         return None
-    return AlertUpdate(status={key: current[key] for key in sorted(touched)}, changes=changes,
-                       notifications=notifications, held_back=held_back)
+    return AlertUpdate(
+        status={key: current[key] for key in sorted(touched)},
+        changes=changes,
+        notifications=notifications,
+        held_back=held_back,
+    )
 
 
 def ack_cleanup(body: Mapping[str, Any]) -> str | None:
@@ -96,8 +103,13 @@ def event_for(change: StateChange) -> tuple[str, str, str]:
     """(type, reason, message) of the Kubernetes Event telling one state change."""
     alert = change.alert
     loud = change.change in ("firing", "escalated") and alert.severity != "info"
-    reason = {"firing": "AlertFiring", "escalated": "AlertEscalated", "deescalated": "AlertDeescalated",
-              "resolved": "AlertResolved", "acknowledged": "AlertAcknowledged"}[change.change]
+    reason = {
+        "firing": "AlertFiring",
+        "escalated": "AlertEscalated",
+        "deescalated": "AlertDeescalated",
+        "resolved": "AlertResolved",
+        "acknowledged": "AlertAcknowledged",
+    }[change.change]
     message = f"[{alert.severity}] {alert.type}/{alert.subject} (id {alert.id}): {alert.message}"
     if change.change == "escalated":
         message += "; any acknowledgement was cleared"

@@ -20,13 +20,15 @@ from modelmon.policies.alerts import Policy
 from modelmon.policies.health import HealthAssessment, assess_health
 
 
-def ready_status(body: Mapping[str, Any], *, ok: bool, reason: MonitorReason, message: str, cronjob: str,
-                 now: str) -> dict[str, Any]:
+def ready_status(
+    body: Mapping[str, Any], *, ok: bool, reason: MonitorReason, message: str, cronjob: str, now: str
+) -> dict[str, Any]:
     """Ready after reconciling the children (``cronjob``: the drift-check CronJob's name, told when ok)."""
     meta, status = body["metadata"], body.get("status") or {}
     generation = meta.get("generation")
-    update = cond.condition(type=ConditionType.READY.value, status=ok, reason=reason.value, message=message,
-                            generation=generation)
+    update = cond.condition(
+        type=ConditionType.READY.value, status=ok, reason=reason.value, message=message, generation=generation
+    )
     patch: dict[str, Any] = {
         "observedGeneration": generation,
         "conditions": cond.merge_conditions(status.get("conditions"), [update], now=now),
@@ -50,8 +52,9 @@ def assess_last_check(body: Mapping[str, Any], *, now: str) -> StatusUpdate | No
     last = status.get("lastCheck")
     if not last or last.get("time") == status.get("assessedCheck"):
         return None
-    assessment = assess_health(last, previous_health=status.get("health"),
-                               generation=body["metadata"].get("generation"))
+    assessment = assess_health(
+        last, previous_health=status.get("health"), generation=body["metadata"].get("generation")
+    )
     patch = {
         "health": assessment.health.value,
         "driftedFeatures": assessment.drifted_features,

@@ -25,14 +25,30 @@ MAX_RUNS = 10
 #: Measurements an earlier run keeps once a newer one starts (its counts stay whole).
 KEPT_OF_EARLIER_RUNS = 10
 #: Blue-green stages in order; status.rollout.step is the index.
-BLUE_GREEN_STAGES = ("preview", "prePromotionAnalysis", "awaitPromotion", "switch", "postPromotionAnalysis",
-                     "promote", "restore", "scaleDown")
+BLUE_GREEN_STAGES = (
+    "preview",
+    "prePromotionAnalysis",
+    "awaitPromotion",
+    "switch",
+    "postPromotionAnalysis",
+    "promote",
+    "restore",
+    "scaleDown",
+)
+
 
 class Tick:
     """One planning pass: the state being changed, and what it asks for."""
 
-    def __init__(self, *, spec: RolloutSpec, state: Mapping[str, Any] | None, observed: Observed,
-                 now: datetime.datetime, name: str) -> None:
+    def __init__(
+        self,
+        *,
+        spec: RolloutSpec,
+        state: Mapping[str, Any] | None,
+        observed: Observed,
+        now: datetime.datetime,
+        name: str,
+    ) -> None:
         self.spec, self.observed, self.now, self.name = spec, observed, now, name
         self.stamp = timestamps.format_time(now)
         self.state: dict[str, Any] = dict(state or {})
@@ -48,8 +64,9 @@ class Tick:
         self.state["message"] = message
 
     def enter(self, *, stage: str, step: int, phase: str = "Progressing") -> None:
-        self.state.update(stage=stage, step=step, phase=phase, stepStartedAt=self.stamp, progressAt=self.stamp,
-                          pausedReason=None)
+        self.state.update(
+            stage=stage, step=step, phase=phase, stepStartedAt=self.stamp, progressAt=self.stamp, pausedReason=None
+        )
 
     def pause(self, reason: RolloutReason, message: str) -> None:
         self.state.update(phase="Paused", pausedReason=reason.value)
@@ -68,23 +85,36 @@ class Tick:
         return {TRACK_LABEL: "preview", ROLLOUT_LABEL: self.name}
 
     def rollback(self, reason: RolloutReason, message: str) -> None:
-        self.state.update(phase="RollingBack", stage="rollback", abortReason=reason.value, pausedReason=None,
-                          stepStartedAt=self.stamp, progressAt=self.stamp)
+        self.state.update(
+            phase="RollingBack",
+            stage="rollback",
+            abortReason=reason.value,
+            pausedReason=None,
+            stepStartedAt=self.stamp,
+            progressAt=self.stamp,
+        )
         self.tell("Warning", reason, f"{message}; rolling back (the previous model keeps serving)")
 
     def current_run(self, *, stage: str, step: int | None) -> dict[str, Any] | None:
         runs = self.state.get("analysisRuns") or []
         if runs:
             run = runs[-1]
-            if (run.get("stage") == stage and run.get("step") == step
-                    and run["startedAt"] >= self.state["stepStartedAt"]):
+            if (
+                run.get("stage") == stage
+                and run.get("step") == step
+                and run["startedAt"] >= self.state["stepStartedAt"]
+            ):
                 return dict(run)
         return None
 
     def save_run(self, run: dict[str, Any]) -> None:
         runs = list(self.state.get("analysisRuns") or [])
-        if runs and runs[-1]["startedAt"] == run["startedAt"] and runs[-1]["template"] == run["template"] \
-                and runs[-1].get("stage") == run.get("stage"):
+        if (
+            runs
+            and runs[-1]["startedAt"] == run["startedAt"]
+            and runs[-1]["template"] == run["template"]
+            and runs[-1].get("stage") == run.get("stage")
+        ):
             runs[-1] = run
         else:
             runs = [{**r, "measurements": (r.get("measurements") or [])[-KEPT_OF_EARLIER_RUNS:]} for r in runs]
@@ -104,8 +134,11 @@ class Tick:
         template = self.spec.template(template_name)
         if run["phase"] == "Running" and self.observed.measurements:
             by_name = {raw.metric: raw for raw in self.observed.measurements}
-            entries = [analysis.assess_measurement(metric, by_name[metric.name], at=self.stamp)
-                       for metric in template.metrics if metric.name in by_name]
+            entries = [
+                analysis.assess_measurement(metric, by_name[metric.name], at=self.stamp)
+                for metric in template.metrics
+                if metric.name in by_name
+            ]
             self.measured += entries
             run = analysis.record_round(run, template, entries, now=self.stamp)
             self.save_run(run)
@@ -114,7 +147,6 @@ class Tick:
 
     def finish(self, outcome_phase: str) -> None:
         self.state.update(phase=outcome_phase, finishedAt=self.stamp, pausedReason=None)
-
 
 
 def start_promotion(tick: Tick, *, step: int) -> None:

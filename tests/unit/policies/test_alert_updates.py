@@ -9,10 +9,20 @@ from modelmon.policies.alerts import Policy, alert_id
 from modelmon.timestamps import to_epoch
 
 T0 = to_epoch("2026-11-23T10:00:00Z")
-CHECK = {"time": "2026-11-23T09:59:00Z",
-         "dataset": {"drifted": True, "message": "1 of 2 features drifted"},
-         "features": [{"name": "income", "drifted": True, "method": "wasserstein", "score": 0.6,
-                       "severity": "critical", "severityScore": 85}]}
+CHECK = {
+    "time": "2026-11-23T09:59:00Z",
+    "dataset": {"drifted": True, "message": "1 of 2 features drifted"},
+    "features": [
+        {
+            "name": "income",
+            "drifted": True,
+            "method": "wasserstein",
+            "score": 0.6,
+            "severity": "critical",
+            "severityScore": 85,
+        }
+    ],
+}
 DATASET, INCOME = alert_id("drift", "dataset"), alert_id("drift", "income")
 
 
@@ -61,7 +71,8 @@ def test_a_lifecycle_change_raises_its_alert_once():
     assert update is not None
     assert update.status["alertLifecycleSeen"] == alert_updates.lifecycle_signature(retraining)
     assert [(c.change, c.alert.type, c.alert.subject) for c in update.changes] == [
-        ("firing", "retraining", "credit-retrain-1/active")]
+        ("firing", "retraining", "credit-retrain-1/active")
+    ]
     assert plan(stored(status, update), now=T0 + 60) is None
 
 

@@ -9,12 +9,32 @@ from modelmon.policies.alerts import Policy
 from modelmon.timestamps import to_epoch
 
 NOW = to_epoch("2026-11-23T10:00:00Z")
-CHECK = {"time": "2026-11-23T09:59:00.500Z", "durationSeconds": 1.0, "referenceRows": 1000, "currentRows": 1000,
-         "dataset": {"drifted": True, "driftedFeatures": 1, "judgedFeatures": 2, "share": 0.5,
-                     "message": "1 of 2 features drifted"},
-         "features": [{"name": "income", "kind": "numeric", "status": "judged", "method": "wasserstein",
-                       "score": 0.6, "severity": "critical", "severityScore": 85, "drifted": True}],
-         "qualityIssues": []}
+CHECK = {
+    "time": "2026-11-23T09:59:00.500Z",
+    "durationSeconds": 1.0,
+    "referenceRows": 1000,
+    "currentRows": 1000,
+    "dataset": {
+        "drifted": True,
+        "driftedFeatures": 1,
+        "judgedFeatures": 2,
+        "share": 0.5,
+        "message": "1 of 2 features drifted",
+    },
+    "features": [
+        {
+            "name": "income",
+            "kind": "numeric",
+            "status": "judged",
+            "method": "wasserstein",
+            "score": 0.6,
+            "severity": "critical",
+            "severityScore": 85,
+            "drifted": True,
+        }
+    ],
+    "qualityIssues": [],
+}
 
 
 def body(status=None, generation=2):
@@ -22,8 +42,14 @@ def body(status=None, generation=2):
 
 
 def test_ready_after_the_children_names_the_cronjob_and_starts_unknown():
-    patch = monitor_status.ready_status(body(), ok=True, reason=MonitorReason.RECONCILED, message="children up to date",
-                                        cronjob="credit-check", now="2026-11-23T10:00:00Z")
+    patch = monitor_status.ready_status(
+        body(),
+        ok=True,
+        reason=MonitorReason.RECONCILED,
+        message="children up to date",
+        cronjob="credit-check",
+        now="2026-11-23T10:00:00Z",
+    )
     assert patch["observedGeneration"] == 2 and patch["checkCronJob"] == "credit-check"
     assert patch["health"] == "Unknown"
     (ready,) = patch["conditions"]
@@ -32,8 +58,14 @@ def test_ready_after_the_children_names_the_cronjob_and_starts_unknown():
 
 
 def test_an_invalid_spec_is_not_ready_and_keeps_the_health():
-    patch = monitor_status.ready_status(body({"health": "Critical"}), ok=False, reason=MonitorReason.INVALID_SPEC,
-                                        message="bad", cronjob="credit-check", now="2026-11-23T10:00:00Z")
+    patch = monitor_status.ready_status(
+        body({"health": "Critical"}),
+        ok=False,
+        reason=MonitorReason.INVALID_SPEC,
+        message="bad",
+        cronjob="credit-check",
+        now="2026-11-23T10:00:00Z",
+    )
     assert "checkCronJob" not in patch and "health" not in patch
     assert patch["conditions"][0]["status"] == "False"
 
@@ -51,8 +83,10 @@ def test_a_new_check_is_judged_once_with_its_alerts_in_the_same_patch():
 
 
 def test_an_event_without_a_check_changes_nothing():
-    assert monitor_status.plan_event(body({"health": "Unknown", "alertLifecycleSeen": None}), policy=Policy(),
-                                     now=NOW) is not None  # the lifecycle signature is recorded once
+    assert (
+        monitor_status.plan_event(body({"health": "Unknown", "alertLifecycleSeen": None}), policy=Policy(), now=NOW)
+        is not None
+    )  # the lifecycle signature is recorded once
     seen = monitor_status.plan_event(body({}), policy=Policy(), now=NOW)
     assert seen is not None and seen.check is None
     assert monitor_status.plan_event(body(seen.status), policy=Policy(), now=NOW) is None

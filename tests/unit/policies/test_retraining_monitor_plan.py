@@ -16,15 +16,19 @@ CHECK = {"time": "2026-03-10T11:00:00Z", "currentRows": 500, "dataset": {"drifte
 
 
 def plan(status, *, spec=SPEC, active=(), annotations=None):
-    return policy.plan_monitor(spec=spec, status=status, annotations=annotations or {}, active=list(active),
-                               created=CREATED, now=NOW)
+    return policy.plan_monitor(
+        spec=spec, status=status, annotations=annotations or {}, active=list(active), created=CREATED, now=NOW
+    )
 
 
 def test_a_critical_drift_decides_a_start_and_counts_the_check_once():
     planned = plan({"lastCheck": CHECK})
     assert (planned.decision.create, planned.decision.reason, planned.decision.priority) == (True, "drift", "high")
-    assert planned.memory == {"samplesSinceLast": 500, "lastCountedCheck": "2026-03-10T11:00:00Z",
-                              "decision": "critical drift in the last check"}
+    assert planned.memory == {
+        "samplesSinceLast": 500,
+        "lastCountedCheck": "2026-03-10T11:00:00Z",
+        "decision": "critical drift in the last check",
+    }
     again = plan({"lastCheck": CHECK, "retraining": planned.memory})
     assert again.memory["samplesSinceLast"] == 500  # the same check is not counted twice
 
@@ -32,9 +36,12 @@ def test_a_critical_drift_decides_a_start_and_counts_the_check_once():
 def test_a_start_resets_the_samples_and_names_the_retrainingjob():
     planned = plan({"lastCheck": CHECK})
     memory = policy.started(planned, name="credit-retrain-ab12", now=NOW)
-    assert memory == {"samplesSinceLast": 0, "lastCountedCheck": "2026-03-10T11:00:00Z",
-                      "lastStartedAt": "2026-03-10T12:00:00Z",
-                      "decision": "started RetrainingJob credit-retrain-ab12: critical drift in the last check"}
+    assert memory == {
+        "samplesSinceLast": 0,
+        "lastCountedCheck": "2026-03-10T11:00:00Z",
+        "lastStartedAt": "2026-03-10T12:00:00Z",
+        "decision": "started RetrainingJob credit-retrain-ab12: critical drift in the last check",
+    }
 
 
 def test_a_remembered_active_retrainingjob_that_is_gone_is_forgotten():
@@ -44,8 +51,9 @@ def test_a_remembered_active_retrainingjob_that_is_gone_is_forgotten():
 
 
 def test_the_schedule_slot_served_is_remembered():
-    spec = RetrainingSpec.model_validate({"enabled": True, "template": TEMPLATE, "minNewSamples": 0,
-                                          "triggers": {"schedule": "0 6 * * *"}})
+    spec = RetrainingSpec.model_validate(
+        {"enabled": True, "template": TEMPLATE, "minNewSamples": 0, "triggers": {"schedule": "0 6 * * *"}}
+    )
     planned = plan({}, spec=spec)
     assert planned.decision.create and planned.decision.reason == "schedule"
     assert planned.memory["lastScheduleTime"] == "2026-03-10T06:00:00Z"
