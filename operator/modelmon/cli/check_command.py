@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from modelmon.api.performance import PerformanceSpec
 from modelmon.cli.render import render_table
 from modelmon.data import profiles, s3, tables
 from modelmon.data.errors import DataError
-from modelmon.drift import summary
+from modelmon.drift import distributions, summary
 from modelmon.drift.results import DriftReport
 from modelmon.performance.report import PerformanceReport
 from modelmon.policies import health
@@ -55,12 +56,20 @@ def register(commands: Any) -> None:
         "check", help="check current data against a reference for drift and data quality",
         description="Check current data against a reference for drift and data quality.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reference", metavar="REF",
-                        help="reference data (csv, jsonl, parquet) or a profile (.npz)")
-    parser.add_argument("--current", metavar="CUR", help="current data (csv, jsonl, parquet)")
+    add_input_arguments(parser)
     parser.add_argument("--monitor", metavar="NAMESPACE/NAME",
                         help="check a ModelMonitor's data and write status.lastCheck (the drift-check job's mode; "
                              "in-cluster or with KUBECONFIG)")
+    parser.add_argument("--format", choices=["table", "json"], default="table", help="what to print (default table)")
+    parser.add_argument("--output", metavar="FILE", help="also write the full JSON report here")
+    parser.set_defaults(handler=run)
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """What a check reads, shared by ``check`` and ``report`` so that both judge the same inputs."""
+    parser.add_argument("--reference", metavar="REF",
+                        help="reference data (csv, jsonl, parquet) or a profile (.npz)")
+    parser.add_argument("--current", metavar="CUR", help="current data (csv, jsonl, parquet)")
     parser.add_argument("--config", metavar="FILE",
                         help="YAML/JSON with features, drift and dataQuality, as in the ModelMonitor spec")
     parser.add_argument("--ground-truth", metavar="FILE",
@@ -68,9 +77,6 @@ def register(commands: Any) -> None:
     parser.add_argument("--columns", metavar="A,B,...", help="only these columns (comma-separated)")
     parser.add_argument("--input-format", choices=["csv", "jsonl", "parquet"],
                         help="format of the data files when their names do not tell")
-    parser.add_argument("--format", choices=["table", "json"], default="table", help="what to print (default table)")
-    parser.add_argument("--output", metavar="FILE", help="also write the full JSON report here")
-    parser.set_defaults(handler=run)
 
 
 def load_config(path: str | None) -> CheckConfig:
@@ -135,22 +141,45 @@ def _local(path: str, scratch: str, *, prefix: str) -> str:
     return s3.download(path, scratch=scratch, prefix=prefix) if path.startswith("s3://") else path
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Checked:
+    """A check of files: the drift report, the performance section and, when asked, the sketches
+    of the distributions (``modelmon report`` draws them)."""
+
+    config: CheckConfig
+    report: DriftReport
+    performance: PerformanceReport | None
+    sketches: dict[str, distributions.Sketch]
+
+
+def check_files(args: argparse.Namespace, scratch: str, *, sketch: bool = False) -> Checked:
+    """Read the inputs ``add_input_arguments`` declared and check them; raises :class:`DataError`."""
+    config = load_config(args.config)
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    reference_path = _local(args.reference, scratch, prefix="reference")
+    if reference_path.endswith(".npz"):
+        reference: tables.Table | Any = profiles.load_profile(reference_path)
+    else:
+        reference = tables.open_table(reference_path, format=args.input_format)
+    current = tables.open_table(_local(args.current, scratch, prefix="current"), format=args.input_format)
+    sketches: dict[str, distributions.Sketch] = {}
+    if sketch:
+        report, sketches = checking.run_check_sketched(reference=reference, current=current, config=config,
+                                                       columns=columns)
+    else:
+        report = checking.run_check(reference=reference, current=current, config=config, columns=columns)
+    performance = _performance(config.performance, current=current, ground_truth=args.ground_truth,
+                               input_format=args.input_format, config_path=args.config, scratch=scratch)
+    return Checked(config=config, report=report, performance=performance, sketches=sketches)
+
+
 def _check_files(args: argparse.Namespace, scratch: str) -> int:
     try:
-        config = load_config(args.config)
-        columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-        reference_path = _local(args.reference, scratch, prefix="reference")
-        if reference_path.endswith(".npz"):
-            reference: tables.Table | Any = profiles.load_profile(reference_path)
-        else:
-            reference = tables.open_table(reference_path, format=args.input_format)
-        current = tables.open_table(_local(args.current, scratch, prefix="current"), format=args.input_format)
-        report = checking.run_check(reference=reference, current=current, config=config, columns=columns)
-        performance = _performance(config.performance, current=current, ground_truth=args.ground_truth,
-                                   input_format=args.input_format, config_path=args.config, scratch=scratch)
+        checked = check_files(args, scratch)
     except DataError as error:
         print(f"modelmon check: error: {error}", file=sys.stderr)
         return 2
+    report, performance = checked.report, checked.performance
     full = report.to_dict()
     if performance is not None:
         full["performance"] = performance.to_status()

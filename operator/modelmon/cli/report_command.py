@@ -1,0 +1,77 @@
+"""``modelmon report``: the check of ``modelmon check``, as one self-contained HTML page to look at."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from modelmon import timestamps
+from modelmon.cli import check_command
+from modelmon.data.errors import DataError
+
+EPILOG = """\
+The page holds everything in one file (inline SVG and CSS, no script, nothing fetched): the
+health and verdict, every feature worst first with its reference and current distributions
+overlaid, its score against the method's cut points and its missing-value change, the
+data-quality findings and, with a performance section in --config, each metric by window
+against its baseline with the test's p-value. Needs matplotlib (pip install 'modelmon[report]').
+
+exit status: as `modelmon check` (0 not critical, 3 critical, 2 nothing could be judged or a
+usage/input error); the page is written in all three cases where the data could be read.
+"""
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "report", help="check current data against a reference and write an HTML report with plots",
+        description="Check current data against a reference (as `modelmon check`) and write one HTML report.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check_command.add_input_arguments(parser)
+    parser.add_argument("--output", "-o", metavar="FILE.html", default="modelmon-report.html",
+                        help="where to write the page (default modelmon-report.html)")
+    parser.add_argument("--title", help="the page's title (default: the two files compared)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not (args.reference and args.current):
+        print("modelmon report: error: give --reference and --current", file=sys.stderr)
+        return check_command.EXIT_NO_VERDICT
+    try:
+        from modelmon.reporting import pages, plots  # matplotlib: an optional dependency
+    except ImportError as error:
+        print(f"modelmon report: error: the report needs {error.name or 'matplotlib'}: "
+              f"pip install 'modelmon[report]'", file=sys.stderr)
+        return check_command.EXIT_NO_VERDICT
+    with tempfile.TemporaryDirectory(prefix="modelmon-") as scratch:
+        try:
+            return _report(args, scratch, pages=pages, plots=plots)
+        except Exception as error:  # noqa: BLE001 - the last line of defence: one line, never a traceback
+            return check_command.report_unexpected("report", error)
+
+
+def _report(args: argparse.Namespace, scratch: str, *, pages: Any, plots: Any) -> int:
+    from modelmon.reporting import model
+
+    try:
+        checked = check_command.check_files(args, scratch, sketch=True)
+    except DataError as error:
+        print(f"modelmon report: error: {error}", file=sys.stderr)
+        return check_command.EXIT_NO_VERDICT
+    view = model.plan_report(report=checked.report, performance=checked.performance, sketches=checked.sketches,
+                             spec=checked.config.drift, generated_at=timestamps.format_time(timestamps.now()),
+                             title=args.title)
+    page = pages.render_page(view, plotter=plots.Plotter())
+    try:
+        Path(args.output).write_text(page, encoding="utf-8")
+    except OSError as error:
+        print(f"modelmon report: error: {args.output}: cannot write the report ({error.strerror})", file=sys.stderr)
+        return check_command.EXIT_NO_VERDICT
+    code, why = check_command.exit_status(checked.report, checked.performance)
+    print(f"wrote {args.output} ({len(page.encode()) / 1024:.0f} KB): {view.health}: {view.headline}")
+    if code == check_command.EXIT_NO_VERDICT:
+        print(f"modelmon report: error: {why}", file=sys.stderr)
+    return code
