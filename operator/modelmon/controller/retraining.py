@@ -161,7 +161,7 @@ class RetrainingController:
         if step.delete_job:
             k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
         if step.status:
-            k8s.patch_status(namespace, name, step.status)
+            objects.patch_retraining_job_status(namespace, name, step.status)
         phase = status.get("phase")
         if step.event:
             kind, reason, message = step.event

@@ -75,7 +75,7 @@ class RolloutController:
         plan = machine.plan(spec=spec, state=state, observed=observed, now=moment, name=name)
         patch = completion.status_patch(status, plan, generation=meta.get("generation"), now=timestamps.format_time(moment))
         if patch:
-            k8s.patch_retraining_job_status(namespace, name, patch)
+            objects.patch_retraining_job_status(namespace, name, patch)
         k8s.remove_annotations(namespace, name, plan.consume)
         # told once decided and persisted: an action failing below is retried without a second Event
         for event in plan.events:
@@ -161,7 +161,7 @@ class RolloutController:
     def _invalid(self, body: dict[str, Any], message: str, *, now: datetime.datetime) -> None:
         meta = body["metadata"]
         text = f"spec.rollout is invalid: {message}; the model in production is unchanged"
-        k8s.patch_retraining_job_status(meta["namespace"], meta["name"], {
+        objects.patch_retraining_job_status(meta["namespace"], meta["name"], {
             "phase": Phase.FAILED.value, "reason": RetrainingReason.INVALID_SPEC.value, "message": text,
             "completionTime": timestamps.format_time(now)})
         events.post_event(body=body, type="Warning", reason=RetrainingReason.INVALID_SPEC.value, message=text)

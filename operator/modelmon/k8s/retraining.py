@@ -153,11 +153,6 @@ def delete_job(namespace: str, name: str) -> None:
             raise
 
 
-def patch_status(namespace: str, name: str, status: dict[str, Any]) -> None:
-    client.custom_objects().patch_namespaced_custom_object_status(
-        GROUP, VERSION, namespace, api.PLURAL, name, {"status": status})
-
-
 def patch_monitor_retraining(namespace: str, monitor: str, retraining: dict[str, Any], *,
                              resource_version: str | None = None) -> bool:
     """Merge ``retraining`` into the monitor's ``status.retraining``; a missing monitor is fine.

@@ -104,11 +104,6 @@ def patch_target(namespace: str, name: str, patch: list[dict[str, Any]]) -> None
         _apps().patch_namespaced_deployment(name, namespace, patch, field_manager=FIELD_MANAGER)
 
 
-def patch_retraining_job_status(namespace: str, name: str, status: dict[str, Any]) -> None:
-    client.custom_objects().patch_namespaced_custom_object_status(
-        monitor_api.GROUP, monitor_api.VERSION, namespace, retraining_api.PLURAL, name, {"status": status})
-
-
 def remove_annotations(namespace: str, name: str, keys: list[str]) -> None:
     if keys:
         client.custom_objects().patch_namespaced_custom_object(
