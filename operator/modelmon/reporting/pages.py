@@ -14,6 +14,7 @@ from html import escape
 from modelmon.drift.distributions import CategoricalSketch, NumericSketch
 from modelmon.drift.results import QualityIssue
 from modelmon.reporting.model import Cuts, FeatureView, ReportView
+from modelmon.reporting import plots
 from modelmon.reporting.plots import Plotter
 
 HEALTH_COLOURS = {"Healthy": "#166534", "Warning": "#a16207", "Critical": "#b91c1c", "Unknown": "#525252"}
@@ -44,7 +45,14 @@ section.feature { border: 1px solid #e5e5e5; border-radius: 6px; padding: .7rem 
 .meter span { position: absolute; top: -4px; width: 3px; height: 16px; background: #1f1f1f; }
 svg.plot { width: 100%; height: auto; display: block; margin-top: .4rem; }
 ul.issues { margin: .3rem 0; padding-left: 1.2rem; }
+.key { font-size: .85rem; margin: .4rem 0 0; }
+.swatch { display: inline-block; width: 1.6em; height: .8em; vertical-align: middle; margin: 0 .3em 0 .8em; }
 """
+# The plots' legend, once in the page's text (cheaper than one legend per figure, and read by screen readers).
+KEY = (f'<p class="key">key:<span class="swatch" style="background:{plots.REFERENCE_FILL};border:1px solid '
+       f'{plots.REFERENCE_EDGE}"></span>reference (filled, solid line)<span class="swatch" style="background:'
+       f'{plots.CURRENT}"></span>current (outline, dashed line)<span class="swatch" style="background:{plots.UNSEEN}">'
+       "</span>a category new in the current data</p>")
 
 
 def render_page(view: ReportView, *, plotter: Plotter | None = None) -> str:
@@ -104,6 +112,8 @@ def _feature(index: int, item: FeatureView, plotter: Plotter) -> str:
     if item.issues:
         body.append('<ul class="issues">' + "".join(f"<li>{_badge(i.severity)} {escape(i.message)}</li>"
                                                     for i in item.issues) + "</ul>")
+    if item.sketch is not None:
+        body.append(KEY)
     if isinstance(item.sketch, NumericSketch):
         body.append(plotter.numeric(f.name, item.sketch))
         body.append(_outside(item.sketch))

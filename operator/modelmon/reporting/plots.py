@@ -90,7 +90,9 @@ class _NumericFigure:
     made once and their data replaced for each feature."""
 
     def __init__(self) -> None:
-        self.figure = Figure(figsize=(WIDTH, 2.3), layout="constrained")
+        # fixed margins: a layout engine (constrained, tight) would re-solve on every feature (~60 ms)
+        self.figure = Figure(figsize=(WIDTH, 2.3))
+        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.12, top=0.88, wspace=0.18)
         self.hist, self.ecdf = self.figure.subplots(1, 2)
         edges, zeros = np.array([0.0, 1.0]), np.zeros(1)
         self.reference_bars = self.hist.stairs(zeros, edges, fill=True, color=REFERENCE_FILL,
@@ -99,14 +101,18 @@ class _NumericFigure:
         (self.reference_line,) = self.ecdf.plot([0.0], [0.0], color=REFERENCE_EDGE, linewidth=1.6, label="reference")
         (self.current_line,) = self.ecdf.plot([0.0], [0.0], color=CURRENT, linewidth=1.8, linestyle="--",
                                               label="current")
-        self.hist.set_title("share of values per bin", loc="left")
-        self.ecdf.set_title("cumulative share (ECDF)", loc="left")
         self.ecdf.set_ylim(0, 1.02)
-        self.hist.legend(loc="upper right", frameon=False)
-        self.ecdf.grid(alpha=0.3)
-        for axes in (self.hist, self.ecdf):
+        self.ecdf.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
+        # Speed (each saves 10-20 ms a feature): titles as plain text, not set_title (whose position is
+        # re-solved against the tick labels); axis-label positions fixed; the legend is the page's key.
+        for axes, title in ((self.hist, "share of values per bin"), (self.ecdf, "cumulative share (ECDF)")):
+            axes.text(0.0, 1.04, title, transform=axes.transAxes, fontsize=9)
+            axes.xaxis.set_label_coords(0.5, -0.1)
+            axes.yaxis.set_label_coords(-0.1, 0.5)
             axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
-            axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5))
+        self.hist.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
+        for value in (0.25, 0.5, 0.75):  # the quartiles, as reference lines (cheaper than a grid re-laid per feature)
+            self.ecdf.axhline(value, color="#d4d4d4", linewidth=0.8, zorder=0)
 
     def draw(self, sketch: NumericSketch) -> Figure:
         self.reference_bars.set_data(sketch.reference_shares, sketch.edges)
@@ -123,8 +129,15 @@ class _NumericFigure:
 
 def _categorical_figure(sketch: CategoricalSketch) -> Figure:
     shares = list(sketch.categories) + ([sketch.other] if sketch.other is not None else [])
-    figure = Figure(figsize=(WIDTH, 0.75 + 0.26 * max(len(shares), 1)), layout="constrained")
+    height_in = 0.75 + 0.26 * max(len(shares), 1)
+    figure = Figure(figsize=(WIDTH, height_in))
+    # fixed margins (a layout engine costs ~60 ms a figure): the left one fits the longest name at ~5 pt a character
+    longest = max((len(_short(s.name)) + (6 if s.unseen else 0) for s in shares), default=4)
+    figure.subplots_adjust(left=min(0.45, (longest * 5.2 + 14) / (WIDTH * 72)), right=0.98,
+                           bottom=0.32 / height_in, top=1 - 0.3 / height_in)
     axes = figure.subplots()
+    axes.xaxis.set_label_coords(0.5, -0.1)
+    axes.yaxis.set_label_coords(-0.1, 0.5)
     positions = np.arange(len(shares))[::-1].astype(np.float64)
     height = 0.38
     names = [_short(s.name) + (" (new)" if s.unseen else "") for s in shares]
@@ -143,10 +156,9 @@ def _categorical_figure(sketch: CategoricalSketch) -> Figure:
             tick.set_color(UNSEEN)
             tick.set_fontweight("bold")
     axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    axes.set_title("share of non-missing values per category" + ("; new categories in red, hatched"
-                                                                  if any(s.unseen for s in shares) else ""),
-                   loc="left")
-    axes.legend(loc="lower right", frameon=False)
+    axes.text(0.0, 1.0 + 0.08 / height_in, "share of non-missing values per category"
+              + ("; new categories in red, hatched" if any(s.unseen for s in shares) else ""),
+              transform=axes.transAxes, fontsize=9)
     axes.grid(axis="x", alpha=0.3)
     return figure
 
