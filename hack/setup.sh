@@ -17,7 +17,7 @@ done
 # - mmdebstrap, buildah: the images, built here without a registry (hack/images.py).
 debs=()
 for pkg in prometheus prometheus-alertmanager containerd runc containernetworking-plugins iptables conntrack \
-           mmdebstrap buildah; do
+           mmdebstrap buildah chromium; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || debs+=("$pkg")
 done
 if ((${#debs[@]})); then
