@@ -1,7 +1,7 @@
 # Two entry points for a newcomer (see README): `make demo` and `make test`.
 PYTHON ?= python3
 
-.PHONY: setup demo test lint unit e2e cluster control-plane crds
+.PHONY: setup demo test lint unit e2e cluster control-plane crds report-screenshot
 
 # The kits (kits/: the emulated API and the demo, outside the product wheel) as a second,
 # small distribution next to the product's editable install.
@@ -57,3 +57,17 @@ crds:
 	rm -f charts/modelmon/crds/*.yaml
 	cp crds/*.yaml charts/modelmon/crds/
 	$(PYTHON) charts/sync_values_schema.py
+
+# The README's picture of `modelmon report` (docs/images/report.png): the drifted example's report, as headless
+# Chromium (hack/setup.sh installs it) renders its first 1100 x 1500 pixels. The example is critical, so the report
+# exits 3: expected here.
+report-screenshot:
+	@set -e; scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	modelmon report --reference examples/data/reference.csv --current examples/data/current-drifted.csv \
+	  --title "Drift report: examples/data/current-drifted.csv against reference.csv" \
+	  --output "$$scratch/report.html" || [ $$? -eq 3 ]; \
+	mkdir -p docs/images; \
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+	  --disable-sync --no-first-run --user-data-dir="$$scratch/profile" --hide-scrollbars --window-size=1100,1500 \
+	  --screenshot="$(CURDIR)/docs/images/report.png" "file://$$scratch/report.html" 2>/dev/null; \
+	echo "wrote docs/images/report.png"

@@ -50,9 +50,15 @@ ul.issues { margin: .3rem 0; padding-left: 1.2rem; }
 """
 # The plots' legend, once in the page's text (cheaper than one legend per figure, and read by screen readers).
 KEY = (f'<p class="key">key:<span class="swatch" style="background:{plots.REFERENCE_FILL};border:1px solid '
-       f'{plots.REFERENCE_EDGE}"></span>reference (filled, solid line)<span class="swatch" style="background:'
-       f'{plots.CURRENT}"></span>current (outline, dashed line)<span class="swatch" style="background:{plots.UNSEEN}">'
-       "</span>a category new in the current data</p>")
+       f'{plots.REFERENCE_EDGE}"></span>reference (filled; solid line)<span class="swatch" style="background:'
+       f'{plots.CURRENT}"></span>current (outline; dashed line)')
+NEW_CATEGORY = f'<span class="swatch" style="background:{plots.UNSEEN}"></span>a category new in the current data'
+
+
+def _key(sketch: NumericSketch | CategoricalSketch) -> str:
+    unseen = isinstance(sketch, CategoricalSketch) and any(
+        s.unseen for s in (*sketch.categories, *([sketch.other] if sketch.other else [])))
+    return KEY + (NEW_CATEGORY if unseen else "") + "</p>"
 
 
 def render_page(view: ReportView, *, plotter: Plotter | None = None) -> str:
@@ -113,7 +119,7 @@ def _feature(index: int, item: FeatureView, plotter: Plotter) -> str:
         body.append('<ul class="issues">' + "".join(f"<li>{_badge(i.severity)} {escape(i.message)}</li>"
                                                     for i in item.issues) + "</ul>")
     if item.sketch is not None:
-        body.append(KEY)
+        body.append(_key(item.sketch))
     if isinstance(item.sketch, NumericSketch):
         body.append(plotter.numeric(f.name, item.sketch))
         body.append(_outside(item.sketch))
