@@ -3,12 +3,13 @@
 Chromium runs with networking features off and an empty profile, driven over the DevTools
 protocol (aiohttp's websocket client: no extra dependency). The test records every network
 request, console message and uncaught exception while the page loads, takes a screenshot, and
-asks the page itself about accessibility. It proves, on the drifted example:
+asks the page itself about accessibility. It proves, on the drifted example and on the
+performance example (whose page adds a metric's plot by window):
 
 - the screenshot is not blank and shows the plots (pixels of the reference fill and of the
   current data's colour);
 - every plot is an SVG that is laid out (non-zero size), labelled (``aria-label`` and ``<title>``),
-  and there is one per compared feature;
+  and there is one per compared feature and one per performance metric;
 - no console error or warning, no exception, no request besides the page's own file;
 - the page has a title and a language; every text element's colour against its background
   reaches WCAG AA contrast (4.5:1; 3:1 for large text).
@@ -147,18 +148,22 @@ async def browser(tmp_path: Path) -> AsyncIterator[DevTools]:
         process.wait(timeout=30)
 
 
-def write_report(directory: Path) -> Path:
-    page = directory / "report.html"
-    code = cli.main(["report", "--reference", str(DATA / "reference.csv"), "--current", str(DATA / "current-drifted.csv"),
-                     "--output", str(page)])
-    assert code == 3
-    return page
+PERFORMANCE = ROOT / "examples" / "performance"
+EXAMPLES = {
+    # name: (arguments, feature sections, plots)
+    "drifted": (["--reference", DATA / "reference.csv", "--current", DATA / "current-drifted.csv"], 9, 9),
+    "performance": (["--reference", PERFORMANCE / "reference.csv", "--current",
+                     PERFORMANCE / "predictions-decayed.csv", "--config", PERFORMANCE / "check-config.yml"], 2, 3),
+}
 
 
-async def test_the_drifted_report_in_chromium(browser: DevTools, tmp_path: Path) -> None:
+@pytest.mark.parametrize("example", list(EXAMPLES))
+async def test_the_report_in_chromium(example: str, browser: DevTools, tmp_path: Path) -> None:
     from PIL import Image  # matplotlib's own dependency: there whenever the report is
 
-    page = write_report(tmp_path)
+    arguments, sections, plots = EXAMPLES[example]
+    page = tmp_path / "report.html"
+    assert cli.main(["report", *map(str, arguments), "--output", str(page)]) == 3  # both examples are critical
     for domain in ("Page", "Runtime", "Log", "Network"):
         await browser.call(f"{domain}.enable")
     await browser.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1,
@@ -179,10 +184,10 @@ async def test_the_drifted_report_in_chromium(browser: DevTools, tmp_path: Path)
     audit = json.loads((await browser.call("Runtime.evaluate", expression=AUDIT, returnByValue=True))["result"]["value"])
     assert audit["title"].startswith("Drift report") and audit["lang"] == "en"
     assert audit["images"] == 0  # no <img> without alt (there are none at all)
-    assert len(audit["plots"]) == audit["sections"] == 9
+    assert (len(audit["plots"]), audit["sections"]) == (plots, sections)
     for plot in audit["plots"]:
         assert plot["role"] == "img" and plot["label"] and plot["title"] == plot["label"]
-        assert plot["width"] > 300 and plot["height"] > 100, plot
+        assert plot["width"] > 300 and plot["height"] > 100, plot  # laid out, and not a sliver
     assert audit["checked"] > 100 and audit["failures"] == []
 
     shot = await browser.call("Page.captureScreenshot", format="png")

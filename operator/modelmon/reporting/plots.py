@@ -38,6 +38,8 @@ STYLE: dict[Any, Any] = {  # rcParams keys are typed as literals; these are chec
     "xtick.color": "#1f1f1f", "ytick.color": "#1f1f1f",
 }
 WIDTH = 7.4
+SCALE = 1.35
+"""CSS pixels per figure pixel at most: the figures are drawn small (fast, small files) and shown larger."""
 
 
 class Plotter:
@@ -71,16 +73,18 @@ class Plotter:
         buffer = io.BytesIO()
         with matplotlib.rc_context({**STYLE, "svg.hashsalt": f"mm{next(self._salts)}"}):
             figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        return inline_svg(buffer.getvalue().decode(), label=label)
+        # every figure at one scale (its text the same size), shrinking with a narrow window
+        return inline_svg(buffer.getvalue().decode(), label=label, max_width_px=figure.get_figwidth() * 96 * SCALE)
 
 
-def inline_svg(document: str, *, label: str) -> str:
+def inline_svg(document: str, *, label: str, max_width_px: float | None = None) -> str:
     """An SVG document as an element of an HTML page: no XML prologue, labelled, responsive."""
     start = document.index("<svg")
     svg = document[start:]
     opening_end = svg.index(">") + 1
     opening = re.sub(r'\s(width|height)="[^"]*"', "", svg[:opening_end])
-    opening = opening[:-1] + f' role="img" aria-label="{escape(label)}" class="plot">'
+    style = f' style="max-width:{max_width_px:.0f}px"' if max_width_px else ""
+    opening = opening[:-1] + f' role="img" aria-label="{escape(label)}" class="plot"{style}>'
     return opening + f"<title>{escape(label)}</title>" + svg[opening_end:].replace("<metadata>", "<!--").replace(
         "</metadata>", "-->")
 
