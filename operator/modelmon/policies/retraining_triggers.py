@@ -39,7 +39,7 @@ import croniter
 
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
-from modelmon.api.retraining import RETRAIN_NOW, Priority, RetrainingSpec, TriggerReason
+from modelmon.api.retraining import RETRAIN_NOW, MonitorRetrainingStatus, Priority, RetrainingSpec, TriggerReason
 
 DEFAULT_PRIORITY: dict[str, Priority] = {"performance": "critical", "drift": "high", "manual": "high",
                                          "schedule": "low"}
@@ -75,9 +75,11 @@ def count_samples(retraining: Mapping[str, Any] | None, last_check: Mapping[str,
     Worked example: 1200 counted up to the check of 10:00; the check of 11:00 with 300 rows
     gives 1500 (up to 11:00); seeing the 11:00 check again gives 1500 still.
     """
-    retraining = retraining or {}
-    count = int(retraining.get("samplesSinceLast") or 0)
-    counted = retraining.get("lastCountedCheck")
+    return _count(MonitorRetrainingStatus.model_validate(retraining or {}), last_check)
+
+
+def _count(memory: MonitorRetrainingStatus, last_check: Mapping[str, Any] | None) -> Samples:
+    count, counted = memory.samples_since_last, memory.last_counted_check
     time = (last_check or {}).get("time")
     if time and time != counted and not (last_check or {}).get("error"):
         return Samples(count=count + int((last_check or {}).get("currentRows") or 0), last_counted_check=time)
@@ -88,14 +90,21 @@ def plan_trigger(*, spec: RetrainingSpec | None, status: Mapping[str, Any], anno
                  active: Sequence[str], samples: int, created: datetime.datetime,
                  now: datetime.datetime) -> TriggerDecision:
     """Whether a RetrainingJob starts now; see the module docstring for the rules."""
+    memory = MonitorRetrainingStatus.model_validate(status.get("retraining") or {})
+    return _plan(spec=spec, status=status, memory=memory, annotations=annotations, active=active, samples=samples,
+                 created=created, now=now)
+
+
+def _plan(*, spec: RetrainingSpec | None, status: Mapping[str, Any], memory: MonitorRetrainingStatus,
+          annotations: Mapping[str, str], active: Sequence[str], samples: int, created: datetime.datetime,
+          now: datetime.datetime) -> TriggerDecision:
     manual = annotations.get(RETRAIN_NOW)
     if spec is None or not spec.enabled:
         return TriggerDecision(create=False, why="retraining is not enabled (spec.retraining.enabled)",
                                consume_annotation=manual is not None)
     if active:
         return TriggerDecision(create=False, why=f"RetrainingJob {active[0]} is still active (one at a time)")
-    memory = status.get("retraining") or {}
-    generation = str(memory.get("lastStartedAt") or "first")
+    generation = memory.last_started_at or "first"
     if manual is not None:
         if not spec.triggers.manual:
             return TriggerDecision(create=False, why=f"{RETRAIN_NOW} ignored: spec.retraining.triggers.manual is false",
@@ -123,7 +132,7 @@ def _fire(spec: RetrainingSpec, *, reason: TriggerReason, key: str, why: str, co
                            consume_annotation=consume_annotation, schedule_time=schedule_time)
 
 
-def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: Mapping[str, Any], samples: int,
+def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: MonitorRetrainingStatus, samples: int,
            now: datetime.datetime, generation: str) -> TriggerDecision | None:
     """Performance-critical or critical-drift firing for the last check, or why it is held back."""
     last_check = status.get("lastCheck") or {}
@@ -138,7 +147,7 @@ def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: Mapping[s
         return None
     reason, what = candidates[0]
     check_time = str(last_check.get("time") or "")
-    started = timestamps.parse_time(memory.get("lastStartedAt"))
+    started = timestamps.parse_time(memory.last_started_at)
     checked = timestamps.parse_time(check_time)
     if started is not None and (checked is None or checked <= started):
         return TriggerDecision(create=False, why=f"{what}, but that check is not newer than the last retraining")
@@ -152,13 +161,13 @@ def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: Mapping[s
     return _fire(spec, reason=reason, key=f"{reason}/{check_time}/{generation}", why=what)
 
 
-def _schedule_slot(spec: RetrainingSpec, *, memory: Mapping[str, Any], created: datetime.datetime,
+def _schedule_slot(spec: RetrainingSpec, *, memory: MonitorRetrainingStatus, created: datetime.datetime,
                    now: datetime.datetime) -> str | None:
     """The latest cron time at or before ``now`` not yet served (nor before the monitor existed)."""
     if not spec.triggers.schedule:
         return None
     latest = croniter.croniter(spec.triggers.schedule, now + datetime.timedelta(seconds=1)).get_prev(datetime.datetime)
-    served = timestamps.parse_time(memory.get("lastScheduleTime")) or created
+    served = timestamps.parse_time(memory.last_schedule_time) or created
     return timestamps.format_time(latest) if latest > served else None
 
 
@@ -179,13 +188,13 @@ def plan_monitor(*, spec: RetrainingSpec | None, status: Mapping[str, Any], anno
     ``active``: names of the monitor's RetrainingJobs still active; a remembered active one
     that is not among them was deleted while nobody watched, and is forgotten.
     """
-    memory = dict(status.get("retraining") or {})
-    samples = count_samples(memory, status.get("lastCheck"))
-    decision = plan_trigger(spec=spec, status=status, annotations=annotations, active=active,
-                            samples=samples.count, created=created, now=now)
+    memory = MonitorRetrainingStatus.model_validate(status.get("retraining") or {})  # typed, once
+    samples = _count(memory, status.get("lastCheck"))
+    decision = _plan(spec=spec, status=status, memory=memory, annotations=annotations, active=active,
+                     samples=samples.count, created=created, now=now)
     update: dict[str, Any] = {"samplesSinceLast": samples.count, "lastCountedCheck": samples.last_counted_check,
                               "decision": decision.why}
-    stale = (memory.get("active") or {}).get("name")
+    stale = memory.active.name if memory.active else None
     if stale and stale not in active:
         update["active"] = None
     if decision.schedule_time:
