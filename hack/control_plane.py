@@ -85,6 +85,11 @@ CONTROLLERS = [
     "job-controller",
     "namespace-controller",
     "node-lifecycle-controller",
+    # Volumes: a claim binds to a volume (the real node's examples keep models on one).
+    "persistentvolume-attach-detach-controller",
+    "persistentvolume-binder-controller",
+    "persistentvolume-protection-controller",
+    "persistentvolumeclaim-protection-controller",
     "pod-garbage-collector-controller",
     "replicaset-controller",
     "replicationcontroller-controller",
@@ -699,6 +704,9 @@ def _start_real_node(plane: ControlPlane, bins: Path, images: list[tuple[Path, s
     _wait(f"node {_node.NODE_NAME} Ready (kubelet)", lambda: _node_ready(plane, _node.NODE_NAME), kubelet, timeout)
     _wait("kube-proxy /healthz", lambda: _http_ok(f"http://127.0.0.1:{ports['kube-proxy-healthz']}/healthz"),
           kube_proxy, timeout)
+    for item in _node.storage_objects(work / "volumes"):
+        path = "/apis/storage.k8s.io/v1/storageclasses" if item["kind"] == "StorageClass" else "/api/v1/persistentvolumes"
+        plane.request("POST", path, item)
     _log(f"real node {_node.NODE_NAME} ({_node.NODE_IP}) Ready in {time.monotonic() - t0:.1f}s")
 
 

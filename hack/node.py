@@ -162,6 +162,40 @@ def kube_proxy_config(*, kubeconfig: Path, healthz_port: int, metrics_port: int)
     }
 
 
+# --------------------------------------------------------------------------- storage
+
+STORAGE_CLASS = "local"
+VOLUMES = 8
+
+
+def storage_objects(volume_root: Path) -> list[dict[str, Any]]:
+    """A default StorageClass and static local volumes, as a cluster's admin provides them, so a
+    PersistentVolumeClaim of the examples binds here as it does on kind, minikube or a cloud.
+
+    The directories are world-writable with the sticky bit (like /tmp): a hostPath volume
+    ignores fsGroup, and the examples' pods run as a non-root user.
+    """
+    objects: list[dict[str, Any]] = [{
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": STORAGE_CLASS,
+                     "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "kubernetes.io/no-provisioner", "volumeBindingMode": "WaitForFirstConsumer",
+        "reclaimPolicy": "Delete"}]
+    for index in range(VOLUMES):
+        path = volume_root / f"pv-{index}"
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o1777)
+        objects.append({
+            "apiVersion": "v1", "kind": "PersistentVolume",
+            "metadata": {"name": f"{NODE_NAME}-pv-{index}"},
+            "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce", "ReadWriteMany"],
+                     "storageClassName": STORAGE_CLASS, "persistentVolumeReclaimPolicy": "Retain",
+                     "hostPath": {"path": str(path), "type": "Directory"},
+                     "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                         {"key": "kubernetes.io/hostname", "operator": "In", "values": [NODE_NAME]}]}]}}}})
+    return objects
+
+
 # --------------------------------------------------------------------------- network
 
 
@@ -315,7 +349,7 @@ class RealNode:
 
     @property
     def roots(self) -> list[Path]:
-        return [self.workdir / "containerd", self.workdir / "kubelet"]
+        return [self.workdir / "containerd", self.workdir / "kubelet", self.workdir / "volumes"]
 
     def ctr(self, *args: str) -> str:
         return _run(["ctr", "--address", str(SOCKET), "--namespace", "k8s.io", *args]).stdout

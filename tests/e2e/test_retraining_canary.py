@@ -1,0 +1,194 @@
+"""Day one's loop on a real node: a RetrainingJob trains in a real container, its model is
+validated and rolled out as a canary of the real model server behind its Service, and real
+requests through the Service (ClusterIP, kube-proxy) measure what each step states.
+
+From the examples as shipped (examples/classifier/, examples/retraining-canary/), in a namespace
+of this module's own. A sampler sends requests all along and records which model version
+answered each, or that it failed: the measured canary share at each weight is compared with the
+effective weight the RetrainingJob states (a chi-square goodness-of-fit test), and the counts are
+printed for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+from scipy import stats
+
+from .e2e_support import ROOT, Cluster, wait_for
+
+NAMESPACE = "retrain"
+OPERATOR_NAMESPACE = "modelmon-system"
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Sampler:
+    """Requests through the Service, one connection each (so kube-proxy balances every one)."""
+
+    url: str
+    answers: list[tuple[float, str]] = field(default_factory=list)  # (time, version or "error: ...")
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def one(self) -> str:
+        request = urllib.request.Request(self.url, data=json.dumps({"instances": [{"score": 0.7}]}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return str(json.loads(response.read())["modelVersion"])
+        except (OSError, ValueError, KeyError) as error:
+            return f"error: {error}"
+
+    def burst(self, count: int) -> Counter[str]:
+        return Counter(self.one() for _ in range(count))
+
+    def start(self) -> None:
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.answers.append((time.monotonic(), self.one()))
+                time.sleep(0.02)
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> Counter[str]:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+        return Counter(answer for _, answer in self.answers)
+
+
+def _rtj(cluster: Cluster, name: str) -> dict[str, Any]:
+    return cluster.get("rtj", name, "-n", NAMESPACE)
+
+
+def _service_url(cluster: Cluster) -> str:
+    service = cluster.get("service", "credit-default", "-n", NAMESPACE)
+    return f"http://{service['spec']['clusterIP']}:{service['spec']['ports'][0]['port']}/predict"
+
+
+def _apply_retraining(cluster: Cluster, name: str) -> None:
+    """examples/retraining-canary as shipped; a second retraining only under another name."""
+    cluster.kubectl("apply", "-n", NAMESPACE, "-f", "examples/retraining-canary/training-data.yaml")
+    manifest = yaml.safe_load((ROOT / "examples" / "retraining-canary" / "retrainingjob.yaml").read_text())
+    manifest["metadata"]["name"] = name
+    cluster.run("kubectl", "apply", "-n", NAMESPACE, "-f", "-", input=yaml.safe_dump(manifest))
+
+
+def _at_weight(cluster: Cluster, name: str, weight: int) -> dict[str, Any] | None:
+    """The rollout's status once it pauses at this weight with its canary pods ready."""
+    rollout = _rtj(cluster, name).get("status", {}).get("rollout") or {}
+    canary = rollout.get("canary") or {}
+    if rollout.get("weight") == weight and rollout.get("stage", "").startswith("pause") \
+            and canary.get("ready", 0) >= 1 and canary.get("ready") == canary.get("desired"):
+        return rollout
+    return None
+
+
+def _share_agrees(counts: Counter[str], *, canary_version: str, effective_weight: float) -> tuple[float, float]:
+    canary = counts[canary_version]
+    total = sum(counts.values())
+    expected = [total * effective_weight / 100, total * (1 - effective_weight / 100)]
+    p_value = stats.chisquare([canary, total - canary], expected).pvalue
+    return canary / total, float(p_value)
+
+
+@pytest.fixture(scope="module")
+def loop_cluster(real_cluster: Cluster) -> Cluster:
+    cluster = real_cluster
+    if cluster.run("helm", "status", "modelmon", "-n", OPERATOR_NAMESPACE, check=False).returncode != 0:
+        # Rollouts tick at the retraining poll interval (15 s by default); 3 s keeps the test short.
+        cluster.helm("install", "modelmon", "charts/modelmon", "--namespace", OPERATOR_NAMESPACE,
+                     "--create-namespace", "--set", "operator.retraining.pollSeconds=3")
+        cluster.kubectl("-n", OPERATOR_NAMESPACE, "rollout", "status", "deployment/modelmon", "--timeout=240s",
+                        timeout=260)
+    cluster.kubectl("create", "namespace", NAMESPACE)
+    cluster.kubectl("apply", "-n", NAMESPACE, "-f", "examples/classifier/")
+    cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=180s", timeout=200)
+    return cluster
+
+
+def test_canary_takes_its_stated_share_of_real_traffic_and_is_promoted(loop_cluster: Cluster) -> None:
+    cluster = loop_cluster
+    sampler = Sampler(_service_url(cluster))
+    # kube-proxy programs a new Service's endpoints a moment after its pods are ready.
+    wait_for("the model server through its Service", lambda: sampler.one() == "1.4.0", timeout=60, cluster=cluster)
+    assert sampler.burst(20) == Counter({"1.4.0": 20})
+    sampler.start()
+    _apply_retraining(cluster, "credit-default-retrain-1")
+
+    # The training container really ran and reported through its termination message.
+    wait_for("the RetrainingJob to roll out", lambda: _rtj(cluster, "credit-default-retrain-1")
+             .get("status", {}).get("phase") in ("RollingOut", "Succeeded", "Failed"), timeout=240, cluster=cluster)
+    status = _rtj(cluster, "credit-default-retrain-1")["status"]
+    assert status["phase"] == "RollingOut", status
+    new_version = status["model"]["version"]
+    assert new_version != "1.4.0" and status["model"]["uri"].startswith("file:///models/store/credit-default/")
+
+    measured = {}
+    for weight in (25, 50):
+        rollout = wait_for(f"the canary at weight {weight}", lambda w=weight: _at_weight(cluster, "credit-default-retrain-1", w),
+                           timeout=180, interval=0.5, cluster=cluster)
+        counts = sampler.burst(400)
+        after = _rtj(cluster, "credit-default-retrain-1")["status"]["rollout"]
+        assert after["step"] == rollout["step"], "the step moved while measuring; the pause is too short"
+        share, p_value = _share_agrees(counts, canary_version=new_version, effective_weight=rollout["effectiveWeight"])
+        measured[weight] = (rollout["effectiveWeight"], share, p_value, dict(counts))
+        assert set(counts) <= {"1.4.0", new_version}, counts
+        assert p_value > 0.001, f"weight {weight}: canary share {share:.3f} vs stated {rollout['effectiveWeight']}%"
+    print(f"\ncanary shares (stated effective %, measured share, chi-square p, counts): {measured}")
+
+    wait_for("promotion", lambda: _rtj(cluster, "credit-default-retrain-1")["status"]["phase"] == "Succeeded",
+             timeout=240, interval=1, cluster=cluster)
+    cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
+    wait_for("the canary Deployment to go",
+             lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
+                                 check=False).returncode != 0, timeout=60, cluster=cluster)
+    during = sampler.stop()
+    after_promotion = sampler.burst(200)
+    print(f"requests during the rollout: {dict(during)}; after promotion: {dict(after_promotion)}")
+    assert after_promotion == Counter({new_version: 200})
+    env = {e["name"]: e.get("value") for e in cluster.get("deployment", "credit-default", "-n", NAMESPACE)
+           ["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["MODEL_VERSION"] == new_version
+
+
+def test_an_aborted_canary_rolls_back_and_the_stable_model_answers_every_request(loop_cluster: Cluster) -> None:
+    cluster = loop_cluster
+    stable = cluster.get("deployment", "credit-default", "-n", NAMESPACE)
+    stable_env = {e["name"]: e.get("value") for e in stable["spec"]["template"]["spec"]["containers"][0]["env"]}
+    stable_version = stable_env["MODEL_VERSION"]
+    # Training names versions by the second: make sure the new one differs from the stable one.
+    time.sleep(1.1)
+    sampler = Sampler(_service_url(cluster))
+    sampler.start()
+    _apply_retraining(cluster, "credit-default-retrain-2")
+    wait_for("the canary at weight 25", lambda: _at_weight(cluster, "credit-default-retrain-2", 25),
+             timeout=240, interval=0.5, cluster=cluster)
+    new_version = _rtj(cluster, "credit-default-retrain-2")["status"]["model"]["version"]
+    assert new_version != stable_version
+
+    cluster.run("modelmon", "rollout", "abort", "credit-default-retrain-2", "-n", NAMESPACE)
+    wait_for("the rollback", lambda: _rtj(cluster, "credit-default-retrain-2")["status"]["phase"]
+             in ("RolledBack", "Failed"), timeout=120, interval=1, cluster=cluster)
+    assert _rtj(cluster, "credit-default-retrain-2")["status"]["phase"] == "RolledBack"
+    wait_for("the canary Deployment to go",
+             lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
+                                 check=False).returncode != 0, timeout=60, cluster=cluster)
+    time.sleep(3)  # kube-proxy drops the canary's endpoints a moment after its pods go
+    throughout = sampler.stop()
+    after = sampler.burst(200)
+    print(f"\nrollback: requests throughout {dict(throughout)}; after {dict(after)}")
+    assert not [a for a in throughout if a.startswith("error")], throughout
+    assert set(throughout) <= {stable_version, new_version}
+    assert after == Counter({stable_version: 200})
+    target = cluster.get("deployment", "credit-default", "-n", NAMESPACE)
+    assert target["metadata"]["generation"] == stable["metadata"]["generation"]  # never touched
