@@ -61,9 +61,14 @@ def _key(sketch: NumericSketch | CategoricalSketch) -> str:
     return KEY + (NEW_CATEGORY if unseen else "") + "</p>"
 
 
-def render_page(view: ReportView, *, plotter: Plotter | None = None) -> str:
-    """The whole page; ``plotter`` draws the figures (one is made when not given)."""
+def render_page(view: ReportView, *, plotter: Plotter | None = None, processes: int = 1) -> str:
+    """The whole page; ``plotter`` draws the performance figures (one is made when not given), the
+    features' figures are drawn by ``plots.draw_sketches`` on up to ``processes`` processes."""
     plotter = plotter or Plotter()
+    drawable = [item for item in view.features if item.sketch is not None]
+    drawn = dict(zip((item.feature.name for item in drawable),
+                     plots.draw_sketches([(item.feature.name, item.sketch) for item in drawable if item.sketch],
+                                         processes=processes)))
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
              f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
@@ -71,7 +76,7 @@ def render_page(view: ReportView, *, plotter: Plotter | None = None) -> str:
     parts.append(_header(view))
     parts.append(_overview(view))
     parts.append('<h2 id="features">Features, worst first</h2>')
-    parts.extend(_feature(index, feature, plotter) for index, feature in enumerate(view.features))
+    parts.extend(_feature(index, feature, drawn.get(feature.feature.name)) for index, feature in enumerate(view.features))
     parts.append(_quality(view.quality_issues))
     parts.append(_performance(view, plotter))
     parts.append("</main>\n</body>\n</html>\n")
@@ -107,7 +112,7 @@ def _overview(view: ReportView) -> str:
             f"current)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def _feature(index: int, item: FeatureView, plotter: Plotter) -> str:
+def _feature(index: int, item: FeatureView, plot: str | None) -> str:
     f = item.feature
     body = [f'<section class="feature" id="f{index}" aria-labelledby="f{index}-name">',
             f'<h3 id="f{index}-name">{escape(f.name)}</h3>{_badge(f.severity)} '
@@ -118,13 +123,10 @@ def _feature(index: int, item: FeatureView, plotter: Plotter) -> str:
     if item.issues:
         body.append('<ul class="issues">' + "".join(f"<li>{_badge(i.severity)} {escape(i.message)}</li>"
                                                     for i in item.issues) + "</ul>")
-    if item.sketch is not None:
-        body.append(_key(item.sketch))
-    if isinstance(item.sketch, NumericSketch):
-        body.append(plotter.numeric(f.name, item.sketch))
-        body.append(_outside(item.sketch))
-    elif isinstance(item.sketch, CategoricalSketch):
-        body.append(plotter.categorical(f.name, item.sketch))
+    if item.sketch is not None and plot is not None:
+        body += [_key(item.sketch), plot]
+        if isinstance(item.sketch, NumericSketch):
+            body.append(_outside(item.sketch))
     else:
         body.append('<p class="meta">no distributions to draw (the column was not compared)</p>')
     body.append("</section>")

@@ -17,7 +17,9 @@ from __future__ import annotations
 import io
 import itertools
 import math
+import multiprocessing
 import re
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 import matplotlib
@@ -25,7 +27,7 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
 
-from modelmon.drift.distributions import CategoricalSketch, NumericSketch
+from modelmon.drift.distributions import CategoricalSketch, NumericSketch, Sketch
 from modelmon.reporting.model import MetricView
 
 REFERENCE_FILL, REFERENCE_EDGE, CURRENT = "#a6c8e6", "#2b5d8a", "#c2410c"
@@ -45,11 +47,15 @@ SCALE = 1.35
 class Plotter:
     """Draws the report's figures; one per report, not shared between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, salt: str = "mm") -> None:
         matplotlib.use("Agg", force=False)
+        self._salt = salt
         self._salts = itertools.count()
         with matplotlib.rc_context(STYLE):
             self._numeric = _NumericFigure()
+
+    def sketch(self, name: str, sketch: Sketch) -> str:
+        return self.numeric(name, sketch) if isinstance(sketch, NumericSketch) else self.categorical(name, sketch)
 
     def numeric(self, name: str, sketch: NumericSketch) -> str:
         label = (f"{name}: reference and current distributions overlaid, as a histogram of shares per bin "
@@ -71,16 +77,53 @@ class Plotter:
 
     def _svg(self, figure: Figure, *, label: str) -> str:
         buffer = io.BytesIO()
-        with matplotlib.rc_context({**STYLE, "svg.hashsalt": f"mm{next(self._salts)}"}):
+        with matplotlib.rc_context({**STYLE, "svg.hashsalt": f"{self._salt}{next(self._salts)}"}):
             figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         # every figure at one scale (its text the same size), shrinking with a narrow window
         return inline_svg(buffer.getvalue().decode(), label=label, max_width_px=figure.get_figwidth() * 96 * SCALE)
 
 
+# What a forked worker draws: set by draw_sketches just before it forks, read by the children.
+_PENDING: list[tuple[str, Sketch]] = []
+PARALLEL_FROM = 12
+"""Fewer features are drawn in the calling process: a worker's start costs more than it saves."""
+
+
+def draw_sketches(drawings: Sequence[tuple[str, Sketch]], *, processes: int = 1) -> list[str]:
+    """The SVG of each (feature name, sketch), in order; on ``processes`` > 1 cores the list is split
+    between this process and forked workers (drawing is CPU-bound Python: threads would not help).
+    Forked, the workers inherit matplotlib already imported and the sketches; only the SVG text
+    comes back. Where fork is unavailable, everything is drawn here."""
+    global _PENDING
+    chunks = max(1, min(processes, len(drawings) // (PARALLEL_FROM // 2)))
+    if chunks == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        plotter = Plotter()
+        return [plotter.sketch(name, sketch) for name, sketch in drawings]
+    _PENDING = list(drawings)
+    bounds = [(i * len(drawings) // chunks, (i + 1) * len(drawings) // chunks) for i in range(chunks)]
+    try:
+        with multiprocessing.get_context("fork").Pool(chunks - 1) as pool:
+            theirs = pool.map_async(_draw_range, [(f"mm{i}-", *b) for i, b in enumerate(bounds) if i])
+            mine = _draw_range(("mm0-", *bounds[0]))
+            drawn = mine + [svg for chunk in theirs.get(timeout=600) for svg in chunk]
+    finally:
+        _PENDING = []
+    return drawn
+
+
+def _draw_range(task: tuple[str, int, int]) -> list[str]:
+    salt, start, stop = task
+    plotter = Plotter(salt=salt)
+    return [plotter.sketch(name, sketch) for name, sketch in _PENDING[start:stop]]
+
+
 def inline_svg(document: str, *, label: str, max_width_px: float | None = None) -> str:
     """An SVG document as an element of an HTML page: no XML prologue, labelled, responsive."""
     start = document.index("<svg")
-    svg = document[start:]
+    # matplotlib names its groups figure_1, axes_1, patch_2, ... in every figure: ids repeated across the
+    # page's SVGs (invalid HTML). Only ids something points to (clip paths, markers: salted) are kept.
+    referenced = set(re.findall(r"#([\w.-]+)\)?\"", document)) | set(re.findall(r"url\(#([\w.-]+)\)", document))
+    svg = re.sub(r'\sid="([^"]+)"', lambda m: m.group(0) if m.group(1) in referenced else "", document[start:])
     opening_end = svg.index(">") + 1
     opening = re.sub(r'\s(width|height)="[^"]*"', "", svg[:opening_end])
     style = f' style="max-width:{max_width_px:.0f}px"' if max_width_px else ""
