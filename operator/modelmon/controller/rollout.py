@@ -87,9 +87,9 @@ class RolloutController:
 
     def _observe(self, body: dict[str, Any], spec: api.RolloutSpec,
                  target_body: dict[str, Any] | None) -> obs.Observed:
-        meta, status = body["metadata"], body.get("status") or {}
+        meta = body["metadata"]
         namespace = meta["namespace"]
-        model = {k: str(v) for k, v in (status.get("model") or {}).items() if k in ("uri", "version", "sha256")}
+        model = _model(body)
         annotations = frozenset(k for k in (meta.get("annotations") or {}) if k in api.MANUAL_ANNOTATIONS)
         target, track, container_error = None, None, None
         if target_body is not None:
