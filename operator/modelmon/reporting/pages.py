@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from html import escape
 
+import numpy as np
+
 from modelmon.drift.distributions import CategoricalSketch, NumericSketch
 from modelmon.drift.results import QualityIssue
 from modelmon.reporting.model import Cuts, FeatureView, ReportView
@@ -135,8 +137,10 @@ def _feature(index: int, item: FeatureView, plot: str | None) -> str:
 
 def _outside(sketch: NumericSketch) -> str:
     """What the plots leave out: the shares beyond the drawn range (0.5th to 99.5th percentile of both)."""
-    parts = [f"{side}: {below:.1%} below, {above:.1%} above"
-             for side, (below, above) in (("reference", sketch.reference_outside), ("current", sketch.current_outside))]
+    parts = [f"{side}: {below:.1%} below, {above:.1%} above" if np.isfinite(quantiles).any() else f"{side}: no values"
+             for side, (below, above), quantiles in (
+                 ("reference", sketch.reference_outside, sketch.reference_quantiles),
+                 ("current", sketch.current_outside, sketch.current_quantiles))]
     return (f'<p class="meta">drawn from {sketch.edges[0]:.4g} to {sketch.edges[-1]:.4g}; outside that range: '
             f"{'; '.join(parts)}</p>")
 
