@@ -7,34 +7,10 @@ from modelmon.conditions import MonitorReason
 from modelmon.policies import monitor_status
 from modelmon.policies.alerts import Policy
 from modelmon.timestamps import to_epoch
+from support.monitors import drifted_check
 
 NOW = to_epoch("2026-11-23T10:00:00Z")
-CHECK = {
-    "time": "2026-11-23T09:59:00.500Z",
-    "durationSeconds": 1.0,
-    "referenceRows": 1000,
-    "currentRows": 1000,
-    "dataset": {
-        "drifted": True,
-        "driftedFeatures": 1,
-        "judgedFeatures": 2,
-        "share": 0.5,
-        "message": "1 of 2 features drifted",
-    },
-    "features": [
-        {
-            "name": "income",
-            "kind": "numeric",
-            "status": "judged",
-            "method": "wasserstein",
-            "score": 0.6,
-            "severity": "critical",
-            "severityScore": 85,
-            "drifted": True,
-        }
-    ],
-    "qualityIssues": [],
-}
+CHECK = drifted_check("2026-11-23T09:59:00.500Z")  # income drifted (critical), age stable
 
 
 def body(status=None, generation=2):
