@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from modelmon.cli import check_command, crds_command, demo_command, profile_command, run_command
-from modelmon.cli import docs_command
+from modelmon.cli import docs_command, history_command
 from modelmon.cli import report_command, rollout_command
 
 EXIT_OK = 0
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     docs_command.register(commands)
     demo_command.register(commands)
     profile_command.register(commands)
+    history_command.register(commands)
     report_command.register(commands)
     run_command.register(commands)
     rollout_command.register(commands)

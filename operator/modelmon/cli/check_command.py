@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import json
 import sys
 import tempfile
@@ -14,14 +15,16 @@ from typing import Any
 import pydantic
 import yaml
 
-from modelmon import checking
+from modelmon import checking, timestamps
 from modelmon.api.drift import CheckConfig
+from modelmon.api.durations import parse_duration
 from modelmon.api.performance import PerformanceSpec
 from modelmon.cli.render import render_table
 from modelmon.data import profiles, s3, tables
 from modelmon.data.errors import DataError
 from modelmon.drift import distributions, summary
 from modelmon.drift.results import DriftReport
+from modelmon.history.store import HistoryError
 from modelmon.performance.report import PerformanceReport
 from modelmon.policies import health
 
@@ -42,6 +45,12 @@ baseline, ...; as in the ModelMonitor spec) the current file's labelled predicti
 judged against the baseline on each window. Targets in another file are joined on an
 id column: set performance.groundTruth (uri file://PATH, idColumn) or pass --ground-truth.
 
+History: --history STORE appends the check's record (health, verdict, each feature's score and
+severity, data-quality counts, performance) to a folder of day partitions, dropping days older than
+--retention (default 90d); `modelmon history --store STORE` prints it and `modelmon report
+--history STORE` plots each feature's score over the last checks. A store that cannot be written
+is exit 2.
+
 The reference may be a data file or a profile saved by `modelmon profile` (.npz), which
 skips re-reading and re-sorting the reference on every check.
 
@@ -57,12 +66,35 @@ def register(commands: Any) -> None:
         description="Check current data against a reference for drift and data quality.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_arguments(parser)
+    add_history_arguments(parser)
     parser.add_argument("--monitor", metavar="NAMESPACE/NAME",
                         help="check a ModelMonitor's data and write status.lastCheck (the drift-check job's mode; "
                              "in-cluster or with KUBECONFIG)")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="what to print (default table)")
     parser.add_argument("--output", metavar="FILE", help="also write the full JSON report here")
     parser.set_defaults(handler=run)
+
+
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where a check's record is appended (``modelmon history --store`` prints it)."""
+    parser.add_argument("--history", metavar="STORE",
+                        help="append this check's record to a history store (a folder of date=YYYY-MM-DD partitions)")
+    parser.add_argument("--retention", metavar="DURATION", default="90d",
+                        help="with --history: drop the store's days older than this (default 90d)")
+
+
+def record_history(args: argparse.Namespace, report: DriftReport, performance: PerformanceReport | None) -> None:
+    """Append the check's record to ``args.history``; raises HistoryError or DataError (bad retention)."""
+    from modelmon.history import records, store
+
+    try:
+        keep = datetime.timedelta(seconds=parse_duration(args.retention))
+    except ValueError as error:
+        raise DataError(f"--retention: {error}") from error
+    now = timestamps.now()
+    last_check = summary.summarise(report, finished_at=timestamps.format_time(now), performance=performance)
+    assessed = health.assess_health(last_check, previous_health=None, generation=None)
+    store.append(args.history, records.plan_record(last_check, health=assessed.health.value), now=now, retention=keep)
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -191,6 +223,12 @@ def _check_files(args: argparse.Namespace, scratch: str) -> int:
             print(f"modelmon check: error: {args.output}: cannot write the report ({error.strerror})", file=sys.stderr)
             return 2
     print(document if args.format == "json" else render_table(report) + render_performance(performance))
+    if args.history:
+        try:
+            record_history(args, report, performance)
+        except (DataError, HistoryError) as error:
+            print(f"modelmon check: error: {error}", file=sys.stderr)
+            return EXIT_NO_VERDICT
     code, why = exit_status(report, performance)
     if code == EXIT_NO_VERDICT:
         print(f"modelmon check: error: {why}", file=sys.stderr)

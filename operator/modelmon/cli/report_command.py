@@ -15,13 +15,16 @@ from typing import Any
 from modelmon import timestamps
 from modelmon.cli import check_command
 from modelmon.data.errors import DataError
+from modelmon.history import store
 
 EPILOG = """\
 The page holds everything in one file (inline SVG and CSS, no script, nothing fetched): the
 health and verdict, every feature worst first with its reference and current distributions
 overlaid, its score against the method's cut points and its missing-value change, the
 data-quality findings and, with a performance section in --config, each metric by window
-against its baseline with the test's p-value. Needs matplotlib (pip install 'modelmon[report]').
+against its baseline with the test's p-value. With --history STORE, the check is recorded there (as
+`modelmon check --history` does) and each feature's score over the newest --last checks is plotted
+too. Needs matplotlib (pip install 'modelmon[report]').
 
 exit status: as `modelmon check` (0 not critical, 3 critical, 2 nothing could be judged or a
 usage/input error); the page is written in all three cases where the data could be read.
@@ -34,6 +37,9 @@ def register(commands: Any) -> None:
         description="Check current data against a reference (as `modelmon check`) and write one HTML report.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     check_command.add_input_arguments(parser)
+    check_command.add_history_arguments(parser)
+    parser.add_argument("--last", metavar="N", type=int, default=30,
+                        help="with --history: plot each feature's score over the newest N recorded checks (default 30)")
     parser.add_argument("--output", "-o", metavar="FILE.html", default="modelmon-report.html",
                         help="where to write the page (default modelmon-report.html)")
     parser.add_argument("--title", help="the page's title (default: the two files compared)")
@@ -68,9 +74,16 @@ def _report(args: argparse.Namespace, scratch: str, *, drawing: concurrent.futur
         return check_command.EXIT_NO_VERDICT
     pages = drawing.result()
     from modelmon.reporting import plots
+    try:
+        earlier = store.read(args.history, last=max(1, args.last)) if args.history else []
+        if args.history:
+            check_command.record_history(args, checked.report, checked.performance)
+    except (DataError, store.HistoryError) as error:
+        print(f"modelmon report: error: {error}", file=sys.stderr)
+        return check_command.EXIT_NO_VERDICT
     view = model.plan_report(report=checked.report, performance=checked.performance, sketches=checked.sketches,
                              spec=checked.config.drift, generated_at=timestamps.format_time(timestamps.now()),
-                             title=args.title)
+                             title=args.title, history=earlier)
     # the features' plots on up to 4 processes (CPU-bound drawing, ~20 ms a feature)
     page = pages.render_page(view, plotter=plots.Plotter(), processes=min(4, os.cpu_count() or 1))
     try:

@@ -11,12 +11,13 @@ performance. Rendering (``reporting.plots``, ``reporting.pages``) only draws wha
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from modelmon.api.drift import PVALUE_METHODS, DriftSpec
 from modelmon.drift import summary
 from modelmon.drift.distributions import Sketch
 from modelmon.drift.results import DriftReport, FeatureDrift, QualityIssue
+from modelmon.history import records
 from modelmon.performance.report import PerformanceReport
 from modelmon.performance.verdicts import MetricVerdict
 from modelmon.policies import health
@@ -44,6 +45,9 @@ class FeatureView:
     reference_missing_rate: float | None
     current_missing_rate: float | None
     issues: tuple[QualityIssue, ...]
+    history: tuple[tuple[str, float, str], ...] = ()
+    """(time, severity score 0-100, severity) over the recorded checks and this one, oldest first;
+    empty without a history."""
 
     @property
     def missing_change(self) -> float | None:
@@ -78,8 +82,10 @@ class ReportView:
 
 
 def plan_report(*, report: DriftReport, performance: PerformanceReport | None, sketches: Mapping[str, Sketch],
-                spec: DriftSpec, generated_at: str, title: str | None = None) -> ReportView:
-    """Order a check's results for a reader; ``generated_at`` is passed in, never read here."""
+                spec: DriftSpec, generated_at: str, title: str | None = None,
+                history: Sequence[records.CheckRecord] = ()) -> ReportView:
+    """Order a check's results for a reader; ``generated_at`` is passed in, never read here.
+    ``history``: the checks recorded before this one, oldest first (each feature's score over them)."""
     assessed = health.assess_health(summary.summarise(report, finished_at=generated_at, performance=performance),
                                     previous_health=None, generation=None)
     by_column: dict[str, list[QualityIssue]] = {}
@@ -87,6 +93,10 @@ def plan_report(*, report: DriftReport, performance: PerformanceReport | None, s
         by_column.setdefault(issue.column, []).append(issue)
     views = [_feature_view(f, spec=spec, sketch=sketches.get(f.name), issues=by_column.get(f.name, []))
              for f in report.features]
+    if history:
+        views = [dataclasses.replace(v, history=(*records.feature_series(history, v.feature.name),
+                                                 (generated_at, v.feature.severity_score, v.feature.severity)))
+                 for v in views]
     views.sort(key=lambda v: (not v.feature.drifted, SEVERITY_ORDER.get(v.feature.severity, 3),
                               -v.feature.severity_score, v.feature.name))
     return ReportView(

@@ -69,8 +69,8 @@ def render_page(view: ReportView, *, plotter: Plotter | None = None, processes: 
     plotter = plotter or Plotter()
     drawable = [item for item in view.features if item.sketch is not None]
     drawn = dict(zip((item.feature.name for item in drawable),
-                     plots.draw_sketches([(item.feature.name, item.sketch) for item in drawable if item.sketch],
-                                         processes=processes)))
+                     plots.draw_sketches([(item.feature.name, item.sketch, item.history) for item in drawable
+                                          if item.sketch], processes=processes)))
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
              f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
@@ -126,9 +126,10 @@ def _feature(index: int, item: FeatureView, plot: str | None) -> str:
         body.append('<ul class="issues">' + "".join(f"<li>{_badge(i.severity)} {escape(i.message)}</li>"
                                                     for i in item.issues) + "</ul>")
     if item.sketch is not None and plot is not None:
-        body += [_key(item.sketch), plot]
+        body.append(_key(item.sketch))
         if isinstance(item.sketch, NumericSketch):
             body.append(_outside(item.sketch))
+        body.append(plot)
     else:
         body.append('<p class="meta">no distributions to draw (the column was not compared)</p>')
     body.append("</section>")

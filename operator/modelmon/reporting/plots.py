@@ -53,9 +53,23 @@ class Plotter:
         self._salts = itertools.count()
         with matplotlib.rc_context(STYLE):
             self._numeric = _NumericFigure()
+        self._history: _HistoryFigure | None = None
 
     def sketch(self, name: str, sketch: Sketch) -> str:
         return self.numeric(name, sketch) if isinstance(sketch, NumericSketch) else self.categorical(name, sketch)
+
+    def drawing(self, drawing: Drawing) -> str:
+        """A feature's plots: its distributions, then its score over the checks when there is a history."""
+        name, sketch, series = drawing
+        return self.sketch(name, sketch) + (self.history(name, series) if len(series) > 1 else "")
+
+    def history(self, name: str, series: Sequence[tuple[str, float, str]]) -> str:
+        if self._history is None:
+            with matplotlib.rc_context(STYLE):
+                self._history = _HistoryFigure()
+        label = (f"{name}: severity score (0-100) over the last {len(series)} checks, from {series[0][0]} to "
+                 f"{series[-1][0]}; now {series[-1][2]}")
+        return self._svg(self._history.draw(series), label=label)
 
     def numeric(self, name: str, sketch: NumericSketch) -> str:
         label = (f"{name}: reference and current distributions overlaid, as a histogram of shares per bin "
@@ -83,14 +97,17 @@ class Plotter:
         return inline_svg(buffer.getvalue().decode(), label=label, max_width_px=figure.get_figwidth() * 96 * SCALE)
 
 
+Drawing = tuple[str, Sketch, Sequence[tuple[str, float, str]]]
+"""A feature's name, its sketch and its (time, severity score, severity) over the checks."""
+
 # What a forked worker draws: set by draw_sketches just before it forks, read by the children.
-_PENDING: list[tuple[str, Sketch]] = []
+_PENDING: list[Drawing] = []
 PARALLEL_FROM = 12
 """Fewer features are drawn in the calling process: a worker's start costs more than it saves."""
 
 
-def draw_sketches(drawings: Sequence[tuple[str, Sketch]], *, processes: int = 1) -> list[str]:
-    """The SVG of each (feature name, sketch), in order; on ``processes`` > 1 cores the list is split
+def draw_sketches(drawings: Sequence[Drawing], *, processes: int = 1) -> list[str]:
+    """The SVG of each feature's drawing, in order; on ``processes`` > 1 cores the list is split
     between this process and forked workers (drawing is CPU-bound Python: threads would not help).
     Forked, the workers inherit matplotlib already imported and the sketches; only the SVG text
     comes back. Where fork is unavailable, everything is drawn here."""
@@ -98,7 +115,7 @@ def draw_sketches(drawings: Sequence[tuple[str, Sketch]], *, processes: int = 1)
     chunks = max(1, min(processes, len(drawings) // (PARALLEL_FROM // 2)))
     if chunks == 1 or "fork" not in multiprocessing.get_all_start_methods():
         plotter = Plotter()
-        return [plotter.sketch(name, sketch) for name, sketch in drawings]
+        return [plotter.drawing(drawing) for drawing in drawings]
     _PENDING = list(drawings)
     bounds = [(i * len(drawings) // chunks, (i + 1) * len(drawings) // chunks) for i in range(chunks)]
     try:
@@ -114,7 +131,7 @@ def draw_sketches(drawings: Sequence[tuple[str, Sketch]], *, processes: int = 1)
 def _draw_range(task: tuple[str, int, int]) -> list[str]:
     salt, start, stop = task
     plotter = Plotter(salt=salt)
-    return [plotter.sketch(name, sketch) for name, sketch in _PENDING[start:stop]]
+    return [plotter.drawing(drawing) for drawing in _PENDING[start:stop]]
 
 
 def inline_svg(document: str, *, label: str, max_width_px: float | None = None) -> str:
@@ -171,6 +188,33 @@ class _NumericFigure:
         for axes in (self.hist, self.ecdf):
             axes.set_xlim(float(sketch.edges[0]), float(sketch.edges[-1]))
         self.hist.set_ylim(0, top * 1.15 or 1.0)
+        return self.figure
+
+
+class _HistoryFigure:
+    """One feature's severity score over the checks, against the 25/50/75 cuts (moderate, significant,
+    critical); made once, its data replaced for each feature."""
+
+    def __init__(self) -> None:
+        self.figure = Figure(figsize=(WIDTH, 1.5))
+        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.82)
+        self.axes = self.figure.subplots()
+        for cut, colour in ((25, "#a16207"), (50, "#c2410c"), (75, "#b91c1c")):
+            self.axes.axhline(cut, color=colour, linewidth=0.8, linestyle=":", zorder=0)
+        (self.line,) = self.axes.plot([0.0], [0.0], color=REFERENCE_EDGE, marker="o", markersize=4, linewidth=1.4)
+        self.axes.set_ylim(0, 102)
+        self.axes.set_yticks([0, 25, 50, 75, 100])
+        self.axes.xaxis.set_label_coords(0.5, -0.1)
+        self.axes.yaxis.set_label_coords(-0.1, 0.5)
+        self.axes.text(0.0, 1.06, "severity score over the checks (dotted: moderate 25, significant 50, critical 75)",
+                       transform=self.axes.transAxes, fontsize=9)
+
+    def draw(self, series: Sequence[tuple[str, float, str]]) -> Figure:
+        xs = np.arange(len(series), dtype=np.float64)
+        self.line.set_data(xs, [score for _, score, _ in series])
+        self.axes.set_xlim(-0.3, len(series) - 0.7)
+        ends = [0, len(series) - 1]
+        self.axes.set_xticks(ends, [series[i][0].replace("T", " ").removesuffix("Z") for i in ends])
         return self.figure
 
 
