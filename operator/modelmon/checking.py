@@ -168,6 +168,12 @@ def _check_column(reference: Table | profile.ReferenceProfile, current: Table, c
             reason=(f"column {name!r} is numeric in the reference but {current.schema.field(name).type} in the "
                     f"current data; fix the producer, or declare the feature categorical"),
             reference_rows=0, current_rows=current.num_rows), None
+    if current_kind == "unsupported":  # lists, structs, binary: neither numbers nor categories
+        return features.not_judged(
+            name=name, kind=column.kind, status="typeMismatch",
+            reason=(f"column {name!r} is {column.kind} in the reference but {current.schema.field(name).type} in the "
+                    f"current data, which is neither numbers nor categories; fix the producer"),
+            reference_rows=0, current_rows=current.num_rows), None
     ref_profile = _reference_column(reference, column, bins=spec.bins)
     if isinstance(ref_profile, profile.IdentifierProfile):
         return _identifier(name, reason=ref_profile.reason, reference_rows=ref_profile.rows,
