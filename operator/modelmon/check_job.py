@@ -23,7 +23,7 @@ from modelmon.api.drift import CheckConfig
 from modelmon.api.durations import parse_duration
 from modelmon.data import tables
 from modelmon.data.errors import DataError
-from modelmon.drift import summary
+from modelmon.drift import distributions, summary
 from modelmon.drift.results import DriftReport
 from modelmon.k8s import client, sources
 from modelmon.performance import assessment
@@ -41,16 +41,21 @@ class Outcome:
     performance: PerformanceReport | None = None
 
 
-def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:
+def read_spec(*, namespace: str, name: str) -> api.ModelMonitorSpec:
+    """The monitor's spec; MonitorCheckError when it cannot be read or is invalid."""
     try:
         body = cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
             api.GROUP, api.VERSION, namespace, api.PLURAL, name))
     except kubernetes.client.ApiException as error:
         raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {error.status} {error.reason}") from error
     try:
-        spec = api.parse_spec(body.get("spec") or {})
+        return api.parse_spec(body.get("spec") or {})
     except pydantic.ValidationError as error:
         raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error.errors()[0]['msg']}") from error
+
+
+def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:
+    spec = read_spec(namespace=namespace, name=name)
     started = time.perf_counter()
     try:
         report, performance = _check(spec, namespace=namespace, clock=clock)
@@ -65,7 +70,15 @@ def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] =
 
 def _check(spec: api.ModelMonitorSpec, *, namespace: str,
            clock: Callable[[], float]) -> tuple[DriftReport, PerformanceReport | None]:
-    config = CheckConfig(features=spec.features, drift=spec.drift, data_quality=spec.data_quality)
+    report, performance, _ = check_data(spec, namespace=namespace, clock=clock)
+    return report, performance
+
+
+def check_data(spec: api.ModelMonitorSpec, *, namespace: str, clock: Callable[[], float] = time.time,
+               sketch: bool = False) -> tuple[DriftReport, PerformanceReport | None, dict[str, distributions.Sketch]]:
+    """The monitor's check of its data, as the job runs it (no status written); with ``sketch``, the
+    sketches of the distributions too (``modelmon report --monitor``). Raises DataError."""
+    config = config_of(spec)
     with tempfile.TemporaryDirectory(prefix="modelmon-") as scratch:
         reference_path = sources.fetch_source(spec.reference, namespace=namespace, label="reference", scratch=scratch)
         current_path = sources.fetch_source(spec.current, namespace=namespace, label="current", scratch=scratch)
@@ -77,7 +90,15 @@ def _check(spec: api.ModelMonitorSpec, *, namespace: str,
             current = tables.window(current, rows=win.rows,
                                     seconds=parse_duration(win.duration) if win.duration else None,
                                     timestamp_column=win.timestamp_column, now=clock())
-        return checking.run_check(reference=reference, current=current, config=config), performance
+        if sketch:
+            report, sketches = checking.run_check_sketched(reference=reference, current=current, config=config)
+            return report, performance, sketches
+        return checking.run_check(reference=reference, current=current, config=config), performance, {}
+
+
+def config_of(spec: api.ModelMonitorSpec) -> CheckConfig:
+    """The check's configuration in a monitor's spec."""
+    return CheckConfig(features=spec.features, drift=spec.drift, data_quality=spec.data_quality)
 
 
 def _performance(spec: api.ModelMonitorSpec, *, predictions: tables.Table, namespace: str, scratch: str,

@@ -17,6 +17,8 @@ from modelmon.cli import check_command
 from modelmon.data.errors import DataError
 from modelmon.history import store
 
+EXIT_API = 1
+
 EPILOG = """\
 The page holds everything in one file (inline SVG and CSS, no script, nothing fetched): the
 health and verdict, every feature worst first with its reference and current distributions
@@ -26,8 +28,12 @@ against its baseline with the test's p-value. With --history STORE, the check is
 `modelmon check --history` does) and each feature's score over the newest --last checks is plotted
 too. Needs matplotlib (pip install 'modelmon[report]').
 
+With --monitor NAMESPACE/NAME the monitor's own sources, window, features, drift, data-quality
+and performance settings are used, as its check job would (nothing is written to its status).
+
 exit status: as `modelmon check` (0 not critical, 3 critical, 2 nothing could be judged or a
-usage/input error); the page is written in all three cases where the data could be read.
+usage/input error, 1 the monitor could not be read from the API); the page is written in the 0,
+3 and no-verdict 2 cases, whenever the data could be read.
 """
 
 
@@ -40,6 +46,10 @@ def register(commands: Any) -> None:
     check_command.add_history_arguments(parser)
     parser.add_argument("--last", metavar="N", type=int, default=30,
                         help="with --history: plot each feature's score over the newest N recorded checks (default 30)")
+    parser.add_argument("--monitor", metavar="NAMESPACE/NAME",
+                        help="instead of files: check a ModelMonitor's data as its check job does (with KUBECONFIG "
+                             "or in-cluster; its sources must be reachable from here) and report it; status is "
+                             "not written")
     parser.add_argument("--output", "-o", metavar="FILE.html", default="modelmon-report.html",
                         help="where to write the page (default modelmon-report.html)")
     parser.add_argument("--title", help="the page's title (default: the two files compared)")
@@ -47,8 +57,12 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.reference and args.current):
-        print("modelmon report: error: give --reference and --current", file=sys.stderr)
+    if args.monitor and (args.reference or args.current or args.config or args.ground_truth):
+        print("modelmon report: error: --monitor reads the monitor's own data and config: drop --reference, "
+              "--current, --config and --ground-truth", file=sys.stderr)
+        return check_command.EXIT_NO_VERDICT
+    if not args.monitor and not (args.reference and args.current):
+        print("modelmon report: error: give --reference and --current, or --monitor NAMESPACE/NAME", file=sys.stderr)
         return check_command.EXIT_NO_VERDICT
     if importlib.util.find_spec("matplotlib") is None:
         print("modelmon report: error: the report needs matplotlib: pip install 'modelmon[report]'", file=sys.stderr)
@@ -68,10 +82,13 @@ def _report(args: argparse.Namespace, scratch: str, *, drawing: concurrent.futur
     from modelmon.reporting import model
 
     try:
-        checked = check_command.check_files(args, scratch, sketch=True)
+        checked = _check_monitor(args.monitor) if args.monitor else check_command.check_files(args, scratch, sketch=True)
     except DataError as error:
         print(f"modelmon report: error: {error}", file=sys.stderr)
         return check_command.EXIT_NO_VERDICT
+    except MonitorUnavailable as error:
+        print(f"modelmon report: error: {error}", file=sys.stderr)
+        return EXIT_API
     pages = drawing.result()
     from modelmon.reporting import plots
     try:
@@ -81,9 +98,10 @@ def _report(args: argparse.Namespace, scratch: str, *, drawing: concurrent.futur
     except (DataError, store.HistoryError) as error:
         print(f"modelmon report: error: {error}", file=sys.stderr)
         return check_command.EXIT_NO_VERDICT
+    title = args.title or (f"Drift report: ModelMonitor {args.monitor}" if args.monitor else None)
     view = model.plan_report(report=checked.report, performance=checked.performance, sketches=checked.sketches,
                              spec=checked.config.drift, generated_at=timestamps.format_time(timestamps.now()),
-                             title=args.title, history=earlier)
+                             title=title, history=earlier)
     # the features' plots on up to 4 processes (CPU-bound drawing, ~20 ms a feature)
     page = pages.render_page(view, plotter=plots.Plotter(), processes=min(4, os.cpu_count() or 1))
     try:
@@ -96,3 +114,26 @@ def _report(args: argparse.Namespace, scratch: str, *, drawing: concurrent.futur
     if code == check_command.EXIT_NO_VERDICT:
         print(f"modelmon report: error: {why}", file=sys.stderr)
     return code
+
+
+class MonitorUnavailable(Exception):
+    """The monitor could not be read from the API (exit 1, as `modelmon check --monitor`)."""
+
+
+def _check_monitor(target: str) -> check_command.Checked:
+    """The monitor's check, as its job runs it, with sketches; raises DataError (bad target, invalid
+    spec, unreadable data: exit 2) or MonitorUnavailable (the API: exit 1)."""
+    from modelmon import check_job  # the kubernetes client only where it is needed
+
+    namespace, _, name = target.partition("/")
+    if not namespace or not name:
+        raise DataError(f"--monitor {target!r}: write NAMESPACE/NAME")
+    try:
+        spec = check_job.read_spec(namespace=namespace, name=name)
+    except check_job.MonitorCheckError as error:
+        if "invalid spec" in str(error):
+            raise DataError(str(error)) from error
+        raise MonitorUnavailable(str(error)) from error
+    report, performance, sketches = check_job.check_data(spec, namespace=namespace, sketch=True)
+    return check_command.Checked(config=check_job.config_of(spec), report=report, performance=performance,
+                                 sketches=sketches)
