@@ -109,10 +109,8 @@ KOPF_HANDLER = re.compile(r"kopf\.(?:on\.\w+|daemon|timer|index)\(\s*\"([^\"]*)\
 
 
 def operator_code() -> dict[Path, str]:
-    # The emulator is the no-cluster demo's API server and the demo plays the cluster's other
-    # components (kubelet, Job and Deployment controllers): neither runs against a real cluster.
-    return {path: path.read_text() for path in PACKAGE.rglob("*.py")
-            if "emulation" not in path.parts and "demo" not in path.parts}
+    # The product only: the emulator and the demo are kits (kits/modelmon_kits), outside PACKAGE.
+    return {path: path.read_text() for path in PACKAGE.rglob("*.py")}
 
 
 def required_by_typed_calls() -> dict[tuple[str, str, str], list[str]]:
