@@ -27,6 +27,11 @@ FORMATTED = kits tests/conftest.py tests/support tests/integration/conftest.py t
 	operator/modelmon/rollout/strategies.py operator/modelmon/policies/alert_updates.py \
 	operator/modelmon/policies/monitor_status.py operator/modelmon/controller/locks.py \
 	operator/modelmon/controller/monitors.py operator/modelmon/controller/handlers.py
+# The report and the history of checks (#21).
+FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/modelmon/drift/distributions.py \
+	operator/modelmon/cli/report_command.py operator/modelmon/cli/history_command.py bench/report_bench.py \
+	tests/unit/reporting tests/unit/history tests/unit/drift/test_distributions.py tests/unit/cli/test_report_command.py \
+	tests/unit/cli/test_history_command.py tests/integration/test_report_browser.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

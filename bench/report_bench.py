@@ -53,8 +53,9 @@ def phase(name: str, ref_path: str, cur_path: str, page: str) -> dict[str, Any]:
     result: dict[str, Any] = {"seconds": time.perf_counter() - started, "code": code}
     if name == "report":
         html = open(page, encoding="utf-8").read()
-        result.update(bytes=os.path.getsize(page), plots=html.count("<svg"),
-                      features=html.count('<section class="feature"'))
+        result.update(
+            bytes=os.path.getsize(page), plots=html.count("<svg"), features=html.count('<section class="feature"')
+        )
     return result
 
 
@@ -82,16 +83,22 @@ def main(rows: int, cols: int) -> int:
     report = min(reports, key=lambda r: r["seconds"])
     extra = report["seconds"] - check["seconds"]
     size = report["bytes"]
-    print(f"report_bench: {rows:,} rows x {cols} numeric + {drift_bench.CATEGORICAL_COLUMNS} categorical columns, "
-          f"{os.cpu_count()} cpus, load average {load_before:.1f} before and {load_after:.1f} after; best of {REPEATS}")
+    print(
+        f"report_bench: {rows:,} rows x {cols} numeric + {drift_bench.CATEGORICAL_COLUMNS} categorical columns, "
+        f"{os.cpu_count()} cpus, load average {load_before:.1f} before and {load_after:.1f} after; best of {REPEATS}"
+    )
     print(f"  (all runs: check {seconds(checks)} s; report {seconds(reports)} s)")
     print(f"  check   {check['seconds']:.2f} s   (modelmon check: read, check, print the table; exit {check['code']})")
-    print(f"  report  {report['seconds']:.2f} s   (modelmon report: read, check with sketches, import matplotlib, "
-          f"{report['plots']} plots, write; exit {report['code']})")
+    print(
+        f"  report  {report['seconds']:.2f} s   (modelmon report: read, check with sketches, import matplotlib, "
+        f"{report['plots']} plots, write; exit {report['code']})"
+    )
     print(f"  extra   {extra:.2f} s   target < {EXTRA_TARGET_S:.0f} s: {'ok' if extra < EXTRA_TARGET_S else 'MISSED'}")
-    print(f"  page    {size / 1e6:.2f} MB for {report['features']} features ({size / report['features'] / 1e3:.1f} KB "
-          f"each; {size * 50 / report['features'] / 1e6:.2f} MB scaled to 50)   target < 2 MB for 50: "
-          f"{'ok' if size * 50 / report['features'] < SIZE_TARGET_BYTES else 'MISSED'}")
+    print(
+        f"  page    {size / 1e6:.2f} MB for {report['features']} features ({size / report['features'] / 1e3:.1f} KB "
+        f"each; {size * 50 / report['features'] / 1e6:.2f} MB scaled to 50)   target < 2 MB for 50: "
+        f"{'ok' if size * 50 / report['features'] < SIZE_TARGET_BYTES else 'MISSED'}"
+    )
     agree = check["code"] == report["code"]
     if not agree:
         print(f"  the report's exit status {report['code']} is not the check's {check['code']}")

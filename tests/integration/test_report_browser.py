@@ -117,6 +117,7 @@ class DevTools:
                     if event.get("method") == method:
                         return event
                 await asyncio.sleep(0.05)
+
         return await asyncio.wait_for(seen(), timeout)
 
 
@@ -124,11 +125,26 @@ class DevTools:
 async def browser(tmp_path: Path) -> AsyncIterator[DevTools]:
     profile = tmp_path / "profile"
     process = subprocess.Popen(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-         "--disable-default-apps", "--mute-audio", f"--user-data-dir={profile}", "--remote-debugging-port=0",
-         "--remote-debugging-address=127.0.0.1", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-default-apps",
+            "--mute-audio",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--remote-debugging-address=127.0.0.1",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         port_file = profile / "DevToolsActivePort"
         for _ in range(300):
@@ -152,8 +168,18 @@ PERFORMANCE = ROOT / "examples" / "performance"
 EXAMPLES = {
     # name: (arguments, feature sections, plots)
     "drifted": (["--reference", DATA / "reference.csv", "--current", DATA / "current-drifted.csv"], 9, 9),
-    "performance": (["--reference", PERFORMANCE / "reference.csv", "--current",
-                     PERFORMANCE / "predictions-decayed.csv", "--config", PERFORMANCE / "check-config.yml"], 2, 3),
+    "performance": (
+        [
+            "--reference",
+            PERFORMANCE / "reference.csv",
+            "--current",
+            PERFORMANCE / "predictions-decayed.csv",
+            "--config",
+            PERFORMANCE / "check-config.yml",
+        ],
+        2,
+        3,
+    ),
 }
 
 
@@ -166,22 +192,31 @@ async def test_the_report_in_chromium(example: str, browser: DevTools, tmp_path:
     assert cli.main(["report", *map(str, arguments), "--output", str(page)]) == 3  # both examples are critical
     for domain in ("Page", "Runtime", "Log", "Network"):
         await browser.call(f"{domain}.enable")
-    await browser.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1,
-                       mobile=False)
+    await browser.call(
+        "Emulation.setDeviceMetricsOverride", width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False
+    )
     await browser.call("Page.navigate", url=page.as_uri())
     await browser.wait_for("Page.loadEventFired")
     await asyncio.sleep(0.3)  # a late console message or request would still be recorded
 
     requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
     assert requests == [page.as_uri()], "the page fetched something besides itself"
-    console = [e["params"] for e in browser.events
-               if e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "warning", "assert")]
-    logged = [e["params"]["entry"] for e in browser.events
-              if e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] in ("error", "warning")]
+    console = [
+        e["params"]
+        for e in browser.events
+        if e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "warning", "assert")
+    ]
+    logged = [
+        e["params"]["entry"]
+        for e in browser.events
+        if e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] in ("error", "warning")
+    ]
     thrown = [e for e in browser.events if e.get("method") == "Runtime.exceptionThrown"]
     assert (console, logged, thrown) == ([], [], [])
 
-    audit = json.loads((await browser.call("Runtime.evaluate", expression=AUDIT, returnByValue=True))["result"]["value"])
+    audit = json.loads(
+        (await browser.call("Runtime.evaluate", expression=AUDIT, returnByValue=True))["result"]["value"]
+    )
     assert audit["title"].startswith("Drift report") and audit["lang"] == "en"
     assert audit["images"] == 0  # no <img> without alt (there are none at all)
     assert (len(audit["plots"]), audit["sections"]) == (plots, sections)
@@ -207,8 +242,10 @@ async def test_the_report_in_chromium(example: str, browser: DevTools, tmp_path:
 async def test_the_checks_see_what_they_look_for(browser: DevTools, tmp_path: Path) -> None:
     """The same probes on a bad page: a fetched image, a script's console error, grey-on-white text."""
     page = tmp_path / "bad.html"
-    page.write_text('<!DOCTYPE html><html><head><title>bad</title></head><body><p style="color:#bbbbbb">faint</p>'
-                    '<img src="http://127.0.0.1:9/x.png"><script>console.error("boom")</script></body></html>')
+    page.write_text(
+        '<!DOCTYPE html><html><head><title>bad</title></head><body><p style="color:#bbbbbb">faint</p>'
+        '<img src="http://127.0.0.1:9/x.png"><script>console.error("boom")</script></body></html>'
+    )
     for domain in ("Page", "Runtime", "Log", "Network"):
         await browser.call(f"{domain}.enable")
     await browser.call("Page.navigate", url=page.as_uri())
@@ -217,5 +254,7 @@ async def test_the_checks_see_what_they_look_for(browser: DevTools, tmp_path: Pa
     requests = [e["params"]["request"]["url"] for e in browser.events if e.get("method") == "Network.requestWillBeSent"]
     assert "http://127.0.0.1:9/x.png" in requests
     assert any(e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error" for e in browser.events)
-    audit = json.loads((await browser.call("Runtime.evaluate", expression=AUDIT, returnByValue=True))["result"]["value"])
+    audit = json.loads(
+        (await browser.call("Runtime.evaluate", expression=AUDIT, returnByValue=True))["result"]["value"]
+    )
     assert audit["images"] == 1 and any("faint" in f for f in audit["failures"])

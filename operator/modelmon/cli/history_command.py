@@ -12,10 +12,16 @@ from modelmon.history import records, store
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
-        "history", help="print the checks recorded in a history store",
-        description="Print the checks that `modelmon check/report --history STORE` recorded, oldest first.")
-    parser.add_argument("--store", metavar="STORE", required=True,
-                        help="the history store: a folder of date=YYYY-MM-DD partitions (PATH or file:///PATH)")
+        "history",
+        help="print the checks recorded in a history store",
+        description="Print the checks that `modelmon check/report --history STORE` recorded, oldest first.",
+    )
+    parser.add_argument(
+        "--store",
+        metavar="STORE",
+        required=True,
+        help="the history store: a folder of date=YYYY-MM-DD partitions (PATH or file:///PATH)",
+    )
     parser.add_argument("--last", metavar="N", type=int, default=20, help="the newest N checks (default 20)")
     parser.add_argument("--feature", metavar="NAME", help="one feature's score and severity over the checks")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="what to print (default table)")
@@ -44,10 +50,17 @@ def render_checks(found: list[records.CheckRecord]) -> str:
     rows = [["TIME", "HEALTH", "DRIFTED", "ISSUES", "PERFORMANCE", "MODEL", "WORST FEATURES"]]
     for record in found:
         worst = sorted(record.features, key=lambda f: -f.severity_score)[:3]
-        rows.append([record.time, record.health, f"{record.drifted_features}/{record.judged_features}",
-                     f"{record.quality_issues} ({record.critical_quality_issues} critical)",
-                     record.performance or "-", record.model_version or "-",
-                     ", ".join(f"{f.name} {f.severity}" for f in worst) or "-"])
+        rows.append(
+            [
+                record.time,
+                record.health,
+                f"{record.drifted_features}/{record.judged_features}",
+                f"{record.quality_issues} ({record.critical_quality_issues} critical)",
+                record.performance or "-",
+                record.model_version or "-",
+                ", ".join(f"{f.name} {f.severity}" for f in worst) or "-",
+            ]
+        )
     return _table(rows)
 
 
@@ -58,8 +71,15 @@ def render_feature(found: list[records.CheckRecord], name: str) -> str:
         if point is None:
             rows.append([record.time, "(absent)", "-", "-", "-"])
         else:
-            rows.append([record.time, point.severity, f"{point.severity_score:.0f}", point.method or "-",
-                         "-" if point.score is None else f"{point.score:.4g}"])
+            rows.append(
+                [
+                    record.time,
+                    point.severity,
+                    f"{point.severity_score:.0f}",
+                    point.method or "-",
+                    "-" if point.score is None else f"{point.score:.4g}",
+                ]
+            )
     return _table(rows)
 
 

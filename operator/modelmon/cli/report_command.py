@@ -39,27 +39,46 @@ usage/input error, 1 the monitor could not be read from the API); the page is wr
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
-        "report", help="check current data against a reference and write an HTML report with plots",
+        "report",
+        help="check current data against a reference and write an HTML report with plots",
         description="Check current data against a reference (as `modelmon check`) and write one HTML report.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     check_command.add_input_arguments(parser)
     check_command.add_history_arguments(parser)
-    parser.add_argument("--last", metavar="N", type=int, default=30,
-                        help="with --history: plot each feature's score over the newest N recorded checks (default 30)")
-    parser.add_argument("--monitor", metavar="NAMESPACE/NAME",
-                        help="instead of files: check a ModelMonitor's data as its check job does (with KUBECONFIG "
-                             "or in-cluster; its sources must be reachable from here) and report it; status is "
-                             "not written")
-    parser.add_argument("--output", "-o", metavar="FILE.html", default="modelmon-report.html",
-                        help="where to write the page (default modelmon-report.html)")
+    parser.add_argument(
+        "--last",
+        metavar="N",
+        type=int,
+        default=30,
+        help="with --history: plot each feature's score over the newest N recorded checks (default 30)",
+    )
+    parser.add_argument(
+        "--monitor",
+        metavar="NAMESPACE/NAME",
+        help="instead of files: check a ModelMonitor's data as its check job does (with KUBECONFIG "
+        "or in-cluster; its sources must be reachable from here) and report it; status is "
+        "not written",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE.html",
+        default="modelmon-report.html",
+        help="where to write the page (default modelmon-report.html)",
+    )
     parser.add_argument("--title", help="the page's title (default: the two files compared)")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.monitor and (args.reference or args.current or args.config or args.ground_truth):
-        print("modelmon report: error: --monitor reads the monitor's own data and config: drop --reference, "
-              "--current, --config and --ground-truth", file=sys.stderr)
+        print(
+            "modelmon report: error: --monitor reads the monitor's own data and config: drop --reference, "
+            "--current, --config and --ground-truth",
+            file=sys.stderr,
+        )
         return check_command.EXIT_NO_VERDICT
     if not args.monitor and not (args.reference and args.current):
         print("modelmon report: error: give --reference and --current, or --monitor NAMESPACE/NAME", file=sys.stderr)
@@ -82,7 +101,9 @@ def _report(args: argparse.Namespace, scratch: str, *, drawing: concurrent.futur
     from modelmon.reporting import model
 
     try:
-        checked = _check_monitor(args.monitor) if args.monitor else check_command.check_files(args, scratch, sketch=True)
+        checked = (
+            _check_monitor(args.monitor) if args.monitor else check_command.check_files(args, scratch, sketch=True)
+        )
     except DataError as error:
         print(f"modelmon report: error: {error}", file=sys.stderr)
         return check_command.EXIT_NO_VERDICT
@@ -91,6 +112,7 @@ def _report(args: argparse.Namespace, scratch: str, *, drawing: concurrent.futur
         return EXIT_API
     pages = drawing.result()
     from modelmon.reporting import plots
+
     try:
         earlier = store.read(args.history, last=max(1, args.last)) if args.history else []
         if args.history:
@@ -99,9 +121,15 @@ def _report(args: argparse.Namespace, scratch: str, *, drawing: concurrent.futur
         print(f"modelmon report: error: {error}", file=sys.stderr)
         return check_command.EXIT_NO_VERDICT
     title = args.title or (f"Drift report: ModelMonitor {args.monitor}" if args.monitor else None)
-    view = model.plan_report(report=checked.report, performance=checked.performance, sketches=checked.sketches,
-                             spec=checked.config.drift, generated_at=timestamps.format_time(timestamps.now()),
-                             title=title, history=earlier)
+    view = model.plan_report(
+        report=checked.report,
+        performance=checked.performance,
+        sketches=checked.sketches,
+        spec=checked.config.drift,
+        generated_at=timestamps.format_time(timestamps.now()),
+        title=title,
+        history=earlier,
+    )
     # the features' plots on up to 4 processes (CPU-bound drawing, ~20 ms a feature)
     page = pages.render_page(view, plotter=plots.Plotter(), processes=min(4, os.cpu_count() or 1))
     try:
@@ -135,5 +163,6 @@ def _check_monitor(target: str) -> check_command.Checked:
             raise DataError(str(error)) from error
         raise MonitorUnavailable(str(error)) from error
     report, performance, sketches = check_job.check_data(spec, namespace=namespace, sketch=True)
-    return check_command.Checked(config=check_job.config_of(spec), report=report, performance=performance,
-                                 sketches=sketches)
+    return check_command.Checked(
+        config=check_job.config_of(spec), report=report, performance=performance, sketches=sketches
+    )

@@ -90,8 +90,9 @@ def _shares(ordered: FloatArray, edges: FloatArray) -> tuple[FloatArray, tuple[f
     return np.diff(positions) / n, (float(positions[0] / n), float((n - positions[-1]) / n))
 
 
-def sketch_numeric(reference: SortedSample, current: SortedSample, *, bins: int = BINS,
-                   points: int = POINTS) -> NumericSketch:
+def sketch_numeric(
+    reference: SortedSample, current: SortedSample, *, bins: int = BINS, points: int = POINTS
+) -> NumericSketch:
     """Histogram shares and quantile functions of two sorted samples on common bins."""
     ref, cur = reference.finite, current.finite
     tails = np.array([TAIL, 1 - TAIL])
@@ -107,28 +108,41 @@ def sketch_numeric(reference: SortedSample, current: SortedSample, *, bins: int 
     probabilities = np.linspace(0.0, 1.0, points)
     empty = np.full(points, math.nan)
     return NumericSketch(
-        edges=edges, reference_shares=ref_shares, current_shares=cur_shares,
-        reference_outside=ref_outside, current_outside=cur_outside, probabilities=probabilities,
+        edges=edges,
+        reference_shares=ref_shares,
+        current_shares=cur_shares,
+        reference_outside=ref_outside,
+        current_outside=cur_outside,
+        probabilities=probabilities,
         reference_quantiles=_nearest_rank(ref, probabilities) if ref.size else empty,
         current_quantiles=_nearest_rank(cur, probabilities) if cur.size else empty,
     )
 
 
-def sketch_categorical(reference: Mapping[str, int], current: Mapping[str, int], *,
-                       top: int = TOP_CATEGORIES) -> CategoricalSketch:
+def sketch_categorical(
+    reference: Mapping[str, int], current: Mapping[str, int], *, top: int = TOP_CATEGORIES
+) -> CategoricalSketch:
     """Category shares of both sides over the union of their categories, largest first."""
     ref_n, cur_n = sum(reference.values()), sum(current.values())
     names = list(reference) + [c for c in current if c not in reference and current[c]]
-    shares = [CategoryShare(name=c, reference_share=reference.get(c, 0) / ref_n if ref_n else 0.0,
-                            current_share=current.get(c, 0) / cur_n if cur_n else 0.0,
-                            unseen=c not in reference)
-              for c in names]
+    shares = [
+        CategoryShare(
+            name=c,
+            reference_share=reference.get(c, 0) / ref_n if ref_n else 0.0,
+            current_share=current.get(c, 0) / cur_n if cur_n else 0.0,
+            unseen=c not in reference,
+        )
+        for c in names
+    ]
     # unseen first among equals: a new category is what a reader looks for
     shares.sort(key=lambda s: (-max(s.reference_share, s.current_share), not s.unseen, s.name))
     shown, rest = shares[:top], shares[top:]
     other = None
     if rest:
-        other = CategoryShare(name=f"other ({len(rest)})", reference_share=sum(s.reference_share for s in rest),
-                              current_share=sum(s.current_share for s in rest),
-                              unseen=any(s.unseen for s in rest))
+        other = CategoryShare(
+            name=f"other ({len(rest)})",
+            reference_share=sum(s.reference_share for s in rest),
+            current_share=sum(s.current_share for s in rest),
+            unseen=any(s.unseen for s in rest),
+        )
     return CategoricalSketch(categories=tuple(shown), other_categories=len(rest), other=other)

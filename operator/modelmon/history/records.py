@@ -59,30 +59,57 @@ def plan_record(last_check: Mapping[str, Any], *, health: str, model_version: st
     issues = last_check.get("qualityIssues") or []
     performance = last_check.get("performance")
     return CheckRecord(
-        time=str(last_check.get("time") or ""), health=health, drifted=dataset.get("drifted"),
-        drifted_features=int(dataset.get("driftedFeatures") or 0), judged_features=int(dataset.get("judgedFeatures") or 0),
-        quality_issues=len(issues), critical_quality_issues=sum(1 for i in issues if i.get("severity") == "critical"),
+        time=str(last_check.get("time") or ""),
+        health=health,
+        drifted=dataset.get("drifted"),
+        drifted_features=int(dataset.get("driftedFeatures") or 0),
+        judged_features=int(dataset.get("judgedFeatures") or 0),
+        quality_issues=len(issues),
+        critical_quality_issues=sum(1 for i in issues if i.get("severity") == "critical"),
         performance=performance.get("severity") if performance else None,
-        metrics=tuple((str(m.get("metric")), str(m.get("window")), m.get("value"))
-                      for m in (performance or {}).get("metrics", [])),
+        metrics=tuple(
+            (str(m.get("metric")), str(m.get("window")), m.get("value")) for m in (performance or {}).get("metrics", [])
+        ),
         model_version=model_version,
-        features=tuple(FeaturePoint(name=str(f["name"]), method=f.get("method"), score=f.get("score"),
-                                    severity=str(f.get("severity")), severity_score=float(f.get("severityScore") or 0.0),
-                                    drifted=bool(f.get("drifted")))
-                       for f in last_check.get("features") or []),
+        features=tuple(
+            FeaturePoint(
+                name=str(f["name"]),
+                method=f.get("method"),
+                score=f.get("score"),
+                severity=str(f.get("severity")),
+                severity_score=float(f.get("severityScore") or 0.0),
+                drifted=bool(f.get("drifted")),
+            )
+            for f in last_check.get("features") or []
+        ),
     )
 
 
 def to_document(record: CheckRecord) -> dict[str, Any]:
     """The stored form: camelCase JSON with a format version."""
     return {
-        "version": FORMAT_VERSION, "time": record.time, "health": record.health, "drifted": record.drifted,
-        "driftedFeatures": record.drifted_features, "judgedFeatures": record.judged_features,
-        "qualityIssues": record.quality_issues, "criticalQualityIssues": record.critical_quality_issues,
-        "performance": record.performance, "modelVersion": record.model_version,
+        "version": FORMAT_VERSION,
+        "time": record.time,
+        "health": record.health,
+        "drifted": record.drifted,
+        "driftedFeatures": record.drifted_features,
+        "judgedFeatures": record.judged_features,
+        "qualityIssues": record.quality_issues,
+        "criticalQualityIssues": record.critical_quality_issues,
+        "performance": record.performance,
+        "modelVersion": record.model_version,
         "metrics": [{"metric": m, "window": w, "value": v} for m, w, v in record.metrics],
-        "features": [{"name": f.name, "method": f.method, "score": f.score, "severity": f.severity,
-                      "severityScore": f.severity_score, "drifted": f.drifted} for f in record.features],
+        "features": [
+            {
+                "name": f.name,
+                "method": f.method,
+                "score": f.score,
+                "severity": f.severity,
+                "severityScore": f.severity_score,
+                "drifted": f.drifted,
+            }
+            for f in record.features
+        ],
     }
 
 
@@ -90,16 +117,27 @@ def from_document(document: Mapping[str, Any]) -> CheckRecord:
     """A stored record; raises ValueError (naming what is wrong) on a document it cannot read."""
     try:
         return CheckRecord(
-            time=str(document["time"]), health=str(document["health"]), drifted=document.get("drifted"),
-            drifted_features=int(document.get("driftedFeatures", 0)), judged_features=int(document.get("judgedFeatures", 0)),
+            time=str(document["time"]),
+            health=str(document["health"]),
+            drifted=document.get("drifted"),
+            drifted_features=int(document.get("driftedFeatures", 0)),
+            judged_features=int(document.get("judgedFeatures", 0)),
             quality_issues=int(document.get("qualityIssues", 0)),
             critical_quality_issues=int(document.get("criticalQualityIssues", 0)),
-            performance=document.get("performance"), model_version=document.get("modelVersion"),
+            performance=document.get("performance"),
+            model_version=document.get("modelVersion"),
             metrics=tuple((str(m["metric"]), str(m["window"]), m.get("value")) for m in document.get("metrics", [])),
-            features=tuple(FeaturePoint(name=str(f["name"]), method=f.get("method"), score=f.get("score"),
-                                        severity=str(f.get("severity")), severity_score=float(f.get("severityScore", 0.0)),
-                                        drifted=bool(f.get("drifted")))
-                           for f in document.get("features", [])),
+            features=tuple(
+                FeaturePoint(
+                    name=str(f["name"]),
+                    method=f.get("method"),
+                    score=f.get("score"),
+                    severity=str(f.get("severity")),
+                    severity_score=float(f.get("severityScore", 0.0)),
+                    drifted=bool(f.get("drifted")),
+                )
+                for f in document.get("features", [])
+            ),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"not a check record ({type(error).__name__}: {error})") from error
@@ -119,7 +157,7 @@ def plan_retention(partitions: Iterable[str], *, now: datetime.datetime, keep: d
         if not name.startswith(PARTITION_PREFIX):
             continue
         try:
-            day = datetime.date.fromisoformat(name[len(PARTITION_PREFIX):])
+            day = datetime.date.fromisoformat(name[len(PARTITION_PREFIX) :])
         except ValueError:
             continue
         end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=datetime.UTC)

@@ -33,8 +33,9 @@ def _root(uri: str) -> Path:
     return Path(uri.removeprefix("file://"))
 
 
-def append(uri: str, record: records.CheckRecord, *, now: datetime.datetime,
-           retention: datetime.timedelta | None = None) -> Path:
+def append(
+    uri: str, record: records.CheckRecord, *, now: datetime.datetime, retention: datetime.timedelta | None = None
+) -> Path:
     """Add ``record`` (finished at ``now``) to the store, then drop the partitions past ``retention``."""
     root = _root(uri)
     partition = root / records.partition_of(now)
@@ -62,11 +63,13 @@ def read(uri: str, *, last: int) -> list[records.CheckRecord]:
         raise HistoryError(f"{root}: not a folder; a history store is a folder of date=YYYY-MM-DD partitions")
     found: list[records.CheckRecord] = []
     try:
-        partitions = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith(records.PARTITION_PREFIX)),
-                            reverse=True)
+        partitions = sorted(
+            (p for p in root.iterdir() if p.is_dir() and p.name.startswith(records.PARTITION_PREFIX)), reverse=True
+        )
         for partition in partitions:
-            for path in sorted((p for p in partition.iterdir() if p.suffix == ".json" and not p.name.startswith(".")),
-                               reverse=True):
+            for path in sorted(
+                (p for p in partition.iterdir() if p.suffix == ".json" and not p.name.startswith(".")), reverse=True
+            ):
                 found.append(_load(path))
                 if len(found) >= last:
                     return found[::-1]

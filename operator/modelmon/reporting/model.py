@@ -81,43 +81,80 @@ class ReportView:
     generated_at: str
 
 
-def plan_report(*, report: DriftReport, performance: PerformanceReport | None, sketches: Mapping[str, Sketch],
-                spec: DriftSpec, generated_at: str, title: str | None = None,
-                history: Sequence[records.CheckRecord] = ()) -> ReportView:
+def plan_report(
+    *,
+    report: DriftReport,
+    performance: PerformanceReport | None,
+    sketches: Mapping[str, Sketch],
+    spec: DriftSpec,
+    generated_at: str,
+    title: str | None = None,
+    history: Sequence[records.CheckRecord] = (),
+) -> ReportView:
     """Order a check's results for a reader; ``generated_at`` is passed in, never read here.
     ``history``: the checks recorded before this one, oldest first (each feature's score over them)."""
-    assessed = health.assess_health(summary.summarise(report, finished_at=generated_at, performance=performance),
-                                    previous_health=None, generation=None)
+    assessed = health.assess_health(
+        summary.summarise(report, finished_at=generated_at, performance=performance),
+        previous_health=None,
+        generation=None,
+    )
     by_column: dict[str, list[QualityIssue]] = {}
     for issue in report.quality_issues:
         by_column.setdefault(issue.column, []).append(issue)
-    views = [_feature_view(f, spec=spec, sketch=sketches.get(f.name), issues=by_column.get(f.name, []))
-             for f in report.features]
+    views = [
+        _feature_view(f, spec=spec, sketch=sketches.get(f.name), issues=by_column.get(f.name, []))
+        for f in report.features
+    ]
     if history:
-        views = [dataclasses.replace(v, history=(*records.feature_series(history, v.feature.name),
-                                                 (generated_at, v.feature.severity_score, v.feature.severity)))
-                 for v in views]
-    views.sort(key=lambda v: (not v.feature.drifted, SEVERITY_ORDER.get(v.feature.severity, 3),
-                              -v.feature.severity_score, v.feature.name))
+        views = [
+            dataclasses.replace(
+                v,
+                history=(
+                    *records.feature_series(history, v.feature.name),
+                    (generated_at, v.feature.severity_score, v.feature.severity),
+                ),
+            )
+            for v in views
+        ]
+    views.sort(
+        key=lambda v: (
+            not v.feature.drifted,
+            SEVERITY_ORDER.get(v.feature.severity, 3),
+            -v.feature.severity_score,
+            v.feature.name,
+        )
+    )
     return ReportView(
         title=title or f"Drift report: {report.current} against {report.reference}",
-        health=assessed.health.value, headline=_headline(report, performance),
-        report=report, features=tuple(views),
+        health=assessed.health.value,
+        headline=_headline(report, performance),
+        report=report,
+        features=tuple(views),
         quality_issues=tuple(sorted(report.quality_issues, key=lambda i: (i.severity != "critical", i.column))),
-        performance=performance, metrics=_metrics(performance), generated_at=generated_at,
+        performance=performance,
+        metrics=_metrics(performance),
+        generated_at=generated_at,
     )
 
 
-def _feature_view(feature: FeatureDrift, *, spec: DriftSpec, sketch: Sketch | None,
-                  issues: list[QualityIssue]) -> FeatureView:
+def _feature_view(
+    feature: FeatureDrift, *, spec: DriftSpec, sketch: Sketch | None, issues: list[QualityIssue]
+) -> FeatureView:
     cuts = None
     if feature.method is not None:
         thresholds = spec.thresholds_for(feature.method)
-        cuts = Cuts(method=feature.method, moderate=thresholds.moderate, significant=thresholds.significant,
-                    critical=thresholds.critical, decreasing=feature.method in PVALUE_METHODS)
+        cuts = Cuts(
+            method=feature.method,
+            moderate=thresholds.moderate,
+            significant=thresholds.significant,
+            critical=thresholds.critical,
+            decreasing=feature.method in PVALUE_METHODS,
+        )
     quality = feature.quality
     return FeatureView(
-        feature=feature, cuts=cuts, sketch=sketch,
+        feature=feature,
+        cuts=cuts,
+        sketch=sketch,
         reference_missing_rate=quality.reference_missing_rate if quality else None,
         current_missing_rate=quality.missing_rate if quality else None,
         issues=tuple(sorted(issues, key=lambda i: i.severity != "critical")),
@@ -140,5 +177,6 @@ def _metrics(performance: PerformanceReport | None) -> tuple[MetricView, ...]:
     grouped: dict[str, list[MetricVerdict]] = {}
     for verdict in performance.metrics:
         grouped.setdefault(verdict.metric, []).append(verdict)
-    return tuple(MetricView(metric=name, baseline=found[0].baseline, windows=tuple(found))
-                 for name, found in grouped.items())
+    return tuple(
+        MetricView(metric=name, baseline=found[0].baseline, windows=tuple(found)) for name, found in grouped.items()
+    )

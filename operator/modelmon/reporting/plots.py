@@ -34,10 +34,20 @@ REFERENCE_FILL, REFERENCE_EDGE, CURRENT = "#a6c8e6", "#2b5d8a", "#c2410c"
 UNSEEN = "#9f1239"
 SEVERITY_COLOURS = {"ok": "#166534", "warning": "#a16207", "critical": "#b91c1c", "unknown": "#525252"}
 STYLE: dict[Any, Any] = {  # rcParams keys are typed as literals; these are checked when the context opens
-    "svg.fonttype": "none", "font.size": 9, "axes.titlesize": 9, "axes.labelsize": 8.5, "xtick.labelsize": 8,
-    "ytick.labelsize": 8, "legend.fontsize": 8, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.edgecolor": "#404040", "text.color": "#1f1f1f", "axes.labelcolor": "#1f1f1f",
-    "xtick.color": "#1f1f1f", "ytick.color": "#1f1f1f",
+    "svg.fonttype": "none",
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8.5,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#404040",
+    "text.color": "#1f1f1f",
+    "axes.labelcolor": "#1f1f1f",
+    "xtick.color": "#1f1f1f",
+    "ytick.color": "#1f1f1f",
 }
 WIDTH = 7.4
 SCALE = 1.35
@@ -67,21 +77,26 @@ class Plotter:
         if self._history is None:
             with matplotlib.rc_context(STYLE):
                 self._history = _HistoryFigure()
-        label = (f"{name}: severity score (0-100) over the last {len(series)} checks, from {series[0][0]} to "
-                 f"{series[-1][0]}; now {series[-1][2]}")
+        label = (
+            f"{name}: severity score (0-100) over the last {len(series)} checks, from {series[0][0]} to "
+            f"{series[-1][0]}; now {series[-1][2]}"
+        )
         return self._svg(self._history.draw(series), label=label)
 
     def numeric(self, name: str, sketch: NumericSketch) -> str:
-        label = (f"{name}: reference and current distributions overlaid, as a histogram of shares per bin "
-                 f"and as cumulative distributions")
+        label = (
+            f"{name}: reference and current distributions overlaid, as a histogram of shares per bin "
+            f"and as cumulative distributions"
+        )
         return self._svg(self._numeric.draw(sketch), label=label)
 
     def categorical(self, name: str, sketch: CategoricalSketch) -> str:
         with matplotlib.rc_context(STYLE):
             figure = _categorical_figure(sketch)
         new = [s.name for s in sketch.categories if s.unseen]
-        label = (f"{name}: share of each category in the reference and the current data"
-                 + (f"; categories new in the current data: {', '.join(new)}" if new else ""))
+        label = f"{name}: share of each category in the reference and the current data" + (
+            f"; categories new in the current data: {', '.join(new)}" if new else ""
+        )
         return self._svg(figure, label=label)
 
     def metric(self, view: MetricView) -> str:
@@ -145,8 +160,11 @@ def inline_svg(document: str, *, label: str, max_width_px: float | None = None) 
     opening = re.sub(r'\s(width|height)="[^"]*"', "", svg[:opening_end])
     style = f' style="max-width:{max_width_px:.0f}px"' if max_width_px else ""
     opening = opening[:-1] + f' role="img" aria-label="{escape(label)}" class="plot"{style}>'
-    return opening + f"<title>{escape(label)}</title>" + svg[opening_end:].replace("<metadata>", "<!--").replace(
-        "</metadata>", "-->")
+    return (
+        opening
+        + f"<title>{escape(label)}</title>"
+        + svg[opening_end:].replace("<metadata>", "<!--").replace("</metadata>", "-->")
+    )
 
 
 class _NumericFigure:
@@ -159,12 +177,14 @@ class _NumericFigure:
         self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.12, top=0.88, wspace=0.18)
         self.hist, self.ecdf = self.figure.subplots(1, 2)
         edges, zeros = np.array([0.0, 1.0]), np.zeros(1)
-        self.reference_bars = self.hist.stairs(zeros, edges, fill=True, color=REFERENCE_FILL,
-                                               edgecolor=REFERENCE_EDGE, label="reference")
+        self.reference_bars = self.hist.stairs(
+            zeros, edges, fill=True, color=REFERENCE_FILL, edgecolor=REFERENCE_EDGE, label="reference"
+        )
         self.current_bars = self.hist.stairs(zeros, edges, color=CURRENT, linewidth=1.8, label="current")
         (self.reference_line,) = self.ecdf.plot([0.0], [0.0], color=REFERENCE_EDGE, linewidth=1.6, label="reference")
-        (self.current_line,) = self.ecdf.plot([0.0], [0.0], color=CURRENT, linewidth=1.8, linestyle="--",
-                                              label="current")
+        (self.current_line,) = self.ecdf.plot(
+            [0.0], [0.0], color=CURRENT, linewidth=1.8, linestyle="--", label="current"
+        )
         self.ecdf.set_ylim(0, 1.02)
         self.ecdf.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])
         # Speed (each saves 10-20 ms a feature): titles as plain text, not set_title (whose position is
@@ -206,8 +226,13 @@ class _HistoryFigure:
         self.axes.set_yticks([0, 25, 50, 75, 100])
         self.axes.xaxis.set_label_coords(0.5, -0.1)
         self.axes.yaxis.set_label_coords(-0.1, 0.5)
-        self.axes.text(0.0, 1.06, "severity score over the checks (dotted: moderate 25, significant 50, critical 75)",
-                       transform=self.axes.transAxes, fontsize=9)
+        self.axes.text(
+            0.0,
+            1.06,
+            "severity score over the checks (dotted: moderate 25, significant 50, critical 75)",
+            transform=self.axes.transAxes,
+            fontsize=9,
+        )
 
     def draw(self, series: Sequence[tuple[str, float, str]]) -> Figure:
         xs = np.arange(len(series), dtype=np.float64)
@@ -224,18 +249,29 @@ def _categorical_figure(sketch: CategoricalSketch) -> Figure:
     figure = Figure(figsize=(WIDTH, height_in))
     # fixed margins (a layout engine costs ~60 ms a figure): the left one fits the longest name at ~5 pt a character
     longest = max((len(_short(s.name)) + (6 if s.unseen else 0) for s in shares), default=4)
-    figure.subplots_adjust(left=min(0.45, (longest * 5.2 + 14) / (WIDTH * 72)), right=0.98,
-                           bottom=0.32 / height_in, top=1 - 0.3 / height_in)
+    figure.subplots_adjust(
+        left=min(0.45, (longest * 5.2 + 14) / (WIDTH * 72)),
+        right=0.98,
+        bottom=0.32 / height_in,
+        top=1 - 0.3 / height_in,
+    )
     axes = figure.subplots()
     axes.xaxis.set_label_coords(0.5, -0.1)
     axes.yaxis.set_label_coords(-0.1, 0.5)
     positions = np.arange(len(shares))[::-1].astype(np.float64)
     height = 0.38
     names = [_short(s.name) + (" (new)" if s.unseen else "") for s in shares]
-    axes.barh(positions + height / 2, [s.reference_share for s in shares], height=height, color=REFERENCE_FILL,
-              edgecolor=REFERENCE_EDGE, label="reference")
-    current = axes.barh(positions - height / 2, [s.current_share for s in shares], height=height, color=CURRENT,
-                        label="current")
+    axes.barh(
+        positions + height / 2,
+        [s.reference_share for s in shares],
+        height=height,
+        color=REFERENCE_FILL,
+        edgecolor=REFERENCE_EDGE,
+        label="reference",
+    )
+    current = axes.barh(
+        positions - height / 2, [s.current_share for s in shares], height=height, color=CURRENT, label="current"
+    )
     for bar, share in zip(current, shares):
         if share.unseen:
             bar.set_color(UNSEEN)
@@ -247,9 +283,14 @@ def _categorical_figure(sketch: CategoricalSketch) -> Figure:
             tick.set_color(UNSEEN)
             tick.set_fontweight("bold")
     axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-    axes.text(0.0, 1.0 + 0.08 / height_in, "share of non-missing values per category"
-              + ("; new categories in red, hatched" if any(s.unseen for s in shares) else ""),
-              transform=axes.transAxes, fontsize=9)
+    axes.text(
+        0.0,
+        1.0 + 0.08 / height_in,
+        "share of non-missing values per category"
+        + ("; new categories in red, hatched" if any(s.unseen for s in shares) else ""),
+        transform=axes.transAxes,
+        fontsize=9,
+    )
     axes.grid(axis="x", alpha=0.3)
     return figure
 
@@ -266,8 +307,14 @@ def _metric_figure(view: MetricView) -> Figure:
         colour = SEVERITY_COLOURS.get(window.severity, "#525252")
         axes.plot([x], [window.value], marker="o", markersize=8, color=colour, linestyle="none")
         p_value = "" if window.p_value is None else f"p={window.p_value:.2g}"
-        axes.annotate(f"{window.value:.3g}\n{p_value}".strip(), (x, window.value), textcoords="offset points",
-                      xytext=(10, -6), fontsize=7.5, color=colour)
+        axes.annotate(
+            f"{window.value:.3g}\n{p_value}".strip(),
+            (x, window.value),
+            textcoords="offset points",
+            xytext=(10, -6),
+            fontsize=7.5,
+            color=colour,
+        )
     axes.set_xticks(xs, [f"{w.window}\n(n={w.samples})" for w in windows])
     axes.set_xlim(-0.5, len(windows) - 0.3)
     axes.set_title(view.metric, loc="left")

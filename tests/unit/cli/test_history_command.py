@@ -20,8 +20,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str
 
 
 def check(capsys: pytest.CaptureFixture[str], current: str, store: Path, *more: str) -> int:
-    code, _, _ = run(capsys, "check", "--reference", DATA / "reference.csv", "--current", DATA / current,
-                     "--history", store, *more)
+    code, _, _ = run(
+        capsys, "check", "--reference", DATA / "reference.csv", "--current", DATA / current, "--history", store, *more
+    )
     return code
 
 
@@ -39,14 +40,35 @@ def test_checks_are_recorded_and_printed_oldest_first(tmp_path: Path, capsys: py
     assert code == 0 and [r["health"] for r in json.loads(out)] == ["Critical"]
 
 
-def test_the_report_plots_each_feature_over_the_recorded_checks(tmp_path: Path,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_report_plots_each_feature_over_the_recorded_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store, page = tmp_path / "history", tmp_path / "r.html"
-    code, _, _ = run(capsys, "report", "--reference", DATA / "reference.csv", "--current", DATA / "current-stable.csv",
-                     "--history", store, "--output", page)
+    code, _, _ = run(
+        capsys,
+        "report",
+        "--reference",
+        DATA / "reference.csv",
+        "--current",
+        DATA / "current-stable.csv",
+        "--history",
+        store,
+        "--output",
+        page,
+    )
     assert code == 0 and "over the last" not in page.read_text()  # nothing recorded before: no history plot
-    code, _, _ = run(capsys, "report", "--reference", DATA / "reference.csv", "--current", DATA / "current-drifted.csv",
-                     "--history", store, "--output", page)
+    code, _, _ = run(
+        capsys,
+        "report",
+        "--reference",
+        DATA / "reference.csv",
+        "--current",
+        DATA / "current-drifted.csv",
+        "--history",
+        store,
+        "--output",
+        page,
+    )
     html = page.read_text()
     assert code == 3 and len(re.findall(r'aria-label="[^"]*severity score \(0-100\) over the last 2 checks', html)) == 9
     assert len(list((store).glob("date=*/*.json"))) == 2
@@ -57,14 +79,19 @@ def test_an_empty_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and "no checks recorded" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["check", "--history", "{tmp}/h", "--retention", "soon"], "--retention"),
-    (["check", "--history", "{tmp}/file"], "cannot write the history"),
-    (["history", "--store", "s3://bucket/h"], "local folder"),
-    (["history", "--store", "{tmp}/h", "--last", "0"], "--last"),
-], ids=["bad-retention", "store-is-a-file", "object-store", "last-0"])
-def test_user_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
-                                             message: str) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["check", "--history", "{tmp}/h", "--retention", "soon"], "--retention"),
+        (["check", "--history", "{tmp}/file"], "cannot write the history"),
+        (["history", "--store", "s3://bucket/h"], "local folder"),
+        (["history", "--store", "{tmp}/h", "--last", "0"], "--last"),
+    ],
+    ids=["bad-retention", "store-is-a-file", "object-store", "last-0"],
+)
+def test_user_errors_are_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     (tmp_path / "file").write_text("")
     argv = [a.format(tmp=tmp_path) for a in argv]
     if argv[0] == "check":

@@ -24,8 +24,10 @@ def test_shares_and_outside_add_up_and_quantiles_come_from_the_sorted_sample() -
     rng = np.random.default_rng(7)
     ref, cur = sample(*rng.normal(size=5000)), sample(*rng.normal(0.5, 1.0, size=3000), np.nan, np.inf)
     drawn = distributions.sketch_numeric(ref, cur)
-    for shares, outside in ((drawn.reference_shares, drawn.reference_outside),
-                            (drawn.current_shares, drawn.current_outside)):
+    for shares, outside in (
+        (drawn.reference_shares, drawn.reference_outside),
+        (drawn.current_shares, drawn.current_outside),
+    ):
         assert shares.sum() + sum(outside) == pytest.approx(1.0)
         assert 0 < sum(outside) < 0.02  # the drawn range leaves out only the 0.5 % tails
     assert drawn.reference_quantiles[0] == ref.finite[0] and drawn.current_quantiles[-1] == cur.finite[-1]

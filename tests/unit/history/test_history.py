@@ -20,10 +20,24 @@ def at(day: int, hour: int = 12) -> datetime.datetime:
 LAST_CHECK = {
     "time": "2026-01-05T12:00:00Z",
     "dataset": {"drifted": True, "driftedFeatures": 1, "judgedFeatures": 2},
-    "features": [{"name": "income", "method": "wasserstein", "score": 0.67, "severity": "critical",
-                  "severityScore": 93.0, "drifted": True},
-                 {"name": "age", "method": "wasserstein", "score": 0.01, "severity": "stable",
-                  "severityScore": 2.0, "drifted": False}],
+    "features": [
+        {
+            "name": "income",
+            "method": "wasserstein",
+            "score": 0.67,
+            "severity": "critical",
+            "severityScore": 93.0,
+            "drifted": True,
+        },
+        {
+            "name": "age",
+            "method": "wasserstein",
+            "score": 0.01,
+            "severity": "stable",
+            "severityScore": 2.0,
+            "drifted": False,
+        },
+    ],
     "qualityIssues": [{"column": "region", "severity": "critical"}, {"column": "x", "severity": "warning"}],
     "performance": {"severity": "warning", "metrics": [{"metric": "accuracy", "window": "last 50", "value": 0.6}]},
 }
@@ -50,8 +64,16 @@ def test_retention_the_docstring_example() -> None:
 
 
 def test_a_feature_series_skips_checks_without_it() -> None:
-    other = records.CheckRecord(time="t2", health="Healthy", drifted=False, drifted_features=0, judged_features=0,
-                                quality_issues=0, critical_quality_issues=0, performance=None)
+    other = records.CheckRecord(
+        time="t2",
+        health="Healthy",
+        drifted=False,
+        drifted_features=0,
+        judged_features=0,
+        quality_issues=0,
+        critical_quality_issues=0,
+        performance=None,
+    )
     series = records.feature_series([record("t1", 10.0), other, record("t3", 80.0)], "income")
     assert series == [("t1", 10.0, "critical"), ("t3", 80.0, "critical")]
 
@@ -84,8 +106,11 @@ def test_half_written_files_are_not_read_and_a_bad_record_names_its_file(tmp_pat
         store.read(str(tmp_path), last=10)
 
 
-@pytest.mark.parametrize("uri, message", [("s3://bucket/history", "local folder"), ("{file}", "not a folder")],
-                         ids=["object-store", "a-file"])
+@pytest.mark.parametrize(
+    "uri, message",
+    [("s3://bucket/history", "local folder"), ("{file}", "not a folder")],
+    ids=["object-store", "a-file"],
+)
 def test_stores_that_cannot_be_used_say_why(tmp_path: Path, uri: str, message: str) -> None:
     (tmp_path / "f").write_text("")
     with pytest.raises(store.HistoryError, match=message):

@@ -14,10 +14,14 @@ DATA = Path(__file__).resolve().parents[3] / "examples" / "data"
 
 def planned(current: str) -> model.ReportView:
     config = CheckConfig()
-    report, sketches = checking.run_check_sketched(reference=tables.open_table(str(DATA / "reference.csv")),
-                                                   current=tables.open_table(str(DATA / current)), config=config)
-    return model.plan_report(report=report, performance=None, sketches=sketches, spec=config.drift,
-                             generated_at="2026-01-01T00:00:00Z")
+    report, sketches = checking.run_check_sketched(
+        reference=tables.open_table(str(DATA / "reference.csv")),
+        current=tables.open_table(str(DATA / current)),
+        config=config,
+    )
+    return model.plan_report(
+        report=report, performance=None, sketches=sketches, spec=config.drift, generated_at="2026-01-01T00:00:00Z"
+    )
 
 
 def test_the_sketched_check_is_the_check() -> None:
@@ -38,8 +42,9 @@ def test_a_drifted_window_is_critical_with_the_drifted_features_first() -> None:
     first = view.features[0]
     assert first.feature.severity == "critical" and first.cuts is not None and first.sketch is not None
     assert first.cuts.method == first.feature.method and first.cuts.moderate < first.cuts.critical
-    assert [i.severity for i in view.quality_issues] == sorted((i.severity for i in view.quality_issues),
-                                                               key=lambda s: s != "critical")
+    assert [i.severity for i in view.quality_issues] == sorted(
+        (i.severity for i in view.quality_issues), key=lambda s: s != "critical"
+    )
 
 
 def test_missing_change_is_in_share_points() -> None:
