@@ -14,10 +14,11 @@ alert; the operator then removes the id from the annotation (in a later event: s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from modelmon import timestamps
+from modelmon.api.status import AlertStatus
 from modelmon.policies.alerts import RANK, Alert, Decision, Notification, Observation, Policy, bounded, plan_alerts
 from modelmon.policies.observations import Scope, scope_of
 
@@ -66,12 +67,14 @@ def to_stamp(epoch: float | None) -> str | None:
     return timestamps.format_epoch(epoch)
 
 
-def alert_from_status(raw: dict[str, Any]) -> Alert:
-    return Alert(id=raw["id"], type=raw["type"], subject=raw["subject"], severity=raw["severity"],
-                 message=raw.get("message", ""), first_seen=timestamps.to_epoch(raw["firstSeen"]) or 0.0,
-                 last_seen=timestamps.to_epoch(raw["lastSeen"]) or 0.0, count=int(raw.get("count", 1)),
-                 streak=int(raw.get("streak", 0)), last_notified=timestamps.to_epoch(raw.get("lastNotified")),
-                 acknowledged=bool(raw.get("acknowledged")), resolved_at=timestamps.to_epoch(raw.get("resolvedAt")))
+def alert_from_status(raw: Mapping[str, Any]) -> Alert:
+    """One entry of ``status.alerts``, parsed into its model (api/status.AlertStatus) once, as the policy's Alert."""
+    stored = AlertStatus.model_validate(raw)
+    return Alert(id=stored.id, type=stored.type, subject=stored.subject, severity=stored.severity,
+                 message=stored.message, first_seen=timestamps.to_epoch(stored.first_seen) or 0.0,
+                 last_seen=timestamps.to_epoch(stored.last_seen) or 0.0, count=stored.count, streak=stored.streak,
+                 last_notified=timestamps.to_epoch(stored.last_notified), acknowledged=stored.acknowledged,
+                 resolved_at=timestamps.to_epoch(stored.resolved_at))
 
 
 def alert_to_status(alert: Alert) -> dict[str, Any]:
