@@ -21,6 +21,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlparse
@@ -105,10 +107,19 @@ def main() -> int:
     except ModelError as error:
         print(f"model server: {error}", file=sys.stderr)
         return 2
+    drain = float(os.environ.get("DRAIN_SECONDS", "3"))
     server = ThreadingHTTPServer(("", port), handler_for(model, uri, version))
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown() or sys.exit(0))
+
+    def terminate(*_: Any) -> None:
+        # Keep answering for a moment: the Service stops routing to a terminating pod only once
+        # kube-proxy has caught up, and a request sent meanwhile must still get its answer.
+        # shutdown() from another thread: called from this one, it would wait for itself.
+        threading.Thread(target=lambda: (time.sleep(drain), server.shutdown()), daemon=True).start()
+
+    signal.signal(signal.SIGTERM, terminate)
     print(json.dumps({"listening": port, "modelVersion": version, "modelUri": uri}), flush=True)
     server.serve_forever()
+    server.server_close()
     return 0
 
 

@@ -192,3 +192,81 @@ def test_an_aborted_canary_rolls_back_and_the_stable_model_answers_every_request
     assert after == Counter({stable_version: 200})
     target = cluster.get("deployment", "credit-default", "-n", NAMESPACE)
     assert target["metadata"]["generation"] == stable["metadata"]["generation"]  # never touched
+
+
+def _model_version(cluster: Cluster) -> str:
+    deployment = cluster.get("deployment", "credit-default", "-n", NAMESPACE)
+    env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    return str(env["MODEL_VERSION"])
+
+
+def test_blue_green_preview_answers_first_and_the_switch_drops_no_request(loop_cluster: Cluster) -> None:
+    cluster = loop_cluster
+    stable_version = _model_version(cluster)
+    time.sleep(1.1)  # versions are named by the second
+    cluster.kubectl("apply", "-n", NAMESPACE, "-f", "examples/retraining-blue-green/preview-service.yaml")
+    sampler = Sampler(_service_url(cluster))
+    sampler.start()
+    cluster.kubectl("apply", "-n", NAMESPACE, "-f", "examples/retraining-canary/training-data.yaml",
+                    "-f", "examples/retraining-blue-green/retrainingjob.yaml")
+    name = "credit-default-bluegreen-1"
+
+    def awaiting() -> dict[str, Any] | None:
+        rollout = _rtj(cluster, name).get("status", {}).get("rollout") or {}
+        return rollout if rollout.get("stage") == "awaitPromotion" else None
+
+    wait_for("the preview, awaiting promotion", awaiting, timeout=240, interval=0.5, cluster=cluster)
+    new_version = _rtj(cluster, name)["status"]["model"]["version"]
+    assert new_version != stable_version
+    preview_service = cluster.get("service", "credit-default-preview", "-n", NAMESPACE)
+    preview = Sampler(f"http://{preview_service['spec']['clusterIP']}/predict")
+    wait_for("the preview Service to answer with the new model", lambda: preview.one() == new_version,
+             timeout=30, interval=0.2, cluster=cluster)
+    previewed = preview.burst(100)
+    assert previewed == Counter({new_version: 100}), previewed
+    assert _rtj(cluster, name)["status"]["rollout"]["stage"] == "awaitPromotion"  # not switched yet
+
+    wait_for("the switch and promotion", lambda: _rtj(cluster, name)["status"]["phase"] == "Succeeded",
+             timeout=300, interval=1, cluster=cluster)
+    cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
+    time.sleep(3)
+    throughout = sampler.stop()
+    after = sampler.burst(200)
+    print(f"\nblue-green: previewed {dict(previewed)}; production throughout {dict(throughout)}; after {dict(after)}")
+    assert not [a for a in throughout if a.startswith("error")], throughout  # no request answered by neither
+    assert set(throughout) <= {stable_version, new_version}
+    assert after == Counter({new_version: 200})
+    selector = cluster.get("service", "credit-default-preview", "-n", NAMESPACE)["spec"]["selector"]
+    assert selector == {"app.kubernetes.io/name": "credit-default"}  # restored
+
+
+def test_a_killed_operator_resumes_the_rollout_without_a_second_canary_or_training(loop_cluster: Cluster) -> None:
+    cluster = loop_cluster
+    time.sleep(1.1)
+    name = "credit-default-retrain-3"
+    _apply_retraining(cluster, name)
+
+    def kill_operator() -> None:
+        cluster.kubectl("-n", OPERATOR_NAMESPACE, "delete", "pod", "-l", "app.kubernetes.io/name=modelmon",
+                        "--wait=false")
+
+    canary_uids = set()
+    for weight in (25, 50):
+        wait_for(f"the canary at weight {weight}", lambda w=weight: _at_weight(cluster, name, w),
+                 timeout=300, interval=0.5, cluster=cluster)
+        canary_uids.add(cluster.get("deployment", "credit-default-canary", "-n", NAMESPACE)["metadata"]["uid"])
+        kill_operator()
+        cluster.kubectl("-n", OPERATOR_NAMESPACE, "rollout", "status", "deployment/modelmon", "--timeout=120s",
+                        timeout=140)
+    wait_for("promotion after the restarts", lambda: _rtj(cluster, name)["status"]["phase"]
+             in ("Succeeded", "Failed", "RolledBack"), timeout=300, interval=1, cluster=cluster)
+    status = _rtj(cluster, name)["status"]
+    assert status["phase"] == "Succeeded", status
+    assert len(canary_uids) == 1, "the canary Deployment was created twice"
+    jobs = [j for j in cluster.get("jobs", "-n", NAMESPACE)["items"]
+            if any(o.get("name") == name for o in j["metadata"].get("ownerReferences", []))]
+    assert len(jobs) == 1, [j["metadata"]["name"] for j in jobs]  # trained once
+    wait_for("no stranded canary",
+             lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
+                                 check=False).returncode != 0, timeout=60, cluster=cluster)
+    assert _model_version(cluster) == status["model"]["version"]
