@@ -121,13 +121,20 @@ def load_config(path: str | None) -> CheckConfig:
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: the config is not UTF-8 text (byte {error.start}); write it as YAML or JSON") from error
     except yaml.YAMLError as error:
-        raise DataError(f"{path}: not valid YAML: {error}") from error
+        raise DataError(f"{path}: not valid YAML: {_yaml_problem(error)}") from error
     try:
         return CheckConfig.model_validate(raw or {})
     except pydantic.ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
                              for e in error.errors())
         raise DataError(f"{path}: invalid config: {problems}") from error
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's complaint on one line: what it found and where (its own message spans several lines)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else problem
 
 
 def run(args: argparse.Namespace) -> int:

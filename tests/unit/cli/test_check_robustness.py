@@ -34,7 +34,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str
     code = cli.main([str(a) for a in argv])
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
-    assert "unexpected" not in err, err  # the last-resort handler must not be what answers
+    assert "error: unexpected " not in err, err  # the last-resort handler must not be what answers
+    assert len(err.strip().splitlines()) <= 1, err  # one line, whatever went wrong
     return code, out, err
 
 
