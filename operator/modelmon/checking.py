@@ -48,11 +48,8 @@ def plan_columns(*, reference_columns: dict[str, str], current: Table, config: C
     else:
         wanted = [PlannedColumn(name=n, kind=k, spec=None) for n, k in reference_columns.items()
                   if k in ("numeric", "categorical", "identifier")]
-        for name in current.columns:
-            if name not in reference_columns:
-                issues.append(quality.structural_issue(
-                    column=name, check="missingColumn",
-                    message=f"column {name!r} is in the current data but not in the reference"))
+        issues += [quality.new_column_issue(name, limits=config.data_quality) for name in current.columns
+                   if name not in reference_columns]
         return wanted, issues
     for column in wanted:
         for where, names in ((reference_name, reference_columns), (current.path, current.columns)):

@@ -384,7 +384,9 @@ def test_one_model_trains_once_at_a_time(kube, namespace, operator):
 
 def write_check(kube, namespace, *, time_: str, drifted: bool, rows: int, name: str = "credit") -> None:
     last_check = {"time": time_, "durationSeconds": 1.0, "referenceRows": 1000, "currentRows": rows,
-                  "dataset": {"drifted": drifted, "driftedFeatures": 3 if drifted else 0, "judgedFeatures": 4}}
+                  "dataset": {"drifted": drifted, "driftedFeatures": 3 if drifted else 0, "judgedFeatures": 4},
+                  "features": [{"name": "income", "kind": "numeric", "status": "judged", "severity": "critical",
+                                "severityScore": 90.0, "drifted": drifted}]}
     objects(kube).patch_namespaced_custom_object_status(GROUP, VERSION, namespace, "modelmonitors", name,
                                                         {"status": {"lastCheck": last_check}})
 
@@ -405,6 +407,8 @@ def test_drift_triggers_once_then_cooldown_then_manual(kube, namespace, operator
     write_check(kube, namespace, time_="2026-01-01T11:00:00Z", drifted=True, rows=200)
     (rtj,) = wait_for(lambda: list_rtjs(kube, namespace), what="a RetrainingJob")
     assert (rtj["spec"]["reason"], rtj["spec"]["priority"]) == ("drift", "high")
+    assert rtj["spec"]["trigger"] == {"checkTime": "2026-01-01T11:00:00Z", "features": ["income"],
+                                      "message": "critical drift in the last check: income drifted"}
     assert rtj["metadata"]["ownerReferences"][0]["kind"] == "ModelMonitor"
     name = rtj["metadata"]["name"]
     wait_phase(kube, namespace, name, "Succeeded")

@@ -121,6 +121,10 @@ class DataQualitySpec(SpecModel):
     """Share of numeric values outside the reference's [min, max] allowed."""
     max_unseen_share: float = pydantic.Field(default=0.05, ge=0, le=1)
     """Share of categorical values never seen in the reference allowed."""
+    new_column_severity: Literal["warning", "critical"] = "warning"
+    """Severity of a column in the current data that the reference lacks (features inferred): a
+    warning by default, since the model never sees it (a request id added upstream); critical to
+    page on every schema change. It is a data-quality finding and never starts a retraining."""
 
 
 class CheckConfig(SpecModel):

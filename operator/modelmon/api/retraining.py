@@ -82,6 +82,19 @@ class ValidationSpec(SpecModel):
     tested); by default (false) it is then judged by its threshold alone and the verdict says so."""
 
 
+class TriggerRecord(SpecModel):
+    """What started a RetrainingJob, written by the monitor's trigger that created it."""
+
+    check_time: str | None = None
+    """The check whose findings fired it (the monitor's lastCheck.time); absent for manual and schedule."""
+    features: list[str] = pydantic.Field(default_factory=list, max_length=1000)
+    """The features that check found drifted, when its dataset verdict was drift."""
+    metrics: list[str] = pydantic.Field(default_factory=list, max_length=100)
+    """The performance metric windows it judged critical, as `metric (window)`, e.g. `accuracy (last 500)`."""
+    message: str = pydantic.Field(default="", max_length=1024)
+    """The trigger's decision in words."""
+
+
 class RetrainingJobSpec(SpecModel):
     """One retraining of one monitored model."""
 
@@ -104,6 +117,8 @@ class RetrainingJobSpec(SpecModel):
     validated model is only recorded in status."""
     suspend: bool = False
     """Stop: a running training Job is deleted and the phase becomes Cancelled."""
+    trigger: TriggerRecord | None = None
+    """What fired it (set by a ModelMonitor's trigger; absent on a RetrainingJob created by hand)."""
 
     @pydantic.field_validator("job_template")
     @classmethod
@@ -148,7 +163,8 @@ class RetrainingTriggers(SpecModel):
     """Which conditions may start a retraining."""
 
     critical_drift: bool = True
-    """The last check found the dataset drifted or the monitor's health Critical."""
+    """The last check's dataset verdict is drift (spec.drift.driftShare of the judged features drifted).
+    Health is not read: data-quality findings alone never start a retraining."""
     performance_critical: bool = True
     """The last check's performance verdict is critical."""
     schedule: str | None = None

@@ -224,7 +224,7 @@ class RetrainingController:
             rtj = training.build_retraining_job(
                 monitor=name, namespace=namespace, uid=meta["uid"], template=spec.template,
                 name=training.retraining_job_name(name, uid=meta["uid"], key=str(decision.key)),
-                reason=str(decision.reason), priority=str(decision.priority))
+                reason=str(decision.reason), priority=str(decision.priority), trigger=triggers.record(decision))
             fresh = k8s.create_retraining_job(rtj)
             update = triggers.started(plan, name=rtj["metadata"]["name"], now=moment)
             if fresh:

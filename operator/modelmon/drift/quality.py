@@ -79,6 +79,13 @@ def _grade(value: float, limit: float) -> Literal["warning", "critical"]:
     return "critical" if limit == 0 or value > 4 * limit else "warning"
 
 
+def new_column_issue(column: str, *, limits: DataQualitySpec) -> QualityIssue:
+    """A current column the reference lacks: a schema change upstream, not drift (nothing to compare it
+    with) and not a change in what the model sees, so a warning unless ``newColumnSeverity`` says critical."""
+    return QualityIssue(column=column, check="newColumn", severity=limits.new_column_severity, value=None, limit=None,
+                        message=f"column {column!r} is in the current data but not in the reference")
+
+
 def structural_issue(*, column: str, check: str, message: str) -> QualityIssue:
     return QualityIssue(column=column, check=check, severity="critical", value=None, limit=None,  # type: ignore[arg-type]
                         message=message)

@@ -13,7 +13,7 @@ FeatureStatus = Literal["judged", "insufficientData", "typeMismatch", "missingCo
 class QualityIssue:
     column: str
     check: Literal["missingRate", "nonFinite", "outOfRange", "unseenCategories", "typeMismatch",
-                   "constant", "missingColumn", "allMissing"]
+                   "constant", "missingColumn", "newColumn", "allMissing"]
     severity: Literal["warning", "critical"]
     value: float | None
     limit: float | None

@@ -14,10 +14,13 @@ The rules, in order:
 2. Manual (the annotation): starts at once; a person asked, so neither the cooldown nor the
    sample minimum applies. Priority high.
 3. Performance critical (``lastCheck.performance.severity == "critical"``, priority
-   critical) and critical drift (``lastCheck.dataset.drifted`` or health Critical, priority
+   critical) and critical drift (the dataset verdict, ``lastCheck.dataset.drifted``, priority
    high) fire once per check, only for a check newer than the last retraining's start,
    only after the cooldown since that start, and only with at least ``minNewSamples`` rows
-   checked since then.
+   checked since then. Health is never read: a data-quality finding (a new column upstream,
+   a column all missing) makes health Critical, and pages the data's owner through alerts,
+   but retraining the model on data it cannot use fixes nothing. A firing records what fired
+   it: the features the check found drifted and the metric windows it judged critical.
 4. Schedule: the latest cron time not yet served fires, with priority low, if the sample
    minimum is met; the cooldown does not apply (the schedule is its own cadence: a weekly
    schedule with a 7-day cooldown would otherwise skip every other week by seconds). A
@@ -39,7 +42,14 @@ import croniter
 
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
-from modelmon.api.retraining import RETRAIN_NOW, MonitorRetrainingStatus, Priority, RetrainingSpec, TriggerReason
+from modelmon.api.retraining import (
+    RETRAIN_NOW,
+    MonitorRetrainingStatus,
+    Priority,
+    RetrainingSpec,
+    TriggerReason,
+    TriggerRecord,
+)
 
 DEFAULT_PRIORITY: dict[str, Priority] = {"performance": "critical", "drift": "high", "manual": "high",
                                          "schedule": "low"}
@@ -67,6 +77,12 @@ class TriggerDecision:
     """Remove the retrain-now annotation (served, or ignored for a stated reason)."""
     schedule_time: str | None = None
     """The cron time served by this evaluation, to remember in status."""
+    check_time: str | None = None
+    """The check whose findings fired a drift or performance trigger."""
+    features: tuple[str, ...] = ()
+    """The features that check found drifted (its dataset verdict was drift)."""
+    metrics: tuple[str, ...] = ()
+    """The performance metric windows it judged critical, as ``metric (window)``."""
 
 
 def count_samples(retraining: Mapping[str, Any] | None, last_check: Mapping[str, Any] | None) -> Samples:
@@ -134,15 +150,22 @@ def _fire(spec: RetrainingSpec, *, reason: TriggerReason, key: str, why: str, co
 
 def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: MonitorRetrainingStatus, samples: int,
            now: datetime.datetime, generation: str) -> TriggerDecision | None:
-    """Performance-critical or critical-drift firing for the last check, or why it is held back."""
-    last_check = status.get("lastCheck") or {}
-    performance = (last_check.get("performance") or {}) if isinstance(last_check.get("performance"), dict) else {}
+    """Performance-critical or critical-drift firing for the last check, or why it is held back.
+
+    Reads the dataset verdict and the performance verdict only, never ``status.health``: a
+    data-quality finding alone turns health Critical and must not retrain the model.
+    """
+    last_check = _mapping(status.get("lastCheck"))
+    performance = _mapping(last_check.get("performance"))
     candidates: list[tuple[TriggerReason, str]] = []
+    metrics: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
     if spec.triggers.performance_critical and performance.get("severity") == "critical":
         candidates.append(("performance", "performance critical in the last check"))
-    dataset = last_check.get("dataset") or {}
-    if spec.triggers.critical_drift and (dataset.get("drifted") is True or status.get("health") == "Critical"):
+        metrics = _critical_metrics(performance)
+    if spec.triggers.critical_drift and _mapping(last_check.get("dataset")).get("drifted") is True:
         candidates.append(("drift", "critical drift in the last check"))
+        features = _drifted_features(last_check)
     if not candidates:
         return None
     reason, what = candidates[0]
@@ -158,7 +181,43 @@ def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: MonitorRe
     if samples < spec.min_new_samples:
         return TriggerDecision(create=False, why=f"{what}; {samples} new samples, fewer than minNewSamples "
                                                  f"{spec.min_new_samples}")
-    return _fire(spec, reason=reason, key=f"{reason}/{check_time}/{generation}", why=what)
+    fired = _fire(spec, reason=reason, key=f"{reason}/{check_time}/{generation}", why=what + _naming(features, metrics))
+    return dataclasses.replace(fired, check_time=check_time or None, features=features, metrics=metrics)
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _drifted_features(last_check: Mapping[str, Any]) -> tuple[str, ...]:
+    """Names of the features the check found drifted, in its order."""
+    found = (_mapping(f) for f in last_check.get("features") or [] if isinstance(f, Mapping))
+    return tuple(str(f["name"]) for f in found if f.get("drifted") is True and f.get("name"))
+
+
+def _critical_metrics(performance: Mapping[str, Any]) -> tuple[str, ...]:
+    """The metric windows judged critical, as ``metric (window)``: ``accuracy (last 50)``."""
+    entries = performance.get("metrics")
+    found = [_mapping(m) for m in entries if isinstance(m, Mapping)] if isinstance(entries, list) else []
+    return tuple(f"{m.get('metric')} ({m.get('window')})" for m in found if m.get("severity") == "critical")
+
+
+def _naming(features: Sequence[str], metrics: Sequence[str], *, shown: int = 5) -> str:
+    """``: age, income drifted; accuracy (last 50) critical``, at most ``shown`` names of each."""
+
+    def some(names: Sequence[str]) -> str:
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        return ", ".join(names[:shown]) + more
+
+    parts = ([f"{some(metrics)} critical"] if metrics else []) + ([f"{some(features)} drifted"] if features else [])
+    return ": " + "; ".join(parts) if parts else ""
+
+
+def record(decision: TriggerDecision) -> TriggerRecord:
+    """What fired a RetrainingJob, for its ``spec.trigger``: the check, its drifted features and
+    critical metrics (for drift and performance), and the decision in words."""
+    return TriggerRecord(check_time=decision.check_time, features=list(decision.features),
+                         metrics=list(decision.metrics), message=decision.why[:1024])
 
 
 def _schedule_slot(spec: RetrainingSpec, *, memory: MonitorRetrainingStatus, created: datetime.datetime,

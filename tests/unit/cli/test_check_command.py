@@ -567,10 +567,10 @@ def test_column_only_in_the_current_file_is_a_quality_issue(capsys, tmp_path):
 
     code, report, err = check_json(capsys, reference, current)
 
-    assert code == EXIT_DRIFT, err  # a structural change is critical data quality, as in the operator
+    assert code == EXIT_OK, err  # a new column is a schema change upstream: a warning, as in the operator
     assert set(by_name(report)) == {"x", "y"}
     extra = [i for i in report["qualityIssues"] if i["column"] == "extra"]
-    assert [i["check"] for i in extra] == ["missingColumn"]
+    assert [(i["check"], i["severity"]) for i in extra] == [("newColumn", "warning")]
     assert "not in the reference" in extra[0]["message"]
 
 

@@ -1,9 +1,12 @@
 """Dataset verdict and data-quality issues."""
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
-from modelmon.api.drift import DataQualitySpec, DriftSpec
+from modelmon import checking
+from modelmon.api.drift import CheckConfig, DataQualitySpec, DriftSpec
+from modelmon.data import tables
 from modelmon.drift import features, profile, quality, verdict
 
 
@@ -47,3 +50,24 @@ def test_quality_limits():
     assert "outside the reference range" in issues["outOfRange"].message
     relaxed = DataQualitySpec(max_missing_rate_increase=0.5, max_out_of_range_share=0.9)
     assert quality.assess_quality(result, limits=relaxed) == []
+
+
+def in_memory(data: dict, name: str) -> tables.Table:
+    table = pa.table(data)
+    return tables.Table(path=name, format="parquet", schema=table.schema, num_rows=table.num_rows, _table=table)
+
+
+@pytest.mark.parametrize(("limits", "severity"), [
+    pytest.param({}, "warning", id="default-warning"),
+    pytest.param({"newColumnSeverity": "critical"}, "critical", id="configured-critical"),
+])
+def test_a_column_only_in_the_current_data_is_a_new_column_finding_of_the_configured_severity(limits, severity):
+    rng = np.random.default_rng(7)
+    reference = in_memory({"x": rng.normal(size=1000)}, "reference")
+    current = in_memory({"x": rng.normal(size=1000), "request_id": np.arange(1000)}, "current")
+    config = CheckConfig.model_validate({"dataQuality": limits})
+    report = checking.run_check(reference=reference, current=current, config=config)
+    (issue,) = report.quality_issues
+    assert (issue.column, issue.check, issue.severity) == ("request_id", "newColumn", severity)
+    assert issue.message == "column 'request_id' is in the current data but not in the reference"
+    assert report.dataset.drifted is False and [f.name for f in report.features] == ["x"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import kubernetes_validate
 import pytest
 
-from modelmon.api.retraining import RetrainingJobSpec, RetrainingTemplate
+from modelmon.api.retraining import RetrainingJobSpec, RetrainingTemplate, TriggerRecord
 from modelmon.manifests import training
 
 K8S_VERSION = "1.33"
@@ -119,6 +119,19 @@ def test_the_triggered_retraining_job_is_owned_by_the_monitor_and_valid():
     parsed = RetrainingJobSpec.model_validate(rtj["spec"])
     assert (parsed.reason, parsed.priority) == ("drift", "high")
     assert parsed.rollout is not None and parsed.rollout.model_dump(by_alias=True, exclude_defaults=True) == ROLLOUT
+    assert "trigger" not in rtj["spec"]
+
+
+def test_the_retraining_job_of_a_trigger_records_what_fired_it():
+    template = RetrainingTemplate.model_validate({"jobTemplate": {"spec": {"template": {"spec": {
+        "containers": [CONTAINER]}}}}})
+    fired = TriggerRecord(check_time="2026-03-10T11:00:00Z", features=["age"],
+                          message="critical drift in the last check: age drifted")
+    rtj = training.build_retraining_job(monitor="credit", namespace="ml", uid="u-1", name="credit-retrain-x",
+                                        template=template, reason="drift", priority="high", trigger=fired)
+    assert rtj["spec"]["trigger"] == {"checkTime": "2026-03-10T11:00:00Z", "features": ["age"],
+                                      "message": "critical drift in the last check: age drifted"}
+    assert RetrainingJobSpec.model_validate(rtj["spec"]).trigger == fired
 
 
 @pytest.mark.parametrize(("template", "fragment"), [

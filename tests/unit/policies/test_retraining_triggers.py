@@ -35,9 +35,50 @@ def test_critical_drift_fires_with_priority_high_and_a_key_per_check():
     assert decision.why == "critical drift in the last check"
 
 
-def test_health_critical_counts_as_critical_drift():
-    decision = decide(status={"health": "Critical", "lastCheck": {"time": "2026-03-10T11:00:00Z"}})
-    assert decision.create and decision.reason == "drift"
+def test_a_data_quality_finding_alone_never_retrains_even_with_health_critical():
+    # a request_id column added upstream, made critical by newColumnSeverity: health Critical, no drift
+    new_column = {"column": "request_id", "check": "newColumn", "severity": "critical",
+                  "message": "column 'request_id' is in the current data but not in the reference"}
+    status = {"health": "Critical", "lastCheck": {
+        "time": "2026-03-10T11:00:00Z", "currentRows": 5000, "qualityIssues": [new_column],
+        "dataset": {"drifted": False, "driftedFeatures": 0, "judgedFeatures": 4},
+        "performance": {"severity": "ok"}}}
+    decision = decide(status=status)
+    assert (decision.create, decision.why) == (False, "no trigger fired")
+
+
+def test_a_drift_firing_names_the_drifted_features_and_records_them():
+    status = drifted()
+    status["lastCheck"]["features"] = [{"name": "age", "drifted": True}, {"name": "income", "drifted": False},
+                                       {"name": "region", "drifted": True}]
+    decision = decide(status=status)
+    assert (decision.create, decision.reason) == (True, "drift")
+    assert decision.why == "critical drift in the last check: age, region drifted"
+    assert (decision.check_time, decision.features, decision.metrics) == ("2026-03-10T11:00:00Z", ("age", "region"), ())
+    assert policy.record(decision).model_dump(by_alias=True, exclude_defaults=True) == {
+        "checkTime": "2026-03-10T11:00:00Z", "features": ["age", "region"],
+        "message": "critical drift in the last check: age, region drifted"}
+
+
+def test_a_performance_firing_records_the_critical_metrics_and_the_drifted_features_too():
+    status = drifted()
+    status["lastCheck"]["features"] = [{"name": f"f{i}", "drifted": True} for i in range(7)]
+    status["lastCheck"]["performance"] = {"severity": "critical", "metrics": [
+        {"metric": "accuracy", "window": "last 500", "severity": "critical"},
+        {"metric": "f1", "window": "last 500", "severity": "warning"},
+        {"metric": "accuracy", "window": "last 6h", "severity": "critical"}]}
+    decision = decide(status=status)
+    assert (decision.reason, decision.priority) == ("performance", "critical")
+    assert decision.metrics == ("accuracy (last 500)", "accuracy (last 6h)")
+    assert decision.features == tuple(f"f{i}" for i in range(7))
+    assert decision.why == ("performance critical in the last check: accuracy (last 500), accuracy (last 6h) "
+                            "critical; f0, f1, f2, f3, f4 and 2 more drifted")
+
+
+def test_manual_and_schedule_firings_record_no_check():
+    manual = decide(annotations={"modelmon.io/retrain-now": "INC-7"})
+    assert policy.record(manual).model_dump(by_alias=True, exclude_defaults=True) == {
+        "message": "started by modelmon.io/retrain-now (INC-7)"}
 
 
 def test_performance_critical_wins_over_drift_with_priority_critical():
