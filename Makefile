@@ -27,6 +27,8 @@ FORMATTED = kits tests/conftest.py tests/support tests/integration/conftest.py t
 	operator/modelmon/rollout/strategies.py operator/modelmon/policies/alert_updates.py \
 	operator/modelmon/policies/monitor_status.py operator/modelmon/controller/locks.py \
 	operator/modelmon/controller/monitors.py operator/modelmon/controller/handlers.py
+# The retraining history limits (#17).
+FORMATTED += operator/modelmon/policies/retraining_history.py tests/unit/policies/test_retraining_history.py
 # The report and the history of checks (#21).
 FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/modelmon/drift/distributions.py \
 	operator/modelmon/cli/report_command.py operator/modelmon/cli/history_command.py bench/report_bench.py \

@@ -463,3 +463,50 @@ def test_performance_critical_and_schedule_triggers(kube, namespace, operator):
     assert len(scheduled) == 1 and scheduled[0]["spec"]["priority"] == "low"
     memory = get_monitor(kube, namespace)["status"]["retraining"]
     assert memory["lastScheduleTime"] > "2026-01-01T00:00:00Z"
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def owned_rtj(monitor: dict[str, Any], name: str, annotations: dict[str, str]) -> dict[str, Any]:
+    """A RetrainingJob owned by the monitor, as its triggers make them."""
+    body = rtj_body(name, monitor=monitor["metadata"]["name"], annotations=annotations)
+    body["metadata"]["ownerReferences"] = [{"apiVersion": f"{GROUP}/{VERSION}", "kind": "ModelMonitor",
+                                            "name": monitor["metadata"]["name"], "uid": monitor["metadata"]["uid"],
+                                            "controller": True, "blockOwnerDeletion": True}]
+    return body
+
+
+def test_history_limits_delete_old_retraining_jobs_and_the_garbage_collector_their_jobs(kube, namespace, operator):
+    template = {"jobTemplate": job_template()}
+    monitor = create_monitor(kube, namespace, monitor_body("credit", retraining={
+        "enabled": False, "template": template, "successfulJobsHistoryLimit": 1, "failedJobsHistoryLimit": 1}))
+    batch = kubernetes.client.BatchV1Api(kube)
+    succeed, fail = {MESSAGE: result("2")}, {"kwok.modelmon.io/exit-code": "1", MESSAGE: "diverged"}
+    # by hand (not owned by the monitor): never the monitor's to delete
+    create_rtj(kube, namespace, rtj_body("by-hand", annotations=succeed))
+    wait_phase(kube, namespace, "by-hand", "Succeeded")
+    for name, outcome, phase in (("s1", succeed, "Succeeded"), ("f1", fail, "Failed"),
+                                 ("s2", succeed, "Succeeded"), ("f2", fail, "Failed")):
+        time.sleep(1.1)  # completionTime has a resolution of one second: one finishes after the other
+        create_rtj(kube, namespace, owned_rtj(monitor, name, outcome))
+        wait_phase(kube, namespace, name, phase)
+    job = batch.read_namespaced_job("s2-train", namespace)
+    assert job.spec.ttl_seconds_after_finished == 86400
+
+    for old in ("s1", "f1"):
+        wait_for(lambda old=old: gone(lambda: get_rtj(kube, namespace, old)), what=f"RetrainingJob {old} deleted")
+    assert {r["metadata"]["name"] for r in list_rtjs(kube, namespace)} == {"by-hand", "s2", "f2"}
+    pruned = [m for _, reason, m in events_of(kube, namespace, "credit") if reason == "RetrainingHistoryPruned"]
+    assert pruned and all("beyond the history limits" in m for m in pruned)
+    assert {n for m in pruned for n in ("s1", "f1") if f" {n}" in m} == {"s1", "f1"}
+    # The operator leaves a finished RetrainingJob's Job to the garbage collector (its ownerReference);
+    # it learns of the new CRD at its next discovery resync (every 30 s), so this may take that long.
+    for old in ("s1", "f1"):
+        wait_for(lambda old=old: gone(lambda: batch.read_namespaced_job(f"{old}-train", namespace)), timeout=90,
+                 what=f"garbage collection of the Job {old}-train")
+        wait_for(lambda old=old: training_pod(kube, namespace, old) is None, timeout=60, what=f"pods of {old} collected")
+    for kept in ("by-hand", "s2", "f2"):
+        assert batch.read_namespaced_job(f"{kept}-train", namespace).metadata.name == f"{kept}-train"
+    last = get_monitor(kube, namespace)["status"]["retraining"]["last"]
+    assert (last["name"], last["phase"]) == ("f2", "Failed")  # the record outlives older RetrainingJobs

@@ -17,10 +17,11 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
   resources: ["modelmonitors/status"]
   verbs: ["get", "patch"]
 # RetrainingJobs: created when a monitor's retraining policy fires, watched by kopf and
-# driven through their status (controller/retraining.py, controller/rollout.py).
+# driven through their status (controller/retraining.py, controller/rollout.py); finished
+# ones beyond the monitor's history limits are deleted (policies/retraining_history.py).
 - apiGroups: ["modelmon.io"]
   resources: ["retrainingjobs"]
-  verbs: ["get", "list", "watch", "create", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["modelmon.io"]
   resources: ["retrainingjobs/status"]
   verbs: ["patch"]

@@ -194,6 +194,12 @@ class RetrainingSpec(SpecModel):
     """Least rows checked since the last retraining before an automatic one starts."""
     template: RetrainingTemplate | None = None
     """The RetrainingJob to start; required when enabled."""
+    successful_jobs_history_limit: int = pydantic.Field(default=3, ge=0)
+    """Succeeded RetrainingJobs of this monitor to keep (as a CronJob's): older ones the monitor owns
+    are deleted, and the garbage collector deletes their training Jobs."""
+    failed_jobs_history_limit: int = pydantic.Field(default=1, ge=0)
+    """Failed, rolled back or cancelled RetrainingJobs of this monitor to keep; older ones it owns are
+    deleted."""
 
     @pydantic.model_validator(mode="after")
     def _template_when_enabled(self) -> RetrainingSpec:

@@ -45,7 +45,7 @@ from modelmon.k8s import retraining as k8s
 from modelmon.manifests import training
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import retraining_triggers as triggers
-from modelmon.policies import retraining_job, training_queue
+from modelmon.policies import retraining_history, retraining_job, training_queue
 from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
@@ -184,12 +184,14 @@ class RetrainingController:
             k8s.patch_monitor_retraining(meta["namespace"], monitor["metadata"]["name"], patch)
 
     def forget_retraining_job(self, body: dict[str, Any]) -> None:
-        """A deleted RetrainingJob: its Job goes (the garbage collector would too, later), the monitor is told."""
+        """A deleted RetrainingJob: an active one's Job is deleted at once (the garbage collector would too,
+        later) and the monitor told; a finished one's Job runs nothing, so the garbage collector removes it."""
         meta, status = body["metadata"], dict(body.get("status") or {})
         namespace, name = meta["namespace"], meta["name"]
         self.metrics.record_retraining(namespace=namespace, name=name, phase=None)
         self.locks.forget(namespace, name)
-        k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
+        if (status.get("phase") or Phase.PENDING.value) in api.ACTIVE_PHASES:  # a finished Job is left to the GC
+            k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
         if status.get("phase") in _HOLDING:
             self.serve_queue()
         monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
@@ -216,8 +218,10 @@ class RetrainingController:
                                            f"{api_errors.describe(error, prefix='spec.retraining')}")
         status = dict(body.get("status") or {})
         moment = timestamps.now()
-        plan = triggers.plan_monitor(spec=spec, status=status, annotations=annotations,
-                                     active=k8s.active_for_monitor(namespace, name),
+        items = k8s.list_for_monitor(namespace, name)
+        if spec is not None:
+            self._prune_history(body, spec, items)
+        plan = triggers.plan_monitor(spec=spec, status=status, annotations=annotations, active=k8s.active_names(items),
                                      created=timestamps.parse_time(meta.get("creationTimestamp")) or moment, now=moment)
         decision, update = plan.decision, plan.memory
         if decision.create and spec is not None and spec.template is not None:
@@ -245,6 +249,18 @@ class RetrainingController:
             return
         if decision.consume_annotation:
             patch.metadata.annotations[api.RETRAIN_NOW] = None
+
+    def _prune_history(self, body: dict[str, Any], spec: api.RetrainingSpec, items: list[dict[str, Any]]) -> None:
+        """Delete the monitor's finished RetrainingJobs beyond its history limits (their Jobs follow by the GC)."""
+        meta = body["metadata"]
+        plan = retraining_history.plan_history(jobs=k8s.past_jobs(items, monitor_uid=meta["uid"]),
+                                               successful_limit=spec.successful_jobs_history_limit,
+                                               failed_limit=spec.failed_jobs_history_limit)
+        if not plan.delete:
+            return
+        for job in plan.delete:
+            k8s.delete_retraining_job(meta["namespace"], job.name, uid=job.uid)
+        events.post_event(body=body, type="Normal", reason="RetrainingHistoryPruned", message=plan.message)
 
     def _note(self, body: dict[str, Any], why: str) -> None:
         memory = (body.get("status") or {}).get("retraining") or {}

@@ -14,6 +14,7 @@ from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as api
 from modelmon.k8s import client
 from modelmon.manifests.training import LABEL_RETRAINING_JOB
+from modelmon.policies.retraining_history import PastJob
 from modelmon.policies.retraining_job import JobState, Termination
 from modelmon.policies.training_queue import QueuedJob
 
@@ -37,16 +38,44 @@ def list_retraining_jobs(namespaces: list[str]) -> list[dict[str, Any]]:
     return found
 
 
-def active_for_monitor(namespace: str, monitor: str) -> list[str]:
-    """Names of the monitor's RetrainingJobs in an active phase (or not yet given one), oldest first."""
+def list_for_monitor(namespace: str, monitor: str) -> list[dict[str, Any]]:
+    """The RetrainingJobs whose monitorRef names the monitor (owned by it or created by hand)."""
     listed = cast(dict[str, Any], client.custom_objects().list_namespaced_custom_object(GROUP, VERSION, namespace,
                                                                                         api.PLURAL))
-    items = listed.get("items")
-    active = [i for i in items or [] if (i.get("spec") or {}).get("monitorRef", {}).get("name") == monitor
-              and not (i.get("metadata") or {}).get("deletionTimestamp")
+    return [i for i in listed.get("items") or [] if (i.get("spec") or {}).get("monitorRef", {}).get("name") == monitor]
+
+
+def active_names(items: list[dict[str, Any]]) -> list[str]:
+    """Names of the RetrainingJobs in an active phase (or not yet given one), oldest first."""
+    active = [i for i in items if not (i.get("metadata") or {}).get("deletionTimestamp")
               and ((i.get("status") or {}).get("phase") or "Pending") in api.ACTIVE_PHASES]
     active.sort(key=lambda i: (i["metadata"].get("creationTimestamp") or "", i["metadata"]["name"]))
     return [i["metadata"]["name"] for i in active]
+
+
+def past_jobs(items: list[dict[str, Any]], *, monitor_uid: str) -> list[PastJob]:
+    """The RetrainingJobs as the history planner sees them: phase, times, owned by the monitor or not."""
+    jobs = []
+    for item in items:
+        meta, status = item["metadata"], item.get("status") or {}
+        owners = {o.get("uid") for o in meta.get("ownerReferences") or []}
+        jobs.append(PastJob(name=meta["name"], uid=str(meta.get("uid") or ""), phase=status.get("phase"),
+                            completed=status.get("completionTime"), created=meta.get("creationTimestamp"),
+                            owned=monitor_uid in owners, deleting=bool(meta.get("deletionTimestamp"))))
+    return jobs
+
+
+def delete_retraining_job(namespace: str, name: str, *, uid: str) -> None:
+    """Delete one RetrainingJob (that very object: uid precondition); its training Job and pods follow by
+    the garbage collector. Gone already, or replaced by a namesake, is fine."""
+    options = kubernetes.client.V1DeleteOptions(propagation_policy="Background",
+                                                preconditions=kubernetes.client.V1Preconditions(uid=uid))
+    try:
+        client.custom_objects().delete_namespaced_custom_object(GROUP, VERSION, namespace, api.PLURAL, name,
+                                                                body=options)
+    except kubernetes.client.ApiException as error:
+        if error.status not in (404, 409):
+            raise
 
 
 def running_training_jobs(namespaces: list[str]) -> int:

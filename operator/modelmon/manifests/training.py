@@ -7,6 +7,8 @@ Where the template says nothing, hardened defaults are filled in, and an explici
 the template always wins (a training image may need a writable root, say):
 
 - ``activeDeadlineSeconds`` and ``backoffLimit`` from the operator settings;
+- ``ttlSecondsAfterFinished`` one day: the finished Job and its pods go (the RetrainingJob keeps
+  the result in its status; the monitor's history limits delete old RetrainingJobs);
 - ``restartPolicy: Never`` (each attempt is its own pod, so the failed one's status stays
   readable);
 - pod: ``runAsNonRoot``, seccomp ``RuntimeDefault``, no ServiceAccount token mounted;
@@ -37,6 +39,8 @@ LABEL_MONITOR = "modelmon.io/monitor"
 LABEL_COMPONENT = "app.kubernetes.io/component"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "modelmon"}
 NAME_LIMIT = 63  # the Job's name is also its pods' job-name label value
+#: ttlSecondsAfterFinished of a training Job whose template sets none: one day to read its pods' logs.
+TTL_SECONDS_AFTER_FINISHED = 86400
 
 
 def job_name(retraining_job: str) -> str:
@@ -58,6 +62,7 @@ def build_training_job(*, name: str, namespace: str, uid: str, spec: api.Retrain
     job_spec: dict[str, Any] = dict(template.get("spec") or {})
     job_spec.setdefault("activeDeadlineSeconds", active_deadline_seconds)
     job_spec.setdefault("backoffLimit", backoff_limit)
+    job_spec.setdefault("ttlSecondsAfterFinished", TTL_SECONDS_AFTER_FINISHED)
     pod_template = dict(job_spec.get("template") or {})
     pod_meta = dict(pod_template.get("metadata") or {})
     pod_meta["labels"] = {**(pod_meta.get("labels") or {}), **labels}

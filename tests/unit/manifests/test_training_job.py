@@ -46,6 +46,7 @@ def test_owned_named_and_labelled():
 def test_defaults_are_filled_in_and_hardened():
     job = build()
     assert (job["spec"]["activeDeadlineSeconds"], job["spec"]["backoffLimit"]) == (3600, 1)
+    assert job["spec"]["ttlSecondsAfterFinished"] == 86400  # a day, then the Job and its pods go
     pod = job["spec"]["template"]["spec"]
     assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
     assert pod["securityContext"] == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
@@ -68,9 +69,10 @@ def test_the_templates_explicit_choices_win():
                            "env": [{"name": "MODELMON_REASON", "value": "mine"}],
                            "volumeMounts": [{"name": "scratch", "mountPath": "/tmp"}]}],
            "volumes": [{"name": "scratch", "emptyDir": {}}]}
-    job = build(spec(pod=pod, job={"backoffLimit": 4, "activeDeadlineSeconds": 60}))
+    job = build(spec(pod=pod, job={"backoffLimit": 4, "activeDeadlineSeconds": 60, "ttlSecondsAfterFinished": 0}))
     kubernetes_validate.validate(job, K8S_VERSION, strict=True)
     assert (job["spec"]["backoffLimit"], job["spec"]["activeDeadlineSeconds"]) == (4, 60)
+    assert job["spec"]["ttlSecondsAfterFinished"] == 0
     built = job["spec"]["template"]["spec"]
     assert (built["restartPolicy"], built["automountServiceAccountToken"]) == ("OnFailure", True)
     assert built["securityContext"]["runAsUser"] == 1000 and built["securityContext"]["runAsNonRoot"] is True
