@@ -22,6 +22,7 @@ if str(HACK) not in sys.path:
 
 import control_plane as _control_plane  # noqa: E402
 import images as _images  # noqa: E402
+import node  # noqa: E402,F401 - re-exported: the node's address for tests that serve on it
 
 
 class CommandFailed(AssertionError):

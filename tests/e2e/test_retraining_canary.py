@@ -11,6 +11,7 @@ printed for the report.
 
 from __future__ import annotations
 
+import http.server
 import json
 import threading
 import time
@@ -23,7 +24,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from .e2e_support import ROOT, Cluster, wait_for
+from .e2e_support import ROOT, Cluster, node, wait_for
 
 NAMESPACE = "retrain"
 OPERATOR_NAMESPACE = "modelmon-system"
@@ -270,3 +271,97 @@ def test_a_killed_operator_resumes_the_rollout_without_a_second_canary_or_traini
              lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
                                  check=False).returncode != 0, timeout=60, cluster=cluster)
     assert _model_version(cluster) == status["model"]["version"]
+
+
+class _Analysis(http.server.BaseHTTPRequestHandler):
+    """An analysis service that says no: the canary fails its smoke test."""
+
+    calls: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _Analysis.calls.append(json.loads(body or b"{}"))
+        self.send_response(503)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_failing_analysis_rolls_back_and_the_stable_model_answers_every_request(loop_cluster: Cluster) -> None:
+    """The shipped canary with an analysis step whose webhook -- a service on the node's address,
+    reached from the operator's pod over the pod network -- fails the new model."""
+    cluster = loop_cluster
+    server = http.server.ThreadingHTTPServer((node.NODE_IP, 0), _Analysis)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stable_version = _model_version(cluster)
+        time.sleep(1.1)
+        sampler = Sampler(_service_url(cluster))
+        sampler.start()
+        manifest = yaml.safe_load((ROOT / "examples" / "retraining-canary" / "retrainingjob.yaml").read_text())
+        name = manifest["metadata"]["name"] = "credit-default-retrain-4"
+        rollout = manifest["spec"]["rollout"]
+        rollout["strategy"]["canary"]["steps"].insert(1, {"analysis": {"template": "smoke"}})
+        rollout["analysisTemplates"] = [{
+            "name": "smoke", "interval": "5s", "count": 2, "failureLimit": 0,
+            "metrics": [{"name": "smoke", "webhook": {"url": f"http://{node.NODE_IP}:{server.server_port}/smoke"}}]}]
+        cluster.kubectl("apply", "-n", NAMESPACE, "-f", "examples/retraining-canary/training-data.yaml")
+        cluster.run("kubectl", "apply", "-n", NAMESPACE, "-f", "-", input=yaml.safe_dump(manifest))
+        wait_for("the rollback", lambda: _rtj(cluster, name).get("status", {}).get("phase")
+                 in ("RolledBack", "Failed", "Succeeded"), timeout=300, interval=1, cluster=cluster)
+        status = _rtj(cluster, name)["status"]
+        assert status["phase"] == "RolledBack", status
+        assert _Analysis.calls and _Analysis.calls[0].get("retrainingJob", {}).get("name", name) == name
+        wait_for("the canary Deployment to go",
+                 lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
+                                     check=False).returncode != 0, timeout=60, cluster=cluster)
+        time.sleep(3)
+        throughout = sampler.stop()
+        after = sampler.burst(200)
+        print(f"\nfailed analysis ({len(_Analysis.calls)} webhook calls): requests throughout {dict(throughout)}; "
+              f"after {dict(after)}")
+        assert not [a for a in throughout if a.startswith("error")], throughout
+        assert after == Counter({stable_version: 200})
+    finally:
+        server.shutdown()
+
+
+def test_critical_drift_starts_the_retraining_and_the_new_model_is_promoted(loop_cluster: Cluster) -> None:
+    """The whole loop, nothing started by hand: the monitor gets a retraining policy (the shipped
+    RetrainingJob's spec as its template), the production data drifts, the check finds it
+    Critical, the operator starts a RetrainingJob, which trains, validates, canaries, promotes."""
+    cluster = loop_cluster
+    stable_version = _model_version(cluster)
+    template = yaml.safe_load((ROOT / "examples" / "retraining-canary" / "retrainingjob.yaml").read_text())["spec"]
+    policy = {"enabled": True, "triggers": {"criticalDrift": True}, "cooldown": "1h",
+              "template": {key: template[key] for key in ("validation", "jobTemplate", "rollout")}}
+    cluster.kubectl("patch", "mm", "credit-default", "-n", NAMESPACE, "--type", "merge",
+                    "-p", json.dumps({"spec": {"retraining": policy}}))
+    cluster.kubectl("apply", "-n", NAMESPACE, "-f", "examples/retraining-canary/training-data.yaml")
+    cluster.sh(f"kubectl create configmap credit-default-current -n {NAMESPACE} "
+               "--from-file=current.csv=examples/data/current-drifted.csv --dry-run=client -o yaml "
+               f"| kubectl apply -n {NAMESPACE} -f -")
+    time.sleep(1.1)
+    cluster.kubectl("annotate", "mm", "credit-default", "-n", NAMESPACE,
+                    f"modelmon.io/check-now={int(time.time())}-drift", "--overwrite")
+
+    def started() -> str | None:
+        for item in cluster.get("rtj", "-n", NAMESPACE)["items"]:
+            if any(o.get("kind") == "ModelMonitor" for o in item["metadata"].get("ownerReferences", [])):
+                return str(item["metadata"]["name"])
+        return None
+
+    name = wait_for("the operator to start a RetrainingJob", started, timeout=300, interval=1, cluster=cluster)
+    assert cluster.kubectl("get", "mm", "credit-default", "-n", NAMESPACE, "-o",
+                           "jsonpath={.status.health}") == "Critical"
+    wait_for("the retraining to finish", lambda: _rtj(cluster, name).get("status", {}).get("phase")
+             in ("Succeeded", "Failed", "RolledBack"), timeout=420, interval=2, cluster=cluster)
+    status = _rtj(cluster, name)["status"]
+    assert status["phase"] == "Succeeded", status
+    cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
+    assert _model_version(cluster) == status["model"]["version"] != stable_version
+    sampler = Sampler(_service_url(cluster))
+    wait_for("the new model through the Service", lambda: sampler.one() == status["model"]["version"],
+             timeout=60, cluster=cluster)
+    assert sampler.burst(100) == Counter({status["model"]["version"]: 100})
