@@ -510,3 +510,18 @@ def test_history_limits_delete_old_retraining_jobs_and_the_garbage_collector_the
         assert batch.read_namespaced_job(f"{kept}-train", namespace).metadata.name == f"{kept}-train"
     last = get_monitor(kube, namespace)["status"]["retraining"]["last"]
     assert (last["name"], last["phase"]) == ("f2", "Failed")  # the record outlives older RetrainingJobs
+
+
+# --- the model's Deployment -----------------------------------------------------------------
+
+
+def test_the_models_deployment_is_the_default_target_of_the_templates_rollout(kube, namespace, operator):
+    rollout = {"handover": {"env": {}}, "strategy": {"canary": {"steps": [{"setWeight": 20}]}}}
+    create_monitor(kube, namespace, monitor_body(
+        "credit", model={"name": "credit", "version": "1", "deploymentRef": {"name": "credit-default"}},
+        retraining={"enabled": True, "template": {"jobTemplate": job_template({HOLD: ""}), "rollout": rollout}}))
+    objects(kube).patch_namespaced_custom_object(GROUP, VERSION, namespace, "modelmonitors", "credit",
+                                                 {"metadata": {"annotations": {"modelmon.io/retrain-now": "INC-1"}}})
+    (rtj,) = wait_for(lambda: list_rtjs(kube, namespace), what="a RetrainingJob")
+    assert rtj["spec"]["rollout"]["targetRef"] == {"name": "credit-default"}
+    assert rtj["spec"]["rollout"]["strategy"] == rollout["strategy"]

@@ -40,7 +40,7 @@ class ModelRef(SpecModel):
     version: str | None = pydantic.Field(default=None, max_length=128)
     """Version of the model now serving."""
     deployment_ref: LocalObjectRef | None = None
-    """The Deployment that serves the model."""
+    """The Deployment that serves the model; the default targetRef of retraining.template.rollout."""
 
 
 class Window(SpecModel):
@@ -148,6 +148,15 @@ class ModelMonitorSpec(SpecModel):
             if duplicates:
                 raise ValueError(f"features listed twice: {', '.join(duplicates)}")
         return value
+
+    @pydantic.model_validator(mode="after")
+    def _rollout_target(self) -> ModelMonitorSpec:
+        template = self.retraining.template if self.retraining else None
+        deployment = self.model.deployment_ref.name if self.model.deployment_ref else None
+        problem = template.untargeted(deployment=deployment) if template else None
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 def parse_spec(raw: dict[str, Any]) -> ModelMonitorSpec:

@@ -11,6 +11,7 @@ fields of ``crds/modelmonitors.yaml``.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Literal
 
 import croniter
@@ -144,7 +145,8 @@ class RetrainingTemplate(SpecModel):
     validation: ValidationSpec | None = None
     """As RetrainingJob.spec.validation."""
     rollout: dict[str, Any] | None = None
-    """As RetrainingJob.spec.rollout (checked against it here, copied as written into each RetrainingJob)."""
+    """As RetrainingJob.spec.rollout (checked against it here, copied as written into each RetrainingJob);
+    without targetRef, the monitor's spec.model.deploymentRef is the Deployment rolled out to."""
 
     @pydantic.field_validator("job_template")
     @classmethod
@@ -154,9 +156,28 @@ class RetrainingTemplate(SpecModel):
     @pydantic.field_validator("rollout")
     @classmethod
     def _valid_rollout(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None:
-            RolloutSpec.model_validate(value)  # a bad rollout fails at the monitor, not in every RetrainingJob
+        if value is not None:  # a bad rollout fails at the monitor, not in every RetrainingJob
+            # checked with a stand-in target when it names none: the monitor's deploymentRef gives it
+            # (ModelMonitorSpec checks that one of the two is there)
+            RolloutSpec.model_validate({"targetRef": {"name": "spec.model.deploymentRef"}, **value})
         return value
+
+    def untargeted(self, *, deployment: str | None) -> str | None:
+        """Why the rollout has no Deployment to roll out to (no targetRef, no ``deployment``), or None."""
+        if self.rollout is None or "targetRef" in self.rollout or deployment:
+            return None
+        return ("retraining.template.rollout has no targetRef: set it, or spec.model.deploymentRef (the Deployment "
+                "that serves the model, the rollout's default target)")
+
+    def rollout_for(self, *, deployment: str | None) -> dict[str, Any] | None:
+        """The ``spec.rollout`` of a RetrainingJob stamped from this template: as written, with ``targetRef``
+        defaulting to ``deployment`` (the monitor's ``spec.model.deploymentRef``); None without a rollout."""
+        if self.rollout is None:
+            return None
+        rollout = copy.deepcopy(self.rollout)
+        if "targetRef" not in rollout and deployment:
+            return {"targetRef": {"name": deployment}, **rollout}
+        return rollout
 
 
 class RetrainingTriggers(SpecModel):

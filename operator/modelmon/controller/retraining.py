@@ -216,6 +216,10 @@ class RetrainingController:
         except pydantic.ValidationError as error:
             return self._note(body, f"spec.retraining is invalid: "
                                            f"{api_errors.describe(error, prefix='spec.retraining')}")
+        deployment = (((body.get("spec") or {}).get("model") or {}).get("deploymentRef") or {}).get("name")
+        untargeted = spec.template.untargeted(deployment=deployment) if spec and spec.template else None
+        if untargeted:
+            return self._note(body, f"spec.retraining is invalid: {untargeted}")
         status = dict(body.get("status") or {})
         moment = timestamps.now()
         items = k8s.list_for_monitor(namespace, name)
@@ -228,7 +232,8 @@ class RetrainingController:
             rtj = training.build_retraining_job(
                 monitor=name, namespace=namespace, uid=meta["uid"], template=spec.template,
                 name=training.retraining_job_name(name, uid=meta["uid"], key=str(decision.key)),
-                reason=str(decision.reason), priority=str(decision.priority), trigger=triggers.record(decision))
+                reason=str(decision.reason), priority=str(decision.priority), trigger=triggers.record(decision),
+                deployment=deployment)
             fresh = k8s.create_retraining_job(rtj)
             update = triggers.started(plan, name=rtj["metadata"]["name"], now=moment)
             if fresh:

@@ -131,16 +131,19 @@ def _harden_container(container: dict[str, Any], *, env: list[dict[str, str]]) -
 
 
 def build_retraining_job(*, monitor: str, namespace: str, uid: str, name: str, template: api.RetrainingTemplate,
-                         reason: str, priority: str, trigger: api.TriggerRecord | None = None) -> Manifest:
-    """The RetrainingJob a monitor's trigger starts, owned by the monitor; ``trigger`` records what fired it."""
+                         reason: str, priority: str, trigger: api.TriggerRecord | None = None,
+                         deployment: str | None = None) -> Manifest:
+    """The RetrainingJob a monitor's trigger starts, owned by the monitor; ``trigger`` records what fired it,
+    ``deployment`` (the monitor's ``spec.model.deploymentRef``) is its rollout's target when the template names none."""
     spec: dict[str, Any] = {"monitorRef": {"name": monitor}, "reason": reason, "priority": priority,
                             "jobTemplate": copy.deepcopy(template.job_template)}
     if trigger is not None:
         spec["trigger"] = trigger.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
     if template.validation is not None:
         spec["validation"] = template.validation.model_dump(by_alias=True, exclude_none=True)
-    if template.rollout is not None:
-        spec["rollout"] = copy.deepcopy(template.rollout)
+    rollout = template.rollout_for(deployment=deployment)
+    if rollout is not None:
+        spec["rollout"] = rollout
     return {
         "apiVersion": f"{monitor_api.GROUP}/{monitor_api.VERSION}",
         "kind": api.KIND,

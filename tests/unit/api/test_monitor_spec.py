@@ -154,3 +154,17 @@ def test_a_row_window_needs_no_timestamp_column():
 ], ids=["drift.bin", "schedul", "window.timestamp"])
 def test_a_misspelled_field_is_named(changes: dict[str, Any], field: str):
     assert problem(**changes) == f"{field}: unknown field (misspelled?); see `kubectl explain modelmonitor.spec`"
+
+
+ROLLOUT_WITHOUT_TARGET = {"handover": {"env": {}}, "strategy": {"canary": {"steps": [{"setWeight": 20}]}}}
+TRAINER = {"spec": {"template": {"spec": {"containers": [{"name": "train", "image": "trainer:1"}]}}}}
+
+
+def test_a_retraining_rollout_without_target_takes_the_models_deployment():
+    retraining = {"template": {"jobTemplate": TRAINER, "rollout": ROLLOUT_WITHOUT_TARGET}}
+    spec = monitor.parse_spec(MINIMAL | {"model": {"name": "credit", "deploymentRef": {"name": "credit-default"}},
+                                         "retraining": retraining})
+    assert spec.retraining is not None and spec.retraining.template is not None
+    assert spec.retraining.template.rollout_for(deployment="credit-default")["targetRef"] == {"name": "credit-default"}
+    message = problem(retraining=retraining)
+    assert "retraining.template.rollout has no targetRef: set it, or spec.model.deploymentRef" in message

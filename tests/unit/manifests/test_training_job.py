@@ -144,3 +144,28 @@ def test_the_retraining_job_of_a_trigger_records_what_fired_it():
 def test_a_template_without_a_runnable_container_is_rejected(template, fragment):
     with pytest.raises(ValueError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
         RetrainingJobSpec.model_validate({"monitorRef": {"name": "c"}, "reason": "manual", "jobTemplate": template})
+
+
+UNTARGETED = {key: value for key, value in ROLLOUT.items() if key != "targetRef"}
+
+
+@pytest.mark.parametrize(("rollout", "deployment", "target"), [
+    pytest.param(UNTARGETED, "credit-default", {"name": "credit-default"}, id="deploymentRef-is-the-default"),
+    pytest.param(ROLLOUT, "credit-default", {"name": "credit"}, id="the-templates-targetRef-wins"),
+])
+def test_the_monitors_deployment_is_the_rollouts_default_target(rollout, deployment, target):
+    template = RetrainingTemplate.model_validate({
+        "jobTemplate": {"spec": {"template": {"spec": {"containers": [CONTAINER]}}}}, "rollout": rollout})
+    rtj = training.build_retraining_job(monitor="credit", namespace="ml", uid="u-1", name="credit-retrain-x",
+                                        template=template, reason="drift", priority="high", deployment=deployment)
+    assert rtj["spec"]["rollout"]["targetRef"] == target
+    assert RetrainingJobSpec.model_validate(rtj["spec"]).rollout.target_ref.name == target["name"]
+    assert template.rollout == rollout  # the template itself is not changed
+
+
+def test_without_a_rollout_the_deployment_adds_none():
+    template = RetrainingTemplate.model_validate({"jobTemplate": {"spec": {"template": {"spec": {
+        "containers": [CONTAINER]}}}}})
+    rtj = training.build_retraining_job(monitor="credit", namespace="ml", uid="u-1", name="credit-retrain-x",
+                                        template=template, reason="drift", priority="high", deployment="credit-default")
+    assert "rollout" not in rtj["spec"]
