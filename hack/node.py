@@ -285,6 +285,24 @@ def _mounts_under(prefixes: list[str]) -> list[str]:
     return sorted(set(found), key=len, reverse=True)
 
 
+def _on_our_bridge(namespace: str) -> bool:
+    """Whether a pod network namespace's eth0 is the peer of a veth on this node's bridge."""
+    listing = _run(["ip", "-n", namespace, "-o", "link", "show", "eth0"], check=False, quiet=True).stdout
+    match = re.search(r"eth0@if(\d+)", listing)
+    if not match:
+        return False
+    for link in Path("/sys/class/net").iterdir():
+        with contextlib.suppress(OSError):
+            if (link / "ifindex").read_text().strip() == match.group(1):
+                return (link / "master").resolve().name == BRIDGE
+    return False
+
+
+def _kube_chains() -> list[str]:
+    listing = _run(["iptables", "-t", "nat", "-S"], check=False, quiet=True).stdout.splitlines()
+    return [line.split()[1] for line in listing if line.startswith("-N KUBE-")]
+
+
 def _iptables_cleanup(binary: str) -> None:
     """Remove the chains kubelet, kube-proxy and the CNI plugins leave (KUBE-*, CNI-*) and our guard."""
     if not shutil.which(binary):
@@ -320,9 +338,8 @@ def teardown(*, roots: list[Path], saved_sysctls: dict[str, str] | None = None) 
     netns = Path("/var/run/netns")
     if netns.is_dir():
         for entry in netns.glob("cni-*"):
-            # Ours: containerd 1.6 names its sandboxes' namespaces cni-<uuid>; no other CNI
-            # user runs on these machines.
-            _run(["ip", "netns", "delete", entry.name], check=False, quiet=True)
+            if _on_our_bridge(entry.name):  # another CNI user's namespaces are not ours to delete
+                _run(["ip", "netns", "delete", entry.name], check=False, quiet=True)
     for link in (BRIDGE, NODE_LINK):
         if Path(f"/sys/class/net/{link}").exists():
             _run(["ip", "link", "delete", link], check=False)
@@ -379,6 +396,13 @@ def acquire(workdir: Path) -> RealNode:
         lock.close()
         raise NodeError(f"another real node runs on this machine (lock {lock_path}); "
                         "stop it (its `hack/control_plane.py up`, or the test run) first") from None
+    if _kube_chains() and not RUN_DIR.exists() and not Path(f"/sys/class/net/{BRIDGE}").exists():
+        lock.close()
+        # Not left by a run of ours (that leaves RUN_DIR or the bridge): another Kubernetes node
+        # (kind, k3s, a kubelet) runs here, and tearing down would remove its kube-proxy rules.
+        raise NodeError("iptables has KUBE-* chains that no real node of ours left: another Kubernetes "
+                        "node runs on this machine; stop it, or use kwok's fake nodes "
+                        "(`hack/control_plane.py up` without --real-node)")
     node = RealNode(workdir=workdir, lock=lock)
     teardown(roots=[])  # a killed run's pods, links and chains
     RUN_DIR.mkdir(parents=True, exist_ok=True)
