@@ -10,6 +10,11 @@ modules pinned in hack/k8s/go.mod, once, into a cache keyed by their versions:
 Commands:
     python3 hack/control_plane.py build   # build once (cold: tens of minutes; warm: instant)
     python3 hack/control_plane.py up      # start, print `export KUBECONFIG=...`, wait for Ctrl-C
+    python3 hack/control_plane.py build --real-node   # also kubelet, kube-proxy, helm and the images
+    python3 hack/control_plane.py up --real-node      # one real node (hack/node.py) instead of kwok's
+
+With ``--real-node`` the pods run for real: containerd, runc and CNI from Debian, kubelet and
+kube-proxy from the same pinned module, the images of hack/images.py imported (needs root).
 
 From Python (stdlib only; put hack/ on sys.path, then ``import control_plane``):
 
