@@ -195,6 +195,18 @@ def test_an_aborted_canary_rolls_back_and_the_stable_model_answers_every_request
     assert target["metadata"]["generation"] == stable["metadata"]["generation"]  # never touched
 
 
+def _stage(cluster: Cluster, name: str) -> str | None:
+    rollout = _rtj(cluster, name).get("status", {}).get("rollout") or {}
+    return rollout.get("stage")
+
+
+def _kill_operator(cluster: Cluster) -> None:
+    """Delete the operator's pod; its Deployment starts another, which resumes from status."""
+    cluster.kubectl("-n", OPERATOR_NAMESPACE, "delete", "pod", "-l", "app.kubernetes.io/name=modelmon", "--wait=false")
+    cluster.kubectl("-n", OPERATOR_NAMESPACE, "rollout", "status", "deployment/modelmon", "--timeout=120s",
+                    timeout=140)
+
+
 def _model_version(cluster: Cluster) -> str:
     deployment = cluster.get("deployment", "credit-default", "-n", NAMESPACE)
     env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
@@ -227,6 +239,10 @@ def test_blue_green_preview_answers_first_and_the_switch_drops_no_request(loop_c
     assert previewed == Counter({new_version: 100}), previewed
     assert _rtj(cluster, name)["status"]["rollout"]["stage"] == "awaitPromotion"  # not switched yet
 
+    # The operator's pod is deleted while production traffic is on the new Deployment and the
+    # target rolls to the new model; it comes back and finishes the hand-over.
+    wait_for("the switch", lambda: _stage(cluster, name) == "promote", timeout=180, interval=0.3, cluster=cluster)
+    _kill_operator(cluster)
     wait_for("the switch and promotion", lambda: _rtj(cluster, name)["status"]["phase"] == "Succeeded",
              timeout=300, interval=1, cluster=cluster)
     cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
@@ -299,7 +315,7 @@ def test_critical_drift_starts_the_retraining_and_the_loop_survives_operator_res
     """The whole loop, nothing started by hand: the monitor gets a retraining policy (the shipped
     RetrainingJob's spec as its template), the production data drifts, the check finds it
     Critical, the operator starts a RetrainingJob, which trains, validates, canaries, promotes --
-    while the operator's pod is deleted at each canary step."""
+    while the operator's pod is deleted at each canary step and during promotion."""
     cluster = loop_cluster
     stable_version = _model_version(cluster)
     template = yaml.safe_load((ROOT / "examples" / "retraining-canary" / "retrainingjob.yaml").read_text())["spec"]
@@ -332,10 +348,11 @@ def test_critical_drift_starts_the_retraining_and_the_loop_survives_operator_res
         wait_for(f"the canary at weight {weight}", lambda w=weight: _at_weight(cluster, name, w),
                  timeout=300, interval=0.5, cluster=cluster)
         canary_uids.add(cluster.get("deployment", "credit-default-canary", "-n", NAMESPACE)["metadata"]["uid"])
-        cluster.kubectl("-n", OPERATOR_NAMESPACE, "delete", "pod", "-l", "app.kubernetes.io/name=modelmon",
-                        "--wait=false")
-        cluster.kubectl("-n", OPERATOR_NAMESPACE, "rollout", "status", "deployment/modelmon", "--timeout=120s",
-                        timeout=140)
+        _kill_operator(cluster)
+    # And once more during promotion, while the target Deployment rolls to the new model.
+    wait_for("promotion to start", lambda: _stage(cluster, name) == "cleanup", timeout=180, interval=0.3,
+             cluster=cluster)
+    _kill_operator(cluster)
     wait_for("the retraining to finish", lambda: _rtj(cluster, name).get("status", {}).get("phase")
              in ("Succeeded", "Failed", "RolledBack"), timeout=420, interval=2, cluster=cluster)
     status = _rtj(cluster, name)["status"]
