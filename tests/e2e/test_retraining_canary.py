@@ -265,6 +265,7 @@ class _Analysis(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         _Analysis.calls.append(json.loads(body or b"{}"))
+        time.sleep(4)  # a slow smoke test: the analysis step lasts long enough to be interrupted
         self.send_response(503)
         self.end_headers()
 
@@ -274,7 +275,8 @@ class _Analysis(http.server.BaseHTTPRequestHandler):
 
 def test_a_failing_analysis_rolls_back_and_the_stable_model_answers_every_request(loop_cluster: Cluster) -> None:
     """The shipped canary with an analysis step whose webhook -- a service on the node's address,
-    reached from the operator's pod over the pod network -- fails the new model."""
+    reached from the operator's pod over the pod network -- fails the new model; the operator's
+    pod is deleted during that step."""
     cluster = loop_cluster
     server = http.server.ThreadingHTTPServer((node.NODE_IP, 0), _Analysis)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -292,6 +294,11 @@ def test_a_failing_analysis_rolls_back_and_the_stable_model_answers_every_reques
             "metrics": [{"name": "smoke", "webhook": {"url": f"http://{node.NODE_IP}:{server.server_port}/smoke"}}]}]
         cluster.kubectl("apply", "-n", NAMESPACE, "-f", "examples/retraining-canary/training-data.yaml")
         cluster.run("kubectl", "apply", "-n", NAMESPACE, "-f", "-", input=yaml.safe_dump(manifest))
+        # The operator's pod is deleted during the analysis step (kopf lets the running measurement
+        # finish and persist on SIGTERM); the restarted operator acts on what was stored.
+        wait_for("the analysis step", lambda: _stage(cluster, name) == "analysis", timeout=240, interval=0.3,
+                 cluster=cluster)
+        _kill_operator(cluster)
         wait_for("the rollback", lambda: _rtj(cluster, name).get("status", {}).get("phase")
                  in ("RolledBack", "Failed", "Succeeded"), timeout=300, interval=1, cluster=cluster)
         status = _rtj(cluster, name)["status"]
