@@ -150,9 +150,7 @@ def test_canary_takes_its_stated_share_of_real_traffic_and_is_promoted(loop_clus
     wait_for("promotion", lambda: _rtj(cluster, "credit-default-retrain-1")["status"]["phase"] == "Succeeded",
              timeout=240, interval=1, cluster=cluster)
     cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
-    wait_for("the canary Deployment to go",
-             lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
-                                 check=False).returncode != 0, timeout=60, cluster=cluster)
+    _wait_canary_gone(cluster)
     during = sampler.stop()
     after_promotion = sampler.burst(200)
     print(f"requests during the rollout: {dict(during)}; after promotion: {dict(after_promotion)}")
@@ -181,9 +179,7 @@ def test_an_aborted_canary_rolls_back_and_the_stable_model_answers_every_request
     wait_for("the rollback", lambda: _rtj(cluster, "credit-default-retrain-2")["status"]["phase"]
              in ("RolledBack", "Failed"), timeout=120, interval=1, cluster=cluster)
     assert _rtj(cluster, "credit-default-retrain-2")["status"]["phase"] == "RolledBack"
-    wait_for("the canary Deployment to go",
-             lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
-                                 check=False).returncode != 0, timeout=60, cluster=cluster)
+    _wait_canary_gone(cluster)
     time.sleep(3)  # kube-proxy drops the canary's endpoints a moment after its pods go
     throughout = sampler.stop()
     after = sampler.burst(200)
@@ -198,6 +194,19 @@ def test_an_aborted_canary_rolls_back_and_the_stable_model_answers_every_request
 def _stage(cluster: Cluster, name: str) -> str | None:
     rollout = _rtj(cluster, name).get("status", {}).get("rollout") or {}
     return rollout.get("stage")
+
+
+def _wait_canary_gone(cluster: Cluster) -> None:
+    wait_for("the canary Deployment to go",
+             lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
+                                 check=False).returncode != 0, timeout=60, cluster=cluster)
+
+
+def _finished(cluster: Cluster, name: str, what: str, *, timeout: float) -> dict[str, Any]:
+    """The RetrainingJob's status once it has finished (Succeeded, Failed or RolledBack)."""
+    wait_for(what, lambda: _rtj(cluster, name).get("status", {}).get("phase") in ("Succeeded", "Failed", "RolledBack"),
+             timeout=timeout, interval=1, cluster=cluster)
+    return dict(_rtj(cluster, name)["status"])
 
 
 def _kill_operator(cluster: Cluster) -> None:
@@ -299,14 +308,10 @@ def test_a_failing_analysis_rolls_back_and_the_stable_model_answers_every_reques
         wait_for("the analysis step", lambda: _stage(cluster, name) == "analysis", timeout=240, interval=0.3,
                  cluster=cluster)
         _kill_operator(cluster)
-        wait_for("the rollback", lambda: _rtj(cluster, name).get("status", {}).get("phase")
-                 in ("RolledBack", "Failed", "Succeeded"), timeout=300, interval=1, cluster=cluster)
-        status = _rtj(cluster, name)["status"]
+        status = _finished(cluster, name, "the rollback", timeout=300)
         assert status["phase"] == "RolledBack", status
-        assert _Analysis.calls and _Analysis.calls[0].get("retrainingJob", {}).get("name", name) == name
-        wait_for("the canary Deployment to go",
-                 lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
-                                     check=False).returncode != 0, timeout=60, cluster=cluster)
+        assert _Analysis.calls and name in json.dumps(_Analysis.calls[0])  # the payload names the RetrainingJob
+        _wait_canary_gone(cluster)
         time.sleep(3)
         throughout = sampler.stop()
         after = sampler.burst(200)
@@ -360,17 +365,13 @@ def test_critical_drift_starts_the_retraining_and_the_loop_survives_operator_res
     wait_for("promotion to start", lambda: _stage(cluster, name) == "cleanup", timeout=180, interval=0.3,
              cluster=cluster)
     _kill_operator(cluster)
-    wait_for("the retraining to finish", lambda: _rtj(cluster, name).get("status", {}).get("phase")
-             in ("Succeeded", "Failed", "RolledBack"), timeout=420, interval=2, cluster=cluster)
-    status = _rtj(cluster, name)["status"]
+    status = _finished(cluster, name, "the retraining to finish", timeout=420)
     assert status["phase"] == "Succeeded", status
     assert len(canary_uids) == 1, "the canary Deployment was created twice"
     jobs = [j for j in cluster.get("jobs", "-n", NAMESPACE)["items"]
             if any(o.get("name") == name for o in j["metadata"].get("ownerReferences", []))]
     assert len(jobs) == 1, [j["metadata"]["name"] for j in jobs]  # trained once
-    wait_for("no stranded canary",
-             lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
-                                 check=False).returncode != 0, timeout=60, cluster=cluster)
+    _wait_canary_gone(cluster)
     cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
     assert _model_version(cluster) == status["model"]["version"] != stable_version
     sampler = Sampler(_service_url(cluster))
