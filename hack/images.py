@@ -301,7 +301,7 @@ def build(names: Iterable[str] | None = None) -> list[Built]:
 def _prune(current: Built) -> None:
     """Drop older archives of the same image: the cache holds one per image."""
     for old in cache_dir().glob(f"{current.name}-*.tar"):
-        if old != current.archive and old.name.count("-") == current.archive.name.count("-"):
+        if old != current.archive:
             old.unlink(missing_ok=True)
 
 

@@ -26,6 +26,7 @@ import fcntl
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -313,18 +314,13 @@ def _iptables_cleanup(binary: str) -> None:
             if line.startswith("-A ") and (re.search(r"-j (KUBE|CNI)-", line) or GUARD_COMMENT in line):
                 chain = line.split()[1]
                 if not chain.startswith(("KUBE-", "CNI-")):
-                    _run([binary, "-t", table, *_split_rule("-D" + line[2:])], check=False, quiet=True)
+                    _run([binary, "-t", table, *shlex.split("-D" + line[2:])], check=False, quiet=True)
         chains = [line.split()[1] for line in listing
                   if line.startswith("-N ") and line.split()[1].startswith(("KUBE-", "CNI-"))]
         for chain in chains:
             _run([binary, "-t", table, "-F", chain], check=False, quiet=True)
         for chain in chains:
             _run([binary, "-t", table, "-X", chain], check=False, quiet=True)
-
-
-def _split_rule(rule: str) -> list[str]:
-    import shlex
-    return shlex.split(rule)
 
 
 def teardown(*, roots: list[Path], saved_sysctls: dict[str, str] | None = None) -> None:
