@@ -270,6 +270,9 @@ def planned() -> list[Built]:
 def build(names: Iterable[str] | None = None) -> list[Built]:
     """Build what the cache lacks; return every requested image with its OCI archive."""
     wanted = set(names) if names is not None else None
+    unknown = sorted((wanted or set()) - {b.name for b in planned()})
+    if unknown:
+        raise ImageError(f"no image named {', '.join(unknown)}; the images are {', '.join(b.name for b in planned())}")
     todo = [b for b in planned() if wanted is None or b.name in wanted]
     if all(b.archive.exists() for b in todo):
         return todo

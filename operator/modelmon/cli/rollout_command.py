@@ -15,7 +15,7 @@ from typing import Any
 
 from modelmon.api import rollout as api
 
-EXIT_OK, EXIT_NOT_FOUND, EXIT_FAILED = 0, 1, 4
+EXIT_OK, EXIT_NOT_FOUND, EXIT_NO_CLUSTER, EXIT_FAILED = 0, 1, 2, 4
 FINAL = ("Succeeded", "RolledBack", "Failed", "Cancelled")
 _ACTIONS = {"promote": api.PROMOTE, "abort": api.ABORT, "retry": api.RETRY}
 
@@ -38,6 +38,18 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import kubernetes
+
+    try:
+        return _run(args)
+    except kubernetes.config.ConfigException as error:
+        # No kubeconfig and not in a pod: a user's set-up, not a crash.
+        print(f"modelmon rollout: no cluster to talk to ({error}); set KUBECONFIG or run inside the cluster",
+              file=sys.stderr)
+        return EXIT_NO_CLUSTER
+
+
+def _run(args: argparse.Namespace) -> int:
     from modelmon.k8s import objects
     from modelmon.k8s import rollout as k8s
 

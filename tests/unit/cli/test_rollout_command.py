@@ -81,3 +81,13 @@ def rollout_command_args(action, *, watch=False, full=False):
 
     return argparse.Namespace(action=action, name="credit-retrain", namespace="ml", watch=watch, full=full,
                               interval=0.0)
+
+
+def test_without_a_cluster_it_says_so_in_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    from modelmon.cli import main
+
+    assert main(["rollout", "status", "credit-retrain-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "set KUBECONFIG" in err and "Traceback" not in err
