@@ -34,6 +34,18 @@ class FeaturePoint:
     severity_score: float
     drifted: bool
 
+    @classmethod
+    def from_dict(cls, f: Mapping[str, Any]) -> FeaturePoint:
+        """From a feature of ``status.lastCheck`` or of a stored record (the same camelCase keys)."""
+        return cls(
+            name=str(f["name"]),
+            method=f.get("method"),
+            score=f.get("score"),
+            severity=str(f.get("severity")),
+            severity_score=float(f.get("severityScore") or 0.0),
+            drifted=bool(f.get("drifted")),
+        )
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CheckRecord:
@@ -71,17 +83,7 @@ def plan_record(last_check: Mapping[str, Any], *, health: str, model_version: st
             (str(m.get("metric")), str(m.get("window")), m.get("value")) for m in (performance or {}).get("metrics", [])
         ),
         model_version=model_version,
-        features=tuple(
-            FeaturePoint(
-                name=str(f["name"]),
-                method=f.get("method"),
-                score=f.get("score"),
-                severity=str(f.get("severity")),
-                severity_score=float(f.get("severityScore") or 0.0),
-                drifted=bool(f.get("drifted")),
-            )
-            for f in last_check.get("features") or []
-        ),
+        features=tuple(FeaturePoint.from_dict(f) for f in last_check.get("features") or []),
     )
 
 
@@ -127,17 +129,7 @@ def from_document(document: Mapping[str, Any]) -> CheckRecord:
             performance=document.get("performance"),
             model_version=document.get("modelVersion"),
             metrics=tuple((str(m["metric"]), str(m["window"]), m.get("value")) for m in document.get("metrics", [])),
-            features=tuple(
-                FeaturePoint(
-                    name=str(f["name"]),
-                    method=f.get("method"),
-                    score=f.get("score"),
-                    severity=str(f.get("severity")),
-                    severity_score=float(f.get("severityScore", 0.0)),
-                    drifted=bool(f.get("drifted")),
-                )
-                for f in document.get("features", [])
-            ),
+            features=tuple(FeaturePoint.from_dict(f) for f in document.get("features", [])),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"not a check record ({type(error).__name__}: {error})") from error
