@@ -10,11 +10,13 @@ FROM ${BASE} AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY operator ./operator
-# Wheels of the package and every dependency -- the product only, no demo or test extras;
+# Wheels of the package and every dependency -- the product only, no demo or test extras; the
+# report extra (matplotlib) because the check job publishes each check's HTML report to the
+# monitor's history store;
 # numpy, scipy and pyarrow come as manylinux wheels, so no compiler is needed. A venv, because
 # a distribution's own python3 refuses `pip install` outside one (PEP 668).
 RUN python3 -m venv /build-venv \
- && /build-venv/bin/pip wheel --no-cache-dir --wheel-dir /wheels .
+ && /build-venv/bin/pip wheel --no-cache-dir --wheel-dir /wheels ".[report]"
 
 FROM ${BASE}
 LABEL org.opencontainers.image.title="modelmon" \
@@ -29,7 +31,7 @@ COPY --from=build /wheels /wheels
 RUN echo 'modelmon:x:65532:65532:modelmon:/tmp:/usr/sbin/nologin' >> /etc/passwd \
  && echo 'modelmon:x:65532:' >> /etc/group \
  && python3 -m venv /opt/modelmon \
- && /opt/modelmon/bin/pip install --no-cache-dir --no-index --find-links /wheels modelmon \
+ && /opt/modelmon/bin/pip install --no-cache-dir --no-index --find-links /wheels "modelmon[report]" \
  && /opt/modelmon/bin/pip uninstall --yes pip \
  && rm -rf /wheels
 ENV PATH=/opt/modelmon/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
