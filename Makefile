@@ -34,8 +34,7 @@ FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/mode
 	operator/modelmon/cli/report_command.py operator/modelmon/cli/history_command.py bench/report_bench.py \
 	tests/unit/reporting tests/unit/history tests/unit/drift/test_distributions.py tests/unit/cli/test_report_command.py \
 	tests/unit/cli/test_history_command.py tests/integration/test_report_browser.py
-# Hardening: failures surfaced, secrets never leaked (#20).
-FORMATTED += tests/integration/alerting/test_secret_leaks.py
+FORMATTED += operator/modelmon/check_history.py operator/modelmon/api/history.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -8,6 +8,7 @@ data is a report too (``lastCheck.error``), so the operator can say DataUnavaila
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import kubernetes
 import pydantic
 
 from modelmon import timestamps
-from modelmon import checking
+from modelmon import check_history, checking
 from modelmon.api import monitor as api
 from modelmon.api.drift import CheckConfig
 from modelmon.api.durations import parse_duration
@@ -57,21 +58,23 @@ def read_spec(*, namespace: str, name: str) -> api.ModelMonitorSpec:
 def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:
     spec = read_spec(namespace=namespace, name=name)
     started = time.perf_counter()
+    reporting = spec.history is not None and spec.history.reports
+    checked = None
     try:
-        report, performance = _check(spec, namespace=namespace, clock=clock)
+        report, performance, sketches = check_data(spec, namespace=namespace, clock=clock, sketch=reporting)
+        checked = check_history.Checked(report=report, performance=performance, sketches=sketches,
+                                        config=config_of(spec))
         outcome = Outcome(last_check=summary.summarise(report, finished_at=timestamps.format_epoch(clock(), milliseconds=True), performance=performance),
                           report=report, performance=performance)
     except DataError as error:
         outcome = Outcome(last_check=summary.unavailable(error=str(error), finished_at=timestamps.format_epoch(clock(), milliseconds=True),
                                                          duration_seconds=time.perf_counter() - started), report=None)
+    if spec.history is not None:
+        outcome.last_check["history"] = check_history.publish(
+            spec.history, folder=spec.history.folder(name), monitor=name, last_check=outcome.last_check, checked=checked,
+            model_version=spec.model.version, now=datetime.datetime.fromtimestamp(clock(), tz=datetime.UTC))
     write_last_check(namespace=namespace, name=name, last_check=outcome.last_check)
     return outcome
-
-
-def _check(spec: api.ModelMonitorSpec, *, namespace: str,
-           clock: Callable[[], float]) -> tuple[DriftReport, PerformanceReport | None]:
-    report, performance, _ = check_data(spec, namespace=namespace, clock=clock)
-    return report, performance
 
 
 def check_data(spec: api.ModelMonitorSpec, *, namespace: str, clock: Callable[[], float] = time.time,

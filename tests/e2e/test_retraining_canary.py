@@ -151,6 +151,7 @@ def test_canary_takes_its_stated_share_of_real_traffic_and_is_promoted(loop_clus
              timeout=240, interval=1, cluster=cluster)
     cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
     _wait_canary_gone(cluster)
+    _wait_only_version(cluster, new_version)
     during = sampler.stop()
     after_promotion = sampler.burst(200)
     print(f"requests during the rollout: {dict(during)}; after promotion: {dict(after_promotion)}")
@@ -180,7 +181,7 @@ def test_an_aborted_canary_rolls_back_and_the_stable_model_answers_every_request
              in ("RolledBack", "Failed"), timeout=120, interval=1, cluster=cluster)
     assert _rtj(cluster, "credit-default-retrain-2")["status"]["phase"] == "RolledBack"
     _wait_canary_gone(cluster)
-    time.sleep(3)  # kube-proxy drops the canary's endpoints a moment after its pods go
+    _wait_only_version(cluster, stable_version)
     throughout = sampler.stop()
     after = sampler.burst(200)
     print(f"\nrollback: requests throughout {dict(throughout)}; after {dict(after)}")
@@ -200,6 +201,17 @@ def _wait_canary_gone(cluster: Cluster) -> None:
     wait_for("the canary Deployment to go",
              lambda: cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "credit-default-canary",
                                  check=False).returncode != 0, timeout=60, cluster=cluster)
+
+
+def _wait_only_version(cluster: Cluster, version: str) -> None:
+    """Every pod behind the Service runs ``version``: old pods drain for 3 s after SIGTERM and still answer
+    until kube-proxy has dropped them, so "after promotion" starts when they are gone."""
+    def only() -> bool:
+        pods = cluster.get("pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=credit-default")["items"]
+        versions = {env.get("value") for pod in pods for env in pod["spec"]["containers"][0].get("env") or []
+                    if env["name"] == "MODEL_VERSION"}
+        return versions == {version}
+    wait_for(f"only version {version} behind the Service", only, timeout=60, interval=0.5, cluster=cluster)
 
 
 def _finished(cluster: Cluster, name: str, what: str, *, timeout: float) -> dict[str, Any]:
@@ -255,7 +267,7 @@ def test_blue_green_preview_answers_first_and_the_switch_drops_no_request(loop_c
     wait_for("the switch and promotion", lambda: _rtj(cluster, name)["status"]["phase"] == "Succeeded",
              timeout=300, interval=1, cluster=cluster)
     cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
-    time.sleep(3)
+    _wait_only_version(cluster, new_version)
     throughout = sampler.stop()
     after = sampler.burst(200)
     print(f"\nblue-green: previewed {dict(previewed)}; production throughout {dict(throughout)}; after {dict(after)}")
@@ -312,7 +324,7 @@ def test_a_failing_analysis_rolls_back_and_the_stable_model_answers_every_reques
         assert status["phase"] == "RolledBack", status
         assert _Analysis.calls and name in json.dumps(_Analysis.calls[0])  # the payload names the RetrainingJob
         _wait_canary_gone(cluster)
-        time.sleep(3)
+        _wait_only_version(cluster, stable_version)
         throughout = sampler.stop()
         after = sampler.burst(200)
         print(f"\nfailed analysis ({len(_Analysis.calls)} webhook calls): requests throughout {dict(throughout)}; "
@@ -374,6 +386,7 @@ def test_critical_drift_starts_the_retraining_and_the_loop_survives_operator_res
     _wait_canary_gone(cluster)
     cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
     assert _model_version(cluster) == status["model"]["version"] != stable_version
+    _wait_only_version(cluster, status["model"]["version"])
     sampler = Sampler(_service_url(cluster))
     wait_for("the new model through the Service", lambda: sampler.one() == status["model"]["version"],
              timeout=60, cluster=cluster)

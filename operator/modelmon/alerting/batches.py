@@ -42,6 +42,8 @@ class Batch:
     health: str | None
     link: str
     items: tuple[Item, ...]
+    report: str | None = None
+    """The last check's HTML report (``status.lastCheck.history.reportURL``), when published."""
 
     @property
     def severity(self) -> AlertSeverity:
@@ -71,7 +73,8 @@ def build_batch(*, batch_id: str, body: dict[str, Any], notifications: Sequence[
     items = tuple(Item(action=n.action, alert=n.alert, details=_details(n.alert, features)) for n in notifications)
     return Batch(id=batch_id, created=now, namespace=namespace, monitor=monitor, uid=meta.get("uid"),
                  model=model.get("name"), model_version=model.get("version"), health=status.get("health"),
-                 link=link_template.format(namespace=namespace, monitor=monitor), items=items)
+                 link=link_template.format(namespace=namespace, monitor=monitor), items=items,
+                 report=((status.get("lastCheck") or {}).get("history") or {}).get("reportURL"))
 
 
 def for_severity(batch: Batch, min_severity: AlertSeverity) -> Batch | None:

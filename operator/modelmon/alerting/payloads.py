@@ -102,6 +102,8 @@ def alertmanager_alerts(batch: Batch, *, labels: Mapping[str, str], expire_after
             annotations["model_version"] = batch.model_version
         if item.details:
             annotations["scores"] = scores(item)
+        if batch.report:
+            annotations["report"] = batch.report
         resolved = item.action == "resolved"
         ends = (alert.resolved_at or now) if resolved else now + expire_after
         entry = {"labels": identity, "annotations": annotations, "startsAt": stamp(alert.first_seen),
@@ -145,7 +147,9 @@ def slack_message(batch: Batch, *, channel: str | None = None, username: str | N
             {"type": "mrkdwn", "text": f"*Health*\n{_mrkdwn(batch.health or 'Unknown')}"}]},
     ]
     footer = {"type": "context", "elements": [
-        {"type": "mrkdwn", "text": f"<{batch.link}|{_mrkdwn(batch.monitor)}> · notification {batch.id}"}]}
+        {"type": "mrkdwn", "text": f"<{batch.link}|{_mrkdwn(batch.monitor)}>"
+                                   + (f" · <{batch.report}|drift report>" if batch.report else "")
+                                   + f" · notification {batch.id}"}]}
     room = SLACK_MAX_BLOCKS - len(blocks) - 1  # the footer
     sections = [_slack_section(i) for i in batch.items]
     if len(sections) > room:
@@ -174,6 +178,7 @@ def webhook_body(batch: Batch) -> dict[str, Any]:
         "monitor": {"namespace": batch.namespace, "name": batch.monitor, "uid": batch.uid, "link": batch.link},
         "model": {"name": batch.model, "version": batch.model_version},
         "health": batch.health,
+        "report": batch.report,
         "alerts": [{
             "id": i.alert.id, "type": i.alert.type, "subject": i.alert.subject, "severity": i.alert.severity,
             "action": i.action, "status": "resolved" if i.action == "resolved" else "firing",
@@ -194,7 +199,8 @@ def encode(document: Any) -> bytes:
 def email_message(batch: Batch) -> tuple[str, str]:
     """(subject, plain-text body)."""
     lines = [f"Monitor: {batch.namespace}/{batch.monitor}", f"Model:   {_model(batch)}",
-             f"Health:  {batch.health or 'Unknown'}", f"Link:    {batch.link}", ""]
+             f"Health:  {batch.health or 'Unknown'}", f"Link:    {batch.link}",
+             *([f"Report:  {batch.report}"] if batch.report else []), ""]
     for item in batch.items:
         alert = item.alert
         state = "RESOLVED" if item.action == "resolved" else alert.severity.upper()

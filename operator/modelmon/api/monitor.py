@@ -14,6 +14,7 @@ import pydantic
 from modelmon.api.base import SpecModel
 from modelmon.api.drift import DataQualitySpec, DriftSpec, FeatureSpec
 from modelmon.api.durations import Duration
+from modelmon.api.history import HistorySpec
 from modelmon.api.alerts import AlertsSpec, SecretKeyRef
 from modelmon.api.performance import PerformanceSpec
 from modelmon.api.retraining import RetrainingSpec
@@ -130,6 +131,8 @@ class ModelMonitorSpec(SpecModel):
     """When the model is retrained (RetrainingJobs) and how; never when absent."""
     alerts: AlertsSpec | None = None
     """Alert policy and sinks; fields left out take the operator's defaults (Helm value alerts.defaults)."""
+    history: HistorySpec | None = None
+    """Where each check's record and HTML report are kept; no history when absent."""
 
     @pydantic.field_validator("schedule")
     @classmethod

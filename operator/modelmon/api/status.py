@@ -115,6 +115,19 @@ class PerformanceStatus(SpecModel):
     """One entry per watched metric and window."""
 
 
+class CheckHistory(SpecModel):
+    """Where the check's record and report went in the monitor's history store (spec.history)."""
+
+    record: str | None = pydantic.Field(default=None, max_length=512)
+    """The record's path in the store."""
+    report: str | None = pydantic.Field(default=None, max_length=512)
+    """The HTML report's path in the store."""
+    report_url: str | None = pydantic.Field(default=None, max_length=2048, alias="reportURL")
+    """The report's link (spec.history.reportURL plus its path)."""
+    error: str | None = pydantic.Field(default=None, max_length=1024)
+    """Why the store could not be written (the verdict above still stands)."""
+
+
 class LastCheck(SpecModel):
     """Summary of the last drift check."""
 
@@ -136,6 +149,8 @@ class LastCheck(SpecModel):
     """Why the check could not run (data unavailable), if it could not."""
     performance: PerformanceStatus | None = None
     """Live performance against the baseline; absent when spec.performance is not set."""
+    history: CheckHistory | None = None
+    """Where this check was recorded; absent without spec.history."""
 
 
 class AlertStatus(SpecModel):

@@ -47,7 +47,8 @@ def deployment_state(body: Mapping[str, Any], *, handover: dict[str, str], owner
                            observed_generation=int(status.get("observedGeneration") or 0),
                            replicas=int(spec.get("replicas", 1)), updated=int(status.get("updatedReplicas") or 0),
                            ready=int(status.get("readyReplicas") or 0),
-                           available=int(status.get("availableReplicas") or 0), handover=handover, owned=owned)
+                           available=int(status.get("availableReplicas") or 0),
+                           current=int(status.get("replicas") or 0), handover=handover, owned=owned)
 
 
 def service_selector(namespace: str, name: str) -> dict[str, str] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelmon.api import history as history_api
 from modelmon.api import monitor as api
 from modelmon.manifests.naming import child_name
 
@@ -51,6 +52,10 @@ def build_cronjob(*, monitor: str, namespace: str, uid: str, spec: api.ModelMoni
     if job.volume_claim:
         volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": job.volume_claim, "readOnly": True}})
         mounts.append({"name": "data", "mountPath": "/data", "readOnly": True})
+    if spec.history is not None:
+        # read-write: the check appends its record and report; nothing else is writable
+        volumes.append({"name": "history", "persistentVolumeClaim": {"claimName": spec.history.volume_claim}})
+        mounts.append({"name": "history", "mountPath": history_api.MOUNT_PATH})
     container: dict[str, Any] = {
         "name": "check",
         "image": job.image or image,

@@ -17,16 +17,20 @@ class DeploymentState:
     updated: int = 0
     ready: int = 0
     available: int = 0
+    current: int | None = None
+    """status.replicas: pods of every ReplicaSet of it, old ones included (None: the same as ``updated``)."""
     handover: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """The hand-over values its model container carries now (see :mod:`modelmon.rollout.handover`)."""
     owned: bool = True
     """Owned by this RetrainingJob (a canary name taken by something else is not ours to change)."""
 
     def rolled_out(self, replicas: int | None = None) -> bool:
-        """The Deployment controller has acted on the latest spec and every replica is updated and ready."""
+        """The Deployment controller has acted on the latest spec, every replica is updated and ready, and no
+        pod of an older ReplicaSet is left (it would still take a share of the Service's traffic)."""
         want = self.replicas if replicas is None else replicas
+        current = self.updated if self.current is None else self.current
         return (self.observed_generation >= self.generation and self.replicas == want
-                and self.updated == want and self.ready == want and self.available == want)
+                and self.updated == want and self.ready == want and self.available == want and current == want)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

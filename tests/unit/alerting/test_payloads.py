@@ -123,7 +123,7 @@ def test_webhook_document_is_versioned_and_complete():
         "createdAt": "2023-11-15T00:13:20.000Z", "severity": "critical",
         "summary": "[CRITICAL] modelmon risk/credit (credit-scorer v7): 1 firing, 1 resolved",
         "monitor": {"namespace": "risk", "name": "credit", "uid": "u-1", "link": batch().link},
-        "model": {"name": "credit-scorer", "version": "v7"}, "health": "Critical",
+        "model": {"name": "credit-scorer", "version": "v7"}, "health": "Critical", "report": None,
         "alerts": [
             {"id": "id-income", "type": "drift", "subject": "income", "severity": "critical", "action": "firing",
              "status": "firing", "message": "income drifted", "count": 3, "firstSeen": "2023-11-14T22:13:20.000Z",
@@ -160,3 +160,18 @@ def test_a_monitor_without_model_or_status_still_gets_a_message():
     assert payloads.title(bare) == "[WARNING] modelmon n/m ((model not named)): 1 firing"
     assert "model" not in payloads.alertmanager_alerts(bare, labels={}, expire_after=60, now=NOW)[0]["labels"]
     assert payloads.webhook_body(bare)["health"] is None
+
+
+def test_every_sink_links_the_last_checks_report_when_it_was_published():
+    url = "https://reports.example/credit/reports/date=2023-11-15/001320Z-ab12cd34.html"
+    body = {**BODY, "status": {**BODY["status"], "lastCheck": {**BODY["status"]["lastCheck"],
+                                                               "history": {"reportURL": url}}}}
+    linked = batches.build_batch(batch_id="b-2", body=body, notifications=[FIRING], now=NOW)
+    assert linked.report == url
+    assert payloads.alertmanager_alerts(linked, labels={}, expire_after=60, now=NOW)[0]["annotations"]["report"] == url
+    assert f"<{url}|drift report>" in json.dumps(payloads.slack_message(linked))
+    assert payloads.webhook_body(linked)["report"] == url
+    assert f"Report:  {url}" in payloads.email_message(linked)[1]
+    unlinked = batch(FIRING)
+    assert unlinked.report is None and "report" not in payloads.alertmanager_alerts(unlinked, labels={}, expire_after=60, now=NOW)[0]["annotations"]
+    assert "drift report" not in json.dumps(payloads.slack_message(unlinked))

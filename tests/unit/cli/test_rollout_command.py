@@ -87,6 +87,10 @@ def test_without_a_cluster_it_says_so_in_one_line(monkeypatch, tmp_path, capsys)
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
     from modelmon.cli import main
+    from modelmon.k8s import client
+
+    # An earlier test in the same process may have configured a client for a live cluster.
+    monkeypatch.setattr(client, "_client", None)
 
     assert main(["rollout", "status", "credit-retrain-1"]) == 2
     err = capsys.readouterr().err
