@@ -21,8 +21,7 @@ from modelmon import timestamps
 from modelmon import check_history, checking
 from modelmon.api import monitor as api
 from modelmon.api.drift import CheckConfig
-from modelmon.api.durations import parse_duration
-from modelmon.data import tables
+from modelmon.data import datasets, tables
 from modelmon.data.errors import DataError
 from modelmon.drift import distributions, summary
 from modelmon.drift.results import DriftReport
@@ -83,16 +82,10 @@ def check_data(spec: api.ModelMonitorSpec, *, namespace: str, clock: Callable[[]
     sketches of the distributions too (``modelmon report --monitor``). Raises DataError."""
     config = config_of(spec)
     with tempfile.TemporaryDirectory(prefix="modelmon-") as scratch:
-        reference_path = sources.fetch_source(spec.reference, namespace=namespace, label="reference", scratch=scratch)
-        current_path = sources.fetch_source(spec.current, namespace=namespace, label="current", scratch=scratch)
-        reference = tables.open_table(reference_path, format=spec.reference.format)
-        current = tables.open_table(current_path, format=spec.current.format)
+        reference = sources.open_source(spec.reference, namespace=namespace, label="reference", scratch=scratch)
+        current = sources.open_source(spec.current, namespace=namespace, label="current", scratch=scratch, count=False)
         performance = _performance(spec, predictions=current, namespace=namespace, scratch=scratch, now=clock())
-        win = spec.current.window
-        if win is not None:
-            current = tables.window(current, rows=win.rows,
-                                    seconds=parse_duration(win.duration) if win.duration else None,
-                                    timestamp_column=win.timestamp_column, now=clock())
+        current = datasets.current_window(current, spec.current, now=clock())
         if sketch:
             report, sketches = checking.run_check_sketched(reference=reference, current=current, config=config)
             return report, performance, sketches
@@ -106,19 +99,21 @@ def config_of(spec: api.ModelMonitorSpec) -> CheckConfig:
 
 def _performance(spec: api.ModelMonitorSpec, *, predictions: tables.Table, namespace: str, scratch: str,
                  now: float) -> PerformanceReport | None:
-    """Performance over the whole current data (not the drift window); an unreadable ground
-    truth makes its verdicts unknown and leaves the drift check standing."""
+    """Performance over the current data its windows need (not the drift window): all of it, or
+    only its longest duration window, pushed down; an unreadable ground truth makes its verdicts
+    unknown and leaves the drift check standing."""
     wanted = spec.performance
     if wanted is None:
         return None
     truth = None
     if wanted.ground_truth is not None:
         try:
-            path = sources.fetch_source(wanted.ground_truth, namespace=namespace, label="performance.groundTruth",
-                                        scratch=scratch)
-            truth = tables.open_table(path, format=wanted.ground_truth.format)
+            truth = sources.open_source(wanted.ground_truth, namespace=namespace, label="performance.groundTruth",
+                                        scratch=scratch, count=False)
         except DataError as error:
             return assessment.unavailable(wanted, reason=f"ground truth unavailable: {error}")
+    predictions, truth = datasets.performance_span(predictions, truth, spec=wanted,
+                                                   time_partitions=spec.current.time_partitions, now=now)
     return checking.run_performance(predictions, spec=wanted, ground_truth=truth, now=now)
 
 

@@ -350,10 +350,11 @@ MODELMONITOR = CustomResource(
     ),
     extensions={
         "spec.reference": {"x-kubernetes-validations": [_EXACTLY_ONE_SOURCE]},
-        "spec.current": {"x-kubernetes-validations": [_EXACTLY_ONE_SOURCE]},
-        "spec.current.window": {"x-kubernetes-validations": [
-            {"rule": "!has(self.duration) || has(self.timestampColumn)",
-             "message": "window.duration needs window.timestampColumn"}]},
+        "spec.current": {"x-kubernetes-validations": [
+            _EXACTLY_ONE_SOURCE,
+            {"rule": "!has(self.window) || !has(self.window.duration) || has(self.window.timestampColumn) "
+                     "|| has(self.timePartitions)",
+             "message": "window.duration needs window.timestampColumn or timePartitions"}]},
         "spec.features": {"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
         "spec.drift.thresholds": {"x-kubernetes-validations": [
             {"rule": f"self.all(m, m in {_PVALUE} || "

@@ -50,20 +50,25 @@ class Window(SpecModel):
     rows: int | None = pydantic.Field(default=None, ge=1)
     """Only the last N rows."""
     duration: Duration | None = None
-    """Only rows whose timestampColumn lies within this duration before the check."""
+    """Only rows whose timestampColumn lies within this duration before the check; with
+    timePartitions, only the partitions that can hold such rows are read."""
     timestamp_column: str | None = None
-    """Column holding each row's time; required with duration."""
-
-    @pydantic.model_validator(mode="after")
-    def _duration_needs_column(self) -> Window:
-        if self.duration is not None and self.timestamp_column is None:
-            raise ValueError("window.duration needs window.timestampColumn")
-        return self
+    """Column holding each row's time; a duration needs it or the source's timePartitions
+    (then whole hours: every row of each partition the window overlaps)."""
 
 
 class CurrentData(DataSource):
     window: Window | None = None
-    """The window of current data to check; all of it when absent."""
+    """The window of current data to check; all of it when absent. Pushed down: only the files
+    and row groups that can hold the window are read, one column at a time."""
+
+    @pydantic.model_validator(mode="after")
+    def _duration_needs_time(self) -> CurrentData:
+        win = self.window
+        if win is not None and win.duration is not None and win.timestamp_column is None \
+                and self.time_partitions is None:
+            raise ValueError("window.duration needs window.timestampColumn or timePartitions")
+        return self
 
 
 class EnvFromSecret(SpecModel):

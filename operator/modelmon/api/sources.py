@@ -57,20 +57,74 @@ class S3Options(SpecModel):
         return value
 
 
+class GcsOptions(SpecModel):
+    """Where a gs:// bucket's store is, for an emulator.
+
+    Credentials are not part of the spec: the check uses Google's default credentials (GKE
+    Workload Identity, or GOOGLE_APPLICATION_CREDENTIALS naming a key file mounted from a Secret).
+    """
+
+    endpoint: str | None = pydantic.Field(default=None, max_length=2048)
+    """http(s)://host[:port] of a GCS emulator (fake-gcs-server), read anonymously; Google when absent."""
+
+    @pydantic.field_validator("endpoint")
+    @classmethod
+    def _address_only(cls, value: str | None) -> str | None:
+        return S3Options._address_only(value)
+
+
+class AzureOptions(SpecModel):
+    """The storage account of an az://CONTAINER/PATH uri.
+
+    Credentials are not part of the spec: the check reads AZURE_STORAGE_ACCOUNT_KEY,
+    AZURE_STORAGE_SAS_TOKEN or AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID from its
+    environment (checkJob.env, from a Secret), else Azure's default credential (Workload Identity).
+    """
+
+    account_name: str = pydantic.Field(pattern=r"^[a-z0-9]{3,24}$")
+    """The storage account's name."""
+    endpoint: str | None = pydantic.Field(default=None, max_length=2048)
+    """http(s)://host[:port] of the blob service, e.g. an Azurite emulator; Azure's when absent."""
+
+    @pydantic.field_validator("endpoint")
+    @classmethod
+    def _address_only(cls, value: str | None) -> str | None:
+        return S3Options._address_only(value)
+
+
+class TimePartitions(SpecModel):
+    """The hive partition keys that hold each file's date and hour (``date=2026-12-01/hour=13/``),
+    so that a duration window skips, unopened, every partition older than the window."""
+
+    date_key: str = pydantic.Field(default="date", min_length=1, max_length=128)
+    """Key whose value is the UTC date, YYYY-MM-DD."""
+    hour_key: str | None = pydantic.Field(default="hour", min_length=1, max_length=128)
+    """Key whose value is the UTC hour, 0-23; none when partitions are daily."""
+
+
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^?#]+$")
 
 
 class DataSource(SpecModel):
     """Where a dataset is: a URI or a ConfigMap key (exactly one)."""
 
-    uri: str | None = pydantic.Field(default=None, pattern=r"^(file|https?|s3)://.+")
-    """file:///path on a mounted volume, http(s)://host/path, or s3://bucket/key."""
+    uri: str | None = pydantic.Field(default=None, pattern=r"^(file|https?|s3|gs|az)://.+")
+    """file:///path on a mounted volume, http(s)://host/path, s3://bucket/key, gs://bucket/key or
+    az://container/path. With file://, s3://, gs:// and az://, the path may be a file, a directory
+    (a hive-partitioned dataset, e.g. .../date=2026-12-01/hour=13/part-0.parquet) or a glob
+    (``*``, ``?``, ``[...]``, ``**`` for any depth)."""
     config_map_key_ref: ConfigMapKeyRef | None = None
     """A small dataset kept in a ConfigMap key."""
     format: Literal["csv", "jsonl", "parquet"] | None = None
     """Data format; inferred from the URI's or key's extension when absent."""
     s3: S3Options | None = None
     """Endpoint and region for an s3:// uri (only with s3://)."""
+    gcs: GcsOptions | None = None
+    """Endpoint of a gs:// uri's store (only with gs://)."""
+    azure: AzureOptions | None = None
+    """Storage account of an az:// uri (required with az://)."""
+    time_partitions: TimePartitions | None = None
+    """Hive keys of a dataset partitioned by time, used to prune a duration window."""
 
     @pydantic.model_validator(mode="after")
     def _exactly_one(self) -> DataSource:
@@ -82,4 +136,9 @@ class DataSource(SpecModel):
                              "digits, dots or hyphens) and an object key")
         if self.s3 is not None and not is_s3:
             raise ValueError("s3 applies only to an s3:// uri")
+        scheme = (self.uri or "").split("://", 1)[0]
+        if self.gcs is not None and scheme != "gs":
+            raise ValueError("gcs applies only to a gs:// uri")
+        if (self.azure is not None) != (scheme == "az"):
+            raise ValueError("an az:// uri needs azure.accountName, and azure applies only to an az:// uri")
         return self

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from modelmon.api.performance import PerformanceSpec
+from modelmon.data import datasets
 from modelmon.data.tables import Table
 from modelmon.performance.labelled import LabelledPredictions
 
@@ -121,6 +122,8 @@ def _joined_targets(predictions: Table, truth: Table, *, spec: PerformanceSpec) 
     assert source is not None
     target_name = source.target_column or spec.target_column
     role = "groundTruth.targetColumn" if source.target_column else "targetColumn"
+    predicted_ids = _ids(predictions, source.id_column, role="groundTruth.idColumn")
+    truth = datasets.only_ids(truth, source.id_column, predicted_ids)
     targets = _column(truth, target_name, role=role)
     ids = _ids(truth, source.id_column, role="groundTruth.idColumn")
     usable = pc.and_(pc.is_valid(ids), pc.is_valid(targets))
@@ -128,7 +131,7 @@ def _joined_targets(predictions: Table, truth: Table, *, spec: PerformanceSpec) 
         usable = pc.and_(usable, pc.not_equal(targets, ""))  # an empty CSV cell is no label
     newest_first = np.flatnonzero(np.asarray(usable.to_numpy(zero_copy_only=False), dtype=bool))[::-1]
     ids, targets = ids.take(newest_first), targets.take(newest_first)
-    slots = pc.index_in(_ids(predictions, source.id_column, role="groundTruth.idColumn"), value_set=ids)
+    slots = pc.index_in(predicted_ids, value_set=ids)
     where = f"{truth.path}: column {target_name!r} (performance.{role})"
     joined = targets.take(slots)  # a null slot (no label yet) takes a null
     return labels(joined, where=where) if spec.task == "classification" else numbers(joined, where=where)

@@ -85,6 +85,12 @@ def _network_reason(text: str) -> str:
 
 
 def _filesystem(location: Location, *, endpoint: str | None, region: str | None) -> pa_fs.S3FileSystem:
+    return filesystem(location.bucket, endpoint=endpoint, region=region)
+
+
+def filesystem(bucket: str, *, endpoint: str | None, region: str | None) -> pa_fs.S3FileSystem:
+    """pyarrow's S3 filesystem for ``bucket``: bounded timeouts and retries, path-style addressing
+    for an S3-compatible ``endpoint``, the bucket's own region on AWS."""
     options: dict[str, object] = {
         "connect_timeout": CONNECT_TIMEOUT, "request_timeout": REQUEST_TIMEOUT,
         "retry_strategy": pa_fs.AwsStandardS3RetryStrategy(max_attempts=MAX_ATTEMPTS),
@@ -100,7 +106,7 @@ def _filesystem(location: Location, *, endpoint: str | None, region: str | None)
     elif not endpoint:
         # A bucket in another region than the pod's default answers only with a redirect.
         try:
-            options["region"] = pa_fs.resolve_s3_region(location.bucket)
+            options["region"] = pa_fs.resolve_s3_region(bucket)
         except (OSError, ValueError):
             pass  # left to the SDK's default; the read itself will then report what is wrong
     return pa_fs.S3FileSystem(**options)

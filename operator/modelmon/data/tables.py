@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+import pyarrow.dataset as ds
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
@@ -60,9 +61,22 @@ def kind_of(dtype: pa.DataType) -> ColumnKind:
     return "unsupported"
 
 
+@dataclasses.dataclass(frozen=True)
+class Scan:
+    """A dataset read lazily (:mod:`modelmon.data.datasets`): which files, which rows of them."""
+
+    dataset: ds.Dataset
+    partitions: pa.Schema
+    """The hive keys of its paths (empty when none)."""
+    condition: ds.Expression | None = None
+    """Rows kept; pushed down to partition keys and row-group statistics."""
+    skip: int = 0
+    """Rows dropped from the start of what the condition keeps (a last-N window's surplus)."""
+
+
 @dataclasses.dataclass
 class Table:
-    """A data file, opened once; columns are read on demand and are thread-safe to read."""
+    """A data file or dataset, opened once; columns are read on demand and are thread-safe to read."""
 
     path: str
     format: Format
@@ -70,6 +84,7 @@ class Table:
     num_rows: int
     _parquet: pq.ParquetFile | None = None
     _table: pa.Table | None = None
+    _scan: Scan | None = None
     _local: threading.local = dataclasses.field(default_factory=threading.local)
 
     @property
@@ -83,11 +98,18 @@ class Table:
         if self._table is not None:
             return self._table.column(name)
         try:
+            if self._scan is not None:
+                return self._read_scanned_column(name, self._scan)
             return self._read_parquet_column(name)
         except (pa.ArrowException, OSError, ValueError) as error:
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise DataError(f"{self.path}: column {name!r} cannot be read ({first_line}); the file may be "
                             f"truncated or written by a broken producer: rewrite it") from error
+
+    def _read_scanned_column(self, name: str, scan: Scan) -> pa.ChunkedArray:
+        # One column of the window's files and rows (projection); threads off as for a file.
+        column = scan.dataset.to_table(columns=[name], filter=scan.condition, use_threads=False).column(0)
+        return column.slice(scan.skip) if scan.skip else column
 
     def _read_parquet_column(self, name: str) -> pa.ChunkedArray:
         # A ParquetFile is not safe to share between threads: one per worker thread, so
@@ -105,7 +127,7 @@ class Table:
         return category_counts(self.column(name))
 
 
-def _is_text(dtype: pa.DataType) -> bool:
+def is_text(dtype: pa.DataType) -> bool:
     return bool(pa.types.is_string(dtype) or pa.types.is_large_string(dtype))
 
 
@@ -113,8 +135,8 @@ def _open_parquet(path: str, schema: pa.Schema | None = None) -> pq.ParquetFile:
     """Text columns are read dictionary-encoded (as Parquet stores them): counting
     categories then costs a bincount of small integers, not hashing every string."""
     schema = schema if schema is not None else pq.read_schema(path)
-    text = [f.name for f in schema if _is_text(f.type)
-            or (pa.types.is_dictionary(f.type) and _is_text(f.type.value_type))]
+    text = [f.name for f in schema if is_text(f.type)
+            or (pa.types.is_dictionary(f.type) and is_text(f.type.value_type))]
     return pq.ParquetFile(path, read_dictionary=text)
 
 
@@ -129,7 +151,7 @@ def open_table(path: str, *, format: str | None = None) -> Table:
     try:
         if fmt == "parquet":
             parquet = _open_parquet(local)
-            _require_unique_names(local, parquet.schema_arrow)
+            require_unique_names(local, parquet.schema_arrow)
             return Table(path=local, format=fmt, schema=parquet.schema_arrow,
                          num_rows=parquet.metadata.num_rows, _parquet=parquet)
         table = _read_text(local, fmt)
@@ -139,7 +161,7 @@ def open_table(path: str, *, format: str | None = None) -> Table:
     except (pa.ArrowException, OSError, ValueError) as error:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"{local}: cannot read as {fmt}: {first_line}. {_fix_for(first_line)}") from error
-    _require_unique_names(local, schema)
+    require_unique_names(local, schema)
     return Table(path=local, format=fmt, schema=schema, num_rows=table.num_rows, _table=table)
 
 
@@ -154,7 +176,7 @@ def _fix_for(message: str) -> str:
     return "Check the file's format (or pass --input-format) and that it is not truncated"
 
 
-def _require_unique_names(path: str, schema: pa.Schema) -> None:
+def require_unique_names(path: str, schema: pa.Schema) -> None:
     """A column name given twice (``a,a,b``) is ambiguous: which one is ``a``? Say so, once."""
     seen: dict[str, int] = {}
     for name in schema.names:
@@ -194,7 +216,7 @@ def to_float64(column: pa.ChunkedArray, *, where: str) -> npt.NDArray[np.float64
 def category_counts(column: pa.ChunkedArray) -> tuple[dict[str, int], int]:
     """Counts of each category (as text) and the number of missing values."""
     missing = column.null_count
-    if pa.types.is_dictionary(column.type) and _is_text(column.type.value_type):
+    if pa.types.is_dictionary(column.type) and is_text(column.type.value_type):
         return _dictionary_counts(column), int(missing)
     if pa.types.is_dictionary(column.type):
         column = pc.cast(column, column.type.value_type)

@@ -1,7 +1,10 @@
-"""Fetching a monitor's data sources to local files the check can read.
+"""Opening a monitor's data sources as tables the check can read.
 
-``file://`` is read in place (a mounted volume); ``http(s)://`` and ``s3://`` are downloaded
-to the job's scratch directory; a ConfigMap key is written there. Secrets never pass through
+Parquet, directories, globs and partitioned datasets on ``file://``, ``s3://``, ``gs://`` and
+``az://`` are read in place through pyarrow's dataset layer (column by column, the window
+pushed down: :mod:`modelmon.data.datasets`). A single CSV or JSON Lines file is read whole
+anyway: ``file://`` in place, ``http(s)://`` and ``s3://`` downloaded to the job's scratch
+directory first; a ConfigMap key is written there. Secrets never pass through
 here: S3 credentials stay with the SDK's own chain (environment, web identity, instance profile).
 """
 
@@ -17,11 +20,50 @@ from pathlib import Path
 import kubernetes
 
 from modelmon.api.monitor import DataSource
-from modelmon.data import s3
+from modelmon.data import datasets, filesystems, s3, tables
 from modelmon.data.errors import DataError
 from modelmon.k8s import client
 
 DOWNLOAD_TIMEOUT = 60
+
+
+def open_source(source: DataSource, *, namespace: str, label: str, scratch: str, count: bool = True) -> tables.Table:
+    """The data of ``source`` as a table; raises DataError naming the field and what failed.
+    ``count=False`` for data about to be windowed (:func:`datasets.open_dataset`)."""
+    if _is_dataset(source):
+        try:
+            table = datasets.open_dataset(filesystems.locate(source), format=source.format, count=count)
+        except DataError as error:
+            raise DataError(f"{label}.{error}" if str(error).startswith("uri:") else f"{label}.uri: {error}") from error
+        if table.format != "parquet":  # text formats parse whole: once, not once per column
+            return datasets.materialise(table)
+        return table
+    return tables.open_table(fetch_source(source, namespace=namespace, label=label, scratch=scratch),
+                             format=source.format)
+
+
+def _is_dataset(source: DataSource) -> bool:
+    """Read through the dataset layer: everything on a filesystem pyarrow reads in place, except a
+    single CSV/JSON Lines file on a volume or S3, which keeps its established readers."""
+    if source.uri is None:
+        return False
+    scheme, _, path = source.uri.partition("://")
+    if scheme not in filesystems.SCHEMES:
+        return False
+    if scheme in ("gs", "az"):
+        return True
+    if scheme == "file" and os.path.isdir(path):
+        return True
+    single_text = not datasets.is_glob(path) and not path.endswith("/") and \
+        (source.format or _extension_format(path)) in ("csv", "jsonl")
+    return not single_text
+
+
+def _extension_format(path: str) -> str | None:
+    try:
+        return tables.detect_format(path)
+    except DataError:
+        return None
 
 
 def fetch_source(source: DataSource, *, namespace: str, label: str, scratch: str | None = None) -> str:

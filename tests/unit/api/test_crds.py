@@ -183,7 +183,7 @@ def test_bounds_enums_and_patterns_carry_over(schema: dict[str, Any]):
     assert drift["bins"]["minimum"] == 2 and drift["bins"]["maximum"] == 1000
     assert drift["numericMethod"]["enum"][0] == "auto"
     assert spec["current"]["properties"]["window"]["properties"]["duration"]["pattern"] == r"^([0-9]+(ms|s|m|h|d))+$"
-    assert spec["reference"]["properties"]["uri"]["pattern"].startswith("^(file|https?|s3)")
+    assert spec["reference"]["properties"]["uri"]["pattern"].startswith("^(file|https?|s3|gs|az)")
     assert drift["thresholds"]["additionalProperties"]["required"] == ["moderate", "significant", "critical"]
     assert drift["thresholds"]["maxProperties"] == 7
     assert spec["features"]["x-kubernetes-list-map-keys"] == ["name"]
@@ -196,8 +196,9 @@ def test_cross_field_rules_are_there(schema: dict[str, Any]):
         return [r["rule"] for r in node.get("x-kubernetes-validations", [])]
 
     assert rules(spec["reference"]) == ["has(self.uri) != has(self.configMapKeyRef)"]
-    assert rules(spec["current"]) == ["has(self.uri) != has(self.configMapKeyRef)"]
-    assert rules(spec["current"]["properties"]["window"]) == ["!has(self.duration) || has(self.timestampColumn)"]
+    assert rules(spec["current"]) == ["has(self.uri) != has(self.configMapKeyRef)",
+                                      "!has(self.window) || !has(self.window.duration) || "
+                                      "has(self.window.timestampColumn) || has(self.timePartitions)"]
     thresholds = rules(spec["drift"]["properties"]["thresholds"])
     assert len(thresholds) == 3
     assert "self[m].moderate < self[m].significant" in thresholds[1]

@@ -137,7 +137,14 @@ def test_a_bad_duration_is_named_with_the_accepted_form(text: str):
 
 
 def test_a_duration_window_needs_a_timestamp_column():
-    assert problem(current=window(duration="1h")) == "spec.current.window: window.duration needs window.timestampColumn"
+    assert problem(current=window(duration="1h")) == (
+        "spec.current: window.duration needs window.timestampColumn or timePartitions")
+
+
+def test_a_duration_window_on_time_partitions_needs_no_timestamp_column():
+    spec = monitor.parse_spec(MINIMAL | {"current": window(duration="6h") | {"timePartitions": {"dateKey": "day"}}})
+    assert spec.current.time_partitions is not None
+    assert (spec.current.time_partitions.date_key, spec.current.time_partitions.hour_key) == ("day", "hour")
 
 
 def test_a_row_window_needs_no_timestamp_column():

@@ -175,7 +175,7 @@ def test_map_keys_and_cel_rules_are_stated(rows: dict[str, list[str]], markdown:
 
 
 def test_pipes_inside_cells_are_escaped(rows: dict[str, list[str]]) -> None:
-    assert rows["ModelMonitor spec.reference.uri"][3] == "matches `^(file\\|https?\\|s3)://.+`"
+    assert rows["ModelMonitor spec.reference.uri"][3] == "matches `^(file\\|https?\\|s3\\|gs\\|az)://.+`"
     for key, cells in rows.items():
         assert len(cells) == (5 if key.split()[1].startswith("spec") else 3)
 
