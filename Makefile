@@ -35,6 +35,9 @@ FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/mode
 	tests/unit/reporting tests/unit/history tests/unit/drift/test_distributions.py tests/unit/cli/test_report_command.py \
 	tests/unit/cli/test_history_command.py tests/integration/test_report_browser.py
 FORMATTED += operator/modelmon/check_history.py operator/modelmon/api/history.py
+# Datasets, not files (#18).
+FORMATTED += operator/modelmon/data/datasets.py operator/modelmon/data/filesystems.py tests/unit/data/test_datasets.py \
+	tests/unit/data/test_windowed_check.py tests/integration/test_s3_datasets.py bench/partitioned_bench.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)
