@@ -35,6 +35,11 @@ FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/mode
 	tests/unit/reporting tests/unit/history tests/unit/drift/test_distributions.py tests/unit/cli/test_report_command.py \
 	tests/unit/cli/test_history_command.py tests/integration/test_report_browser.py
 FORMATTED += operator/modelmon/check_history.py operator/modelmon/api/history.py
+# The kubectl plugin and its shared cluster commands (#19).
+FORMATTED += operator/modelmon/cli/cluster.py operator/modelmon/cli/exit_codes.py operator/modelmon/cli/get_command.py \
+	operator/modelmon/cli/steer_command.py operator/modelmon/cli/steering.py operator/modelmon/cli/tables.py \
+	tests/unit/cli/test_plugin_parser.py tests/unit/cli/test_steering.py tests/unit/cli/test_tables.py \
+	tests/integration/test_kubectl_plugin.py
 # Datasets, not files (#18).
 FORMATTED += operator/modelmon/data/datasets.py operator/modelmon/data/filesystems.py tests/unit/data/test_datasets.py \
 	tests/unit/data/test_windowed_check.py tests/integration/test_s3_datasets.py bench/partitioned_bench.py

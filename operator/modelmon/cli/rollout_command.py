@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon.api import rollout as api
+from modelmon.cli import cluster, exit_codes, steering
 
-EXIT_OK, EXIT_NOT_FOUND, EXIT_NO_CLUSTER, EXIT_FAILED = 0, 1, 2, 4
+EXIT_OK, EXIT_NOT_FOUND, EXIT_NO_CLUSTER, EXIT_FAILED = (exit_codes.OK, exit_codes.NOT_FOUND, exit_codes.NO_CLUSTER,
+                                                         exit_codes.ROLLOUT_FAILED)
 FINAL = ("Succeeded", "RolledBack", "Failed", "Cancelled")
 _ACTIONS = {"promote": api.PROMOTE, "abort": api.ABORT, "retry": api.RETRY}
 
@@ -30,23 +32,25 @@ def register(commands: Any) -> None:
                                      "  modelmon rollout abort credit-retrain-1 -n ml"))
     parser.add_argument("action", choices=["status", "promote", "abort", "retry"])
     parser.add_argument("name", help="the RetrainingJob")
-    parser.add_argument("-n", "--namespace", default="default")
     parser.add_argument("--full", action="store_true", help="promote: skip every remaining step and analysis")
     parser.add_argument("--watch", "-w", action="store_true", help="status: print each change until it ends")
     parser.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    cluster.add_options(parser, suppress=True)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    import kubernetes
+    """With -n and no --context/--kubeconfig: the process's client (in a pod, in the tests); else a
+    connection chosen as kubectl chooses it (cli/cluster.py). Failures: one line (raised as CliError)."""
+    from modelmon.k8s import client
 
-    try:
+    if getattr(args, "context", None) or getattr(args, "kubeconfig", None) or not getattr(args, "namespace", None):
+        session = cluster.Cluster.connect(args)
+        args.namespace = session.namespace
+        with client.process_wide(session.api), session.translated(cluster.RETRAINING_JOBS, args.name):
+            return _run(args)
+    with cluster.Cluster.translated_for(args.namespace, cluster.RETRAINING_JOBS, args.name):
         return _run(args)
-    except kubernetes.config.ConfigException as error:
-        # No kubeconfig and not in a pod: a user's set-up, not a crash.
-        print(f"modelmon rollout: no cluster to talk to ({error}); set KUBECONFIG or run inside the cluster",
-              file=sys.stderr)
-        return EXIT_NO_CLUSTER
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -58,6 +62,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"RetrainingJob {args.namespace}/{args.name} not found", file=sys.stderr)
         return EXIT_NOT_FOUND
     if args.action != "status":
+        why = steering.refusal("promote-full" if args.action == "promote" and args.full else args.action, body)
+        if why:
+            raise cluster.CliError(exit_codes.REFUSED, f"{why}; nothing changed")
         key = api.PROMOTE_FULL if args.action == "promote" and args.full else _ACTIONS[args.action]
         k8s.set_annotation(args.namespace, args.name, key, "true")
         print(f"{key}=true set on RetrainingJob {args.namespace}/{args.name}; the operator acts on it at its next tick")

@@ -92,6 +92,6 @@ def test_without_a_cluster_it_says_so_in_one_line(monkeypatch, tmp_path, capsys)
     # An earlier test in the same process may have configured a client for a live cluster.
     monkeypatch.setattr(client, "_client", None)
 
-    assert main(["rollout", "status", "credit-retrain-1"]) == 2
+    assert main(["rollout", "status", "credit-retrain-1"]) == 6  # exit_codes.NO_CLUSTER (docs/cli.md)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "set KUBECONFIG" in err and "Traceback" not in err
