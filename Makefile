@@ -43,6 +43,8 @@ FORMATTED += operator/modelmon/cli/cluster.py operator/modelmon/cli/exit_codes.p
 # Datasets, not files (#18).
 FORMATTED += operator/modelmon/data/datasets.py operator/modelmon/data/filesystems.py tests/unit/data/test_datasets.py \
 	tests/unit/data/test_windowed_check.py tests/integration/test_s3_datasets.py bench/partitioned_bench.py
+# Hardening: failures surfaced, secrets never leaked (#20).
+FORMATTED += tests/integration/alerting/test_secret_leaks.py tests/unit/data/test_bad_data_corpus.py tests/bad_data
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import kubernetes
+import pyarrow as pa
 import pydantic
 
 from modelmon import timestamps
@@ -28,6 +29,19 @@ from modelmon.drift.results import DriftReport
 from modelmon.k8s import client, sources
 from modelmon.performance import assessment
 from modelmon.performance.report import PerformanceReport
+
+
+def unreadable_message(error: Exception) -> str:
+    """lastCheck.error for a check whose data could not be read. Besides DataError, what pyarrow's
+    lazy reads raise that no reader turned into one (a corrupt page found only when a column is
+    decoded, text that is not UTF-8) is still the data, not the job: reported as DataUnavailable
+    with the job exiting 0 -- not 1 ("API unreachable, retry"), which wrote nothing and burnt the
+    Job's backoff."""
+    if isinstance(error, DataError):
+        return str(error)
+    first = (str(error).splitlines() or [""])[0]
+    return (f"the data could not be read ({type(error).__name__}: {first}); check that the files of spec.reference "
+            f"and spec.current are complete and in their format, and rewrite a corrupt one")
 
 
 class MonitorCheckError(Exception):
@@ -65,8 +79,8 @@ def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] =
                                         config=config_of(spec))
         outcome = Outcome(last_check=summary.summarise(report, finished_at=timestamps.format_epoch(clock(), milliseconds=True), performance=performance),
                           report=report, performance=performance)
-    except DataError as error:
-        outcome = Outcome(last_check=summary.unavailable(error=str(error), finished_at=timestamps.format_epoch(clock(), milliseconds=True),
+    except (DataError, pa.ArrowException, UnicodeDecodeError, OSError) as error:
+        outcome = Outcome(last_check=summary.unavailable(error=unreadable_message(error), finished_at=timestamps.format_epoch(clock(), milliseconds=True),
                                                          duration_seconds=time.perf_counter() - started), report=None)
     if spec.history is not None:
         outcome.last_check["history"] = check_history.publish(

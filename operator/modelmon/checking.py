@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from modelmon.api.drift import CheckConfig, FeatureSpec
 from modelmon.api.performance import PerformanceSpec
 from modelmon.data import ground_truth as truth
+from modelmon.data import tables
 from modelmon.data.errors import DataError, IdentifierColumn
 from modelmon.data.tables import Table
 from modelmon.drift import distributions, features, profile, quality, verdict
@@ -57,6 +58,15 @@ def plan_columns(*, reference_columns: dict[str, str], current: Table, config: C
                 raise DataError(f"{where}: has no column {column.name!r} (columns: {', '.join(list(names)[:20])}); "
                                 f"fix the name in --columns / features, or the data")
     return wanted, issues
+
+
+def require_text(table: Table, names: Sequence[str] | None) -> None:
+    """A column of bytes (pyarrow's ``binary``: what a CSV or JSON column with bytes that are not
+    UTF-8 is read as, or raw bytes in Parquet) can be neither compared nor left out unnoticed: a
+    reference column dropped silently hides drift in it. Among ``names`` (every column when None)."""
+    for name in table.columns if names is None else names:
+        if name in table.columns and tables.is_bytes(table.schema.field(name).type):
+            raise DataError(tables.not_text_message(table.path, name))
 
 
 def build_profile(table: Table, *, bins: int, columns: Sequence[str] | None = None,
@@ -111,7 +121,10 @@ def _run_check(*, reference: Table | profile.ReferenceProfile, current: Table, c
         raise DataError(f"{current.path}: the current window has no rows; nothing to check. "
                         f"Widen the window or check that data is arriving")
     spec = config.drift
+    wanted = [f.name for f in config.features] if config.features else (list(columns) if columns else None)
+    require_text(current, wanted)
     if isinstance(reference, Table):
+        require_text(reference, wanted)
         if reference.num_rows == 0:
             raise DataError(f"{reference.path}: the reference has no rows; point at the data the model was trained on")
         ref_kinds: dict[str, str] = {c: str(reference.kind(c)) for c in reference.columns}

@@ -124,7 +124,22 @@ class Table:
         return to_float64(self.column(name), where=f"{self.path}: column {name!r}")
 
     def category_counts(self, name: str) -> tuple[dict[str, int], int]:
-        return category_counts(self.column(name))
+        try:
+            return category_counts(self.column(name))
+        except (UnicodeDecodeError, pa.ArrowInvalid) as error:
+            # Readers do not validate text: a JSON or Parquet string with bytes that are not UTF-8
+            # fails only here, when the values are decoded.
+            raise DataError(not_text_message(self.path, name)) from error
+
+
+def is_bytes(dtype: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(dtype) or pa.types.is_large_binary(dtype) or pa.types.is_fixed_size_binary(dtype))
+
+
+def not_text_message(path: str, column: str) -> str:
+    return (f"{path}: column {column!r} holds bytes that are not UTF-8 text, so it can be neither compared nor "
+            f"skipped unnoticed: write it as UTF-8 (a CSV in another encoding: iconv -f LATIN1 -t UTF-8), or leave "
+            f"it out by listing the features to check (spec.features, or --columns)")
 
 
 def is_text(dtype: pa.DataType) -> bool:
