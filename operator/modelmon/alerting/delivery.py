@@ -37,7 +37,7 @@ import pydantic
 from modelmon.alerting import retries, sinks
 from modelmon.alerting.batches import DEFAULT_LINK, Batch, build_batch, for_severity
 from modelmon.alerting.payloads import stamp
-from modelmon.alerting.redaction import Redactor
+from modelmon.alerting.redaction import Redactor, shorten
 from modelmon.api.alerts import AlertsSpec, SinkSpec
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies.alerts import Notification
@@ -260,9 +260,10 @@ class Dispatcher:
             await sinks.send(message.spec, message.batch, secrets=secrets, session=self._session,
                              timeout=self._timeout, now=now)
         except sinks.DeliveryError as error:
-            text, retryable, retry_after = redactor.redact(str(error)), error.retryable, error.retry_after
+            # Redacted whole, then shortened (sinks.send did so already; again here costs nothing).
+            text, retryable, retry_after = shorten(redactor.redact(str(error))), error.retryable, error.retry_after
         except Exception as error:  # noqa: BLE001 - a bug in one sink must not stop its worker
-            text, retryable, retry_after = redactor.redact(f"{type(error).__name__}: {error}"), True, None
+            text, retryable, retry_after = shorten(redactor.redact(f"{type(error).__name__}: {error}")), True, None
         else:
             with self._lock:
                 sink.in_flight = None

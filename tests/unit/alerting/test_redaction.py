@@ -38,3 +38,43 @@ def test_short_values_do_not_wipe_ordinary_text():
     redactor.add("a")
     redactor.add("")
     assert redactor.redact("a connection was refused") == "a connection was refused"
+
+
+def test_redacted_then_shortened_never_leaves_a_piece_of_the_secret_wherever_the_cut_falls():
+    """The attack run's leak: a reply cut to 300 characters before redaction kept 30 of 38 characters
+    of a token. Every cut position through the echoed token is tried here."""
+    from modelmon.alerting.redaction import shorten
+
+    token = "am-T0ken-4f9c2e7b1d8a6035e1c9b7d2a4f6"
+    redactor = Redactor()
+    redactor.add(token)
+    for pad in range(250, 300):
+        text = shorten(redactor.redact("x" * pad + f"Bearer {token} was refused"))
+        assert len(text) <= 300
+        assert not any(token[i:i + 6] in text for i in range(len(token) - 5)), (pad, text)
+
+
+def test_a_text_cut_inside_a_secret_loses_the_fragment():
+    """A reply read up to a limit may end (or a quoted excerpt begin) in the middle of a secret."""
+    token = "am-T0ken-4f9c2e7b1d8a6035e1c9b7d2a4f6"
+    redactor = Redactor()
+    redactor.add(token)
+    assert redactor.redact(f"denied: Bearer {token[:30]}") == "denied: Bearer [redacted]"
+    assert redactor.redact(f"{token[-12:]} was refused") == "[redacted] was refused"
+
+
+def test_encoded_forms_a_server_may_echo():
+    secret = "https://hooks.example.com/services/T0/B0/s3cr3t+path="
+    redactor = Redactor()
+    redactor.add(secret)
+    for echoed in (urllib.parse.quote_plus(secret), base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="),
+                   secret.replace("/", "\\/")):
+        assert redactor.redact(f"echo: {echoed}") == f"echo: {REDACTED}", echoed
+
+
+def test_a_long_reply_is_redacted_in_linear_time():
+    import time
+
+    started = time.monotonic()
+    Redactor().redact("x" * 65536)
+    assert time.monotonic() - started < 1.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from modelmon.alerting import redaction
 from modelmon.alerting.batches import Batch
 from modelmon.alerting.sinks import alertmanager, slack, smtp, webhook
 from modelmon.alerting.sinks.common import DeliveryError, ReadSecret, Secrets
@@ -14,7 +15,17 @@ __all__ = ["DeliveryError", "ReadSecret", "Secrets", "send"]
 
 async def send(spec: SinkSpec, batch: Batch, *, secrets: Secrets, session: aiohttp.ClientSession, timeout: float,
                now: float) -> None:
-    """Deliver ``batch`` (already filtered for the sink's severity); raises DeliveryError."""
+    """Deliver ``batch`` (already filtered for the sink's severity); raises DeliveryError, whose text
+    has every value read from a Secret redacted (whole, then shortened)."""
+    try:
+        await _send(spec, batch, secrets=secrets, session=session, timeout=timeout, now=now)
+    except DeliveryError as error:
+        raise DeliveryError(redaction.shorten(secrets.redactor.redact(str(error))), retryable=error.retryable,
+                            retry_after=error.retry_after) from None
+
+
+async def _send(spec: SinkSpec, batch: Batch, *, secrets: Secrets, session: aiohttp.ClientSession, timeout: float,
+                now: float) -> None:
     if spec.alertmanager is not None:
         await alertmanager.send(spec.alertmanager, batch, secrets=secrets, session=session, timeout=timeout, now=now)
     elif spec.slack is not None:

@@ -17,10 +17,10 @@ async def send(spec: AlertmanagerSink, batch: Batch, *, secrets: Secrets, sessio
                timeout: float, now: float) -> None:
     headers: dict[str, str] = {}
     if spec.bearer_token_secret_ref is not None:
-        headers["Authorization"] = f"Bearer {await secrets.get(spec.bearer_token_secret_ref)}"
+        headers["Authorization"] = f"Bearer {await secrets.header_value(spec.bearer_token_secret_ref)}"
     elif spec.basic_auth is not None:
-        user = await secrets.get(spec.basic_auth.username_secret_ref)
-        password = await secrets.get(spec.basic_auth.password_secret_ref)
+        user = await secrets.header_value(spec.basic_auth.username_secret_ref)
+        password = await secrets.header_value(spec.basic_auth.password_secret_ref, strip_spaces=False)
         secrets.redactor.add_basic_auth(user, password)
         headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     alerts = payloads.alertmanager_alerts(batch, labels=spec.labels, expire_after=parse_duration(spec.expire_after),

@@ -21,6 +21,9 @@ ReadSecret = Callable[[str, str, str], str]
 #: (401/403/404 included: a rotated token or a recreated webhook is fixed in its Secret, and the
 #: Secret is read again at every attempt) is retried until the notification's maximum age.
 PERMANENT_STATUSES = frozenset({400, 405, 411, 413, 415, 422})
+#: How much of a refusing server's reply is read (memory stays bounded). The text is kept whole up to
+#: this size: it is redacted first and shortened after (redaction.shorten), never the other way round.
+REPLY_LIMIT = 64 * 1024
 
 
 class DeliveryError(Exception):
@@ -50,6 +53,19 @@ class Secrets:
         self.redactor.add(value)
         return value
 
+    async def header_value(self, ref: SecretKeyRef, *, strip_spaces: bool = True) -> str:
+        """A value sent in an HTTP header: the trailing line break that ``kubectl create secret
+        --from-file`` keeps from a file written by ``echo`` is removed (with surrounding spaces unless
+        ``strip_spaces`` is False, e.g. for a password); a line break left inside is refused in one
+        line naming the Secret's key, instead of the HTTP library's "header injection" on every retry."""
+        value = await self.get(ref)
+        value = value.strip() if strip_spaces else value.strip("\r\n")
+        if any(c in value for c in "\r\n\0"):
+            raise DeliveryError(f"Secret {self._namespace}/{ref.name} key {ref.key!r} has a line break inside its "
+                                f"value, which cannot be sent in an HTTP header: store the value on one line "
+                                f"(kubectl create secret generic {ref.name} --from-literal={ref.key}=VALUE)")
+        return value
+
     async def url(self, ref: SecretKeyRef) -> str:
         """A URL kept in a Secret (surrounding whitespace, e.g. a trailing newline from ``echo``, removed)."""
         value = (await self.get(ref)).strip()
@@ -69,6 +85,13 @@ class Secrets:
                                 f"{config.ca_secret_ref.key!r} is not PEM CA certificates ({error})") from None
 
 
+def _decode(raw: bytes, charset: str | None) -> str:
+    try:
+        return raw.decode(charset or "utf-8", errors="replace").strip()
+    except LookupError:  # a charset Python does not know
+        return raw.decode("utf-8", errors="replace").strip()
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -82,14 +105,16 @@ def _retry_after(value: str | None) -> float | None:
 
 async def post(session: aiohttp.ClientSession, url: str, *, body: bytes, headers: Mapping[str, str],
                timeout: float, tls: ssl.SSLContext | None = None) -> None:
-    """POST ``body``; returns on 2xx, raises :class:`DeliveryError` otherwise (unredacted)."""
+    """POST ``body``; returns on 2xx, raises :class:`DeliveryError` otherwise (unredacted, not shortened:
+    :func:`modelmon.alerting.sinks.send` redacts it before it leaves the sink)."""
     try:
         async with session.post(url, data=body, headers={"Content-Type": "application/json", **headers},
                                 timeout=aiohttp.ClientTimeout(total=timeout), ssl=tls if tls is not None else True,
                                 allow_redirects=False) as response:
             if 200 <= response.status < 300:
                 return
-            reply = (await response.text(errors="replace"))[:300].strip()
+            raw = await response.content.read(REPLY_LIMIT)
+            reply = _decode(raw, response.charset)
             raise DeliveryError(f"HTTP {response.status} {response.reason or ''}: {reply}".strip(),
                                 retryable=response.status not in PERMANENT_STATUSES,
                                 retry_after=_retry_after(response.headers.get("Retry-After")))

@@ -14,7 +14,7 @@ async def send(spec: WebhookSink, batch: Batch, *, secrets: Secrets, session: ai
                timeout: float, now: float) -> None:
     url = await secrets.url(spec.url_secret_ref)
     body = payloads.encode(payloads.webhook_body(batch))
-    headers = {h.name: (await secrets.get(h.value_secret_ref)).strip() for h in spec.headers}
+    headers = {h.name: await secrets.header_value(h.value_secret_ref) for h in spec.headers}
     if spec.hmac_secret_ref is not None:
         # Signed at each attempt: a retry carries a fresh timestamp, so it passes a receiver's replay window.
         headers.update(signing.headers(key=await secrets.get(spec.hmac_secret_ref), timestamp=int(now), body=body))
