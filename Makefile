@@ -45,6 +45,9 @@ FORMATTED += operator/modelmon/data/datasets.py operator/modelmon/data/filesyste
 	tests/unit/data/test_windowed_check.py tests/integration/test_s3_datasets.py bench/partitioned_bench.py
 # Hardening: failures surfaced, secrets never leaked (#20).
 FORMATTED += tests/integration/alerting/test_secret_leaks.py tests/unit/data/test_bad_data_corpus.py tests/bad_data
+# Metrics served from status, the scale benchmark (#19).
+FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_dashboard_queries.py \
+	tests/integration/test_metrics_restart.py bench/operator_scale.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -69,8 +69,10 @@ def test_drift_fires_alerts_ack_silences_and_recovery_resolves(kube, alerting_op
     assert all(e.type == "Warning" for e in firing) and len(firing) == 2
     calls = wait_for(lambda: [c for c in recorder.calls if c[0] == "credit"], what="notifications dispatched")
     assert sorted(calls[0][1]) == [("firing", "drift", "dataset"), ("firing", "drift", "income")]
-    assert alert_metrics.registry.get_sample_value(
-        "modelmon_alerts_active", {"namespace": namespace, "monitor": "credit", "severity": "critical"}) == 2
+    # served from the status the watch last saw: the event after the operator's write
+    wait_for(lambda: alert_metrics.registry.get_sample_value(
+        "modelmon_alerts_active", {"namespace": namespace, "monitor": "credit", "severity": "critical"}) == 2,
+        what="modelmon_alerts_active 2")
 
     # Acknowledge one alert: status says so at once, and an Event records it.
     income_id = alerts["income"]["id"]
@@ -100,8 +102,10 @@ def test_drift_fires_alerts_ack_silences_and_recovery_resolves(kube, alerting_op
     resolved_events = wait_for(lambda: [e for e in events_of(kube, namespace, "credit") if e.reason == "AlertResolved"],
                                what="AlertResolved events")
     assert len(resolved_events) == 2, [(e.reason, e.message) for e in events_of(kube, namespace, "credit")]
-    assert alert_metrics.registry.get_sample_value(
-        "modelmon_alerts_active", {"namespace": namespace, "monitor": "credit", "severity": "critical"}) == 0
+    # served from the status the watch last saw: the event after the operator's write
+    wait_for(lambda: alert_metrics.registry.get_sample_value(
+        "modelmon_alerts_active", {"namespace": namespace, "monitor": "credit", "severity": "critical"}) == 0,
+        what="modelmon_alerts_active 0")
 
 
 def test_retraining_state_changes_raise_lifecycle_alerts_without_recounting_check_alerts(

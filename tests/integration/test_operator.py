@@ -87,9 +87,9 @@ def test_check_as_the_job_account_drives_health_conditions_events_and_metrics(ku
     warnings = wait_for(lambda: [e for e in events_of(kube, namespace, "credit") if e.type == "Warning"],
                         what="a Warning event")
     assert any(e.reason == "DriftDetected" for e in warnings)
-    value = metrics.registry.get_sample_value("modelmon_monitor_health",
-                                              {"namespace": namespace, "monitor": "credit", "state": "Critical"})
-    assert value == 1.0
+    wait_for(lambda: metrics.registry.get_sample_value(
+        "modelmon_monitor_health", {"namespace": namespace, "monitor": "credit", "state": "Critical"}) == 1.0,
+        what="health served from the status the watch saw")
     income = metrics.registry.get_sample_value("modelmon_feature_drift_severity",
                                                {"namespace": namespace, "monitor": "credit", "feature": "income"})
     assert income and income > 50

@@ -94,8 +94,9 @@ def test_decay_degrades_the_monitor_and_recovery_clears_it(kube, operator, names
                                if a["type"] == "performance"], what="a performance alert")
     assert {(a["subject"], a["severity"]) for a in alerts} >= {("accuracy/last 50", "critical")}
     labels = {"namespace": namespace, "monitor": "churn", "metric": "accuracy", "window": "last 50"}
+    wait_for(lambda: metrics.registry.get_sample_value("modelmon_performance_severity", labels) == 2,
+             what="the severity served from status")
     assert metrics.registry.get_sample_value("modelmon_performance_metric_value", labels) == pytest.approx(0.52)
-    assert metrics.registry.get_sample_value("modelmon_performance_severity", labels) == 2
 
     # The retrained model performs like its backtest again: Degraded clears, health recovers.
     core.patch_namespaced_config_map("churn-data", namespace, {"data": data("predictions-steady.csv")})
@@ -106,4 +107,5 @@ def test_decay_degrades_the_monitor_and_recovery_clears_it(kube, operator, names
     degraded = condition(body, "Degraded")
     assert (degraded["status"], degraded["reason"]) == ("False", "PerformanceOK")
     assert body["status"]["lastCheck"]["performance"]["recommendation"] == "no action"
-    assert metrics.registry.get_sample_value("modelmon_performance_severity", labels) == 0
+    wait_for(lambda: metrics.registry.get_sample_value("modelmon_performance_severity", labels) == 0,
+             what="the new severity served from status")

@@ -197,9 +197,9 @@ def test_a_good_canary_is_promoted_and_the_target_carries_the_new_model(kube, na
     for reason in ("RolloutStarted", "WeightSet", "WeightReached", "AnalysisStarted", "AnalysisSuccessful",
                    "Promoting", "RolledOut"):
         assert reason in reasons, reasons
-    exposed = prometheus_client.generate_latest(metrics.registry).decode()
-    assert f'modelmon_rollout_phase{{namespace="{namespace}",phase="Succeeded",retrainingjob="credit-retrain"}} 1.0' \
-        in exposed
+    succeeded = f'modelmon_rollout_phase{{namespace="{namespace}",phase="Succeeded",retrainingjob="credit-retrain"}} 1.0'
+    exposed = wait_for(lambda: (text := prometheus_client.generate_latest(metrics.registry).decode())
+                       and succeeded in text and text, what="the rollout's phase served from its status")
     assert (f'modelmon_rollout_analysis_measurements_total{{metric="accuracy",namespace="{namespace}",'
             f'result="successful",retrainingjob="credit-retrain"}} 2.0') in exposed
 

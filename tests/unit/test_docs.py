@@ -26,7 +26,7 @@ from modelmon.stats import chisquare, divergence, ecdf, proportions, severity
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 STATISTICS = (DOCS / "statistics.md").read_text(encoding="utf-8")
-CHECKED = ["statistics.md", "troubleshooting.md", "comparison.md", "reference.md"]
+CHECKED = ["statistics.md", "troubleshooting.md", "comparison.md", "reference.md", "metrics.md"]
 
 
 def marked_table(text: str, name: str) -> list[list[str]]:
@@ -252,7 +252,7 @@ def test_status_size_limits_quoted() -> None:
 def test_metric_names_in_the_docs_are_exported(name: str) -> None:
     exported = {metric.name for metric in OperatorMetrics().registry.collect()}
     # counters are exposed with _total, histograms with _bucket/_sum/_count
-    suffixes = ("", "_total", "_bucket", "_sum", "_count")
+    suffixes = ("", "_total", "_bucket", "_sum", "_count", "_info")
     named = set(re.findall(r"\b(modelmon_[a-z_]+)", (DOCS / name).read_text(encoding="utf-8")))
     unknown = sorted(n for n in named if not any(n.removesuffix(s) in exported for s in suffixes if n.endswith(s)))
     assert not unknown, f"{name} names metrics the operator does not export: {unknown}"

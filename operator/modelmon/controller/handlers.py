@@ -13,8 +13,8 @@ from typing import Any
 import kopf
 
 from modelmon.api import monitor as api
-from modelmon.controller import alerting, monitors, retraining
-from modelmon.manifests.checkjob import LABEL_MONITOR
+from modelmon.controller import alerting, check_jobs, monitors, retraining
+from modelmon.manifests.checkjob import LABEL_COMPONENT, LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
@@ -54,6 +54,18 @@ def register(
     @kopf.on.event(*RESOURCE, registry=registry)
     def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         controller.observe(dict(body), patch, deleted=event.get("type") == "DELETED")
+
+    @kopf.on.event(api.GROUP, api.VERSION, "retrainingjobs", registry=registry)
+    def index_retraining_job(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
+        """Every RetrainingJob's status into the metrics' index (its phase and rollout series)."""
+        metrics.statuses.observe_retraining_job(dict(body), deleted=event.get("type") == "DELETED")
+
+    @kopf.on.event("batch", "v1", "jobs", labels={LABEL_MONITOR: kopf.PRESENT, LABEL_COMPONENT: "drift-check"},
+                   registry=registry)
+    def observe_check_job(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
+        """A finished drift-check Job's verdict onto its monitor's CheckFailed condition."""
+        if event.get("type") != "DELETED":
+            check_jobs.observe_check_job(dict(body), monitor=body.metadata.labels[LABEL_MONITOR])
 
     @kopf.on.event("batch", "v1", "cronjobs", labels={LABEL_MONITOR: kopf.PRESENT}, registry=registry)
     def restore_child(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:

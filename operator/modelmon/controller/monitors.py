@@ -1,9 +1,10 @@
 """The ModelMonitor's reconciler: what its kopf handlers (controller/handlers.py) hand over to.
 
 - ``reconcile``: the children (drift-check CronJob and its RBAC) and the Ready condition;
-- ``observe``: every watch event: the status it calls for (health from a new check, alerts),
-  planned by policies/monitor_status.py, written once onto the version it was planned from,
-  then told (metrics, Events, notifications); check-now; acks; then the retraining triggers;
+- ``observe``: every watch event: its status into the metrics' index (the series served from
+  status), then the status it calls for (health from a new check, alerts), planned by
+  policies/monitor_status.py, written once onto the version it was planned from, then told
+  (metrics, Events, notifications); check-now; acks; then the retraining triggers;
 - ``restore_child``: a deleted drift-check CronJob is recreated at once.
 """
 
@@ -85,6 +86,7 @@ class MonitorController:
 
     def observe(self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool) -> None:
         meta = raw["metadata"]
+        self.metrics.statuses.observe_monitor(raw, deleted=deleted)  # the series served from status
         if deleted:
             self.metrics.forget(namespace=meta["namespace"], monitor=meta["name"])
             self.alerts.forget(meta["namespace"], meta["name"])
@@ -112,23 +114,12 @@ class MonitorController:
         """Metrics, Events and notifications of a stored plan (only then: a stale event never tells twice)."""
         namespace, name = raw["metadata"]["namespace"], raw["metadata"]["name"]
         if plan.check is not None:  # metrics first: they are local and instant, Events are API calls
-            self.metrics.record_check(
-                namespace=namespace,
-                monitor=name,
-                last_check=raw["status"]["lastCheck"],
-                health=plan.check.assessment.health.value,
-                drifted_features=plan.check.assessment.drifted_features,
-            )
+            self.metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"])
             for note in plan.check.assessment.events:
                 events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
         if plan.alerts is not None:
             # Messages quote health and scores from the body: give them the status just written.
             self.alerts.announce(plan.alerts, body={**raw, "status": plan.status})
-            self.metrics.record_alerts(
-                namespace=namespace,
-                monitor=name,
-                active=alert_state.active_counts(plan.alerts.status.get("alerts") or []),
-            )
 
     def _check_now(self, raw: dict[str, Any], patch: kopf.Patch) -> None:
         try:

@@ -165,8 +165,18 @@ def test_service_monitor_scrapes_the_metrics_service():
     assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
     assert monitor["spec"]["namespaceSelector"] == {"matchNames": [NAMESPACE]}
     assert monitor["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics", "interval": "15s",
-                                             "scrapeTimeout": "10s"}]
+                                             "scrapeTimeout": "10s", "honorLabels": True}]
     assert [p["name"] for p in service["spec"]["ports"]] == ["metrics"]
+
+
+def test_service_monitor_takes_honor_labels_and_relabelings_from_values():
+    relabel = [{"sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "node", "action": "replace"}]
+    drop = [{"sourceLabels": ["__name__"], "regex": "python_gc_.*", "action": "drop"}]
+    values = {"metrics": {"serviceMonitor": {"enabled": True, "honorLabels": False, "relabelings": relabel,
+                                             "metricRelabelings": drop}}}
+    (endpoint,) = one(render(values), "ServiceMonitor")["spec"]["endpoints"]
+    assert endpoint["honorLabels"] is False
+    assert endpoint["relabelings"] == relabel and endpoint["metricRelabelings"] == drop
 
 
 def test_dashboard_config_map_carries_the_dashboard_for_grafanas_sidecar():
@@ -289,6 +299,8 @@ BAD_VALUES = {
     "digest-format": ({"image": {"digest": "latest"}}, "/image/digest"),
     "interval-format": ({"metrics": {"serviceMonitor": {"interval": "30 seconds"}}},
                         "/metrics/serviceMonitor/interval"),
+    "relabeling-field": ({"metrics": {"serviceMonitor": {"relabelings": [{"source_labels": ["pod"]}]}}},
+                         "/metrics/serviceMonitor/relabelings/0"),
     "extra-env-secret-as-unknown-field": ({"operator": {"extraEnv": [{"name": "A", "secret": "x"}]}},
                                           "/operator/extraEnv/0"),
     "resource-quantity": ({"resources": {"limits": {"memory": "lots"}}}, "/resources/limits/memory"),

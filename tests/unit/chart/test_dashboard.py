@@ -22,7 +22,8 @@ PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", 
 #: What the dashboard must show (issue #9): health, drift, performance, alerts and their delivery,
 #: retraining, rollouts and their analysis.
 REQUIRED_METRICS = {
-    "modelmon_monitor_health", "modelmon_feature_drift_score", "modelmon_feature_drift_severity",
+    "modelmon_monitor_health", "modelmon_feature_drift_distance", "modelmon_feature_drift_adjusted_p_value",
+    "modelmon_feature_drift_severity", "modelmon_last_check_timestamp_seconds", "modelmon_data_quality_issues",
     "modelmon_alerts_active", "modelmon_notifications_sent_total", "modelmon_notifications_failed_total",
     "modelmon_retraining_jobs", "modelmon_rollout_weight", "modelmon_rollout_phase",
     "modelmon_rollout_analysis_measurements_total", "modelmon_performance_metric_value",

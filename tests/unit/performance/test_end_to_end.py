@@ -123,7 +123,8 @@ def test_metrics_are_exported_per_metric_and_window(tmp_path):
     write_scenario(tmp_path, correct_per_50=DECAYED)
     last_check = check_files(tmp_path)
     metrics = OperatorMetrics()
-    metrics.record_check(namespace="ml", monitor="churn", last_check=last_check, health="Critical", drifted_features=0)
+    body = {"metadata": {"namespace": "ml", "name": "churn"}, "status": {"health": "Critical", "lastCheck": last_check}}
+    metrics.statuses.observe_monitor(body, deleted=False)
     sample = metrics.registry.get_sample_value
     labels = {"namespace": "ml", "monitor": "churn", "metric": "accuracy", "window": "last 50"}
     assert sample("modelmon_performance_metric_value", labels) == pytest.approx(0.52)
@@ -133,7 +134,7 @@ def test_metrics_are_exported_per_metric_and_window(tmp_path):
     assert sample("modelmon_performance_labelled_predictions",
                   {"namespace": "ml", "monitor": "churn", "state": "unlabelled"}) == UNLABELLED
     without = {k: v for k, v in last_check.items() if k != "performance"}
-    metrics.record_check(namespace="ml", monitor="churn", last_check=without, health="Healthy", drifted_features=0)
+    metrics.statuses.observe_monitor({**body, "status": {"health": "Healthy", "lastCheck": without}}, deleted=False)
     assert sample("modelmon_performance_metric_value", labels) is None  # no stale series once it is not reported
 
 
