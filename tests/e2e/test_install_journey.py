@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +45,12 @@ def _fetch(url: str) -> str:
 def _data_rows(name: str) -> int:
     with open(ROOT / "examples" / "data" / name, newline="") as handle:
         return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def _claim_folder(cluster: Cluster, claim: str) -> Path:
+    """Where a claim's files are on this node (the harness's volumes are hostPath directories)."""
+    volume = cluster.get("pvc", claim)["spec"]["volumeName"]
+    return Path(cluster.get("pv", volume)["spec"]["hostPath"]["path"])
 
 
 def _check_now(cluster: Cluster, stamp: str) -> None:
@@ -132,6 +139,16 @@ def test_drifted_data_turns_the_monitor_critical(real_cluster: Cluster) -> None:
     assert "Critical" in table.splitlines()[1], table
     drifted = int(cluster.kubectl("get", "mm", "credit-default", "-o", "jsonpath={.status.driftedFeatures}"))
     assert drifted >= 1
+
+    # Each check (the Healthy one before, this Critical one) was recorded on the quickstart's history
+    # claim, and this one's HTML report published beside it, by the non-root, read-only-root check pod.
+    history = cluster.get("mm", "credit-default")["status"]["lastCheck"]["history"]
+    assert "error" not in history, history
+    claim = _claim_folder(cluster, "credit-default-history")
+    page = (claim / "credit-default" / history["report"]).read_text()
+    assert "<title>Drift report: ModelMonitor credit-default</title>" in page and page.count("<svg") >= 8
+    shown = cluster.run("modelmon", "history", "--monitor", "default/credit-default", "--mount", str(claim)).stdout
+    assert "Healthy" in shown and "Critical" in shown, shown
 
 
 def test_helm_upgrade_to_a_changed_value_rolls_the_operator(real_cluster: Cluster) -> None:
