@@ -29,6 +29,9 @@ FORMATTED = kits tests/conftest.py tests/support tests/integration/conftest.py t
 	operator/modelmon/controller/monitors.py operator/modelmon/controller/handlers.py
 # The retraining history limits (#17).
 FORMATTED += operator/modelmon/policies/retraining_history.py tests/unit/policies/test_retraining_history.py
+# HA: peering priorities and the peering objects (#20, #19).
+FORMATTED += operator/modelmon/policies/peering.py operator/modelmon/k8s/peering.py tests/unit/policies/test_peering.py \
+	tests/integration/test_chart_ha.py tests/integration/test_chart_upgrade.py
 # The report and the history of checks (#21).
 FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/modelmon/drift/distributions.py \
 	operator/modelmon/cli/report_command.py operator/modelmon/cli/history_command.py bench/report_bench.py \
@@ -75,8 +78,8 @@ cluster: control-plane
 crds:
 	modelmon crds | $(PYTHON) -c 'import re, sys, yaml; head, *docs = re.split(r"^---\n", sys.stdin.read(), flags=re.M); \
 	[open("crds/%s.yaml" % yaml.safe_load(doc)["spec"]["names"]["plural"], "w").write(head + "---\n" + doc) for doc in docs]'
-	rm -f charts/modelmon/crds/*.yaml
-	cp crds/*.yaml charts/modelmon/crds/
+	rm -f charts/modelmon/files/crds/*.yaml
+	cp crds/*.yaml charts/modelmon/files/crds/
 	$(PYTHON) charts/sync_values_schema.py
 
 # The README's picture of `modelmon report` (docs/images/report.png): the drifted example's report, as headless

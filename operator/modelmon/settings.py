@@ -27,6 +27,11 @@ class OperatorSettings(pydantic_settings.BaseSettings):
     """Log format: text or json."""
     peering: str | None = None
     """kopf peering name, for more than one replica (one is active)."""
+    peering_priority: int | None = None
+    """This replica's kopf peering priority; unset: by seniority (policies/peering.py), distinct per replica."""
+    peering_lifetime: int = pydantic.Field(default=60, ge=10, le=3600)
+    """Seconds a replica's peering record lives without a keep-alive: how long a standby waits
+    before it takes over from a killed active replica (a clean exit hands over at once)."""
     max_training_jobs: int = pydantic.Field(default=2, ge=1, le=1000)
     """Training Jobs of RetrainingJobs running at once, operator-wide; the rest wait in Pending."""
     retraining_poll_seconds: float = pydantic.Field(default=15.0, gt=0, le=3600)

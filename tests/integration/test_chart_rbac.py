@@ -38,7 +38,7 @@ from modelmon.settings import OperatorSettings
 from support.namespaces import fresh_namespace
 from support.ports import free_port
 from support.waiting import wait_for
-from unit.chart.chart_rendering import CHART, render
+from unit.chart.chart_rendering import render
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,18 +54,23 @@ def kubectl(control_plane: Any, *args: str, input: str | None = None) -> None:
                    capture_output=True, text=True, input=input)
 
 
+def install_chart_crds(control_plane: Any) -> None:
+    """The CRDs the chart renders, applied and Established (other modules' copies of the
+    same CRDs were applied by other field managers: the chart's wins, as Helm's would)."""
+    crds = [d for d in render({}) if d["kind"] == "CustomResourceDefinition"]
+    kubectl(control_plane, "apply", "--server-side", "--force-conflicts", "-f", "-", input=yaml.safe_dump_all(crds))
+    for crd in crds:
+        kubectl(control_plane, "wait", "--for=condition=Established", f"crd/{crd['metadata']['name']}",
+                "--timeout=60s")
+
+
 @pytest.fixture(scope="module")
 def admin(control_plane) -> kubernetes.client.ApiClient:
     configuration = kubernetes.client.Configuration()
     kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
     api = kubernetes.client.ApiClient(configuration)
-    # What `helm install` does first: the chart's CRDs.
-    for path in sorted((CHART / "crds").glob("*.yaml")):
-        kubectl(control_plane, "apply", "--server-side", "-f", str(path))
-        for document in yaml.safe_load_all(path.read_text()):
-            if document:
-                kubectl(control_plane, "wait", "--for=condition=Established",
-                        f"crd/{document['metadata']['name']}", "--timeout=60s")
+    # What `helm install` does first: the chart's CRDs (templates; kopf's peering CRDs too).
+    install_chart_crds(control_plane)
     core = kubernetes.client.CoreV1Api(api)
     try:
         core.create_namespace({"metadata": {"name": RELEASE_NAMESPACE}})
@@ -332,7 +337,8 @@ def restricted_release(control_plane: Any, admin: kubernetes.client.ApiClient,
         "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"}}})
     try:
         documents = sorted((d for d in render({"fullnameOverride": "mm-psa", **values}, namespace=release_namespace)
-                            if d["apiVersion"] != "monitoring.coreos.com/v1"), key=lambda d: HELM_ORDER.index(d["kind"]))
+                            if d["apiVersion"] != "monitoring.coreos.com/v1" and d["kind"] != "CustomResourceDefinition"),
+                           key=lambda d: HELM_ORDER.index(d["kind"]))
         kubectl(control_plane, "apply", "-f", "-", input=yaml.safe_dump_all(documents))
         yield release_namespace, core
     finally:
@@ -351,8 +357,8 @@ def test_the_rendered_release_is_admitted_under_the_restricted_pod_security_stan
     values = {"podDisruptionBudget": {"enabled": True}, "dashboard": {"enabled": True},
               "operator": {"logFormat": "json"}}
     with restricted_release(control_plane, admin, values) as (namespace, core):
-        pods = wait_for(lambda: operator_pods(core, namespace), what="the operator's pod")
-        assert len(pods) == 1
+        pods = wait_for(lambda: len(operator_pods(core, namespace)) == 2 and operator_pods(core, namespace),
+                        what="the operator's two pods (active and standby)")
         assert pods[0].spec.service_account_name == "mm-psa"
         assert pods[0].spec.containers[0].security_context.read_only_root_filesystem is True
         refused = [e.message for e in core.list_namespaced_event(namespace).items if "PodSecurity" in (e.message or "")]

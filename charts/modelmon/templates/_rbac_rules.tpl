@@ -73,10 +73,12 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
   verbs: ["get"]
 {{- end }}
 {{- if and .Values.operator.peering.enabled .Values.watchNamespaces }}
-# kopf peering in namespaced mode: one KopfPeering per watched namespace.
+# kopf peering in namespaced mode: one KopfPeering per watched namespace, watched for the
+# peers' records and patched with this replica's; created at start when missing
+# (k8s/peering.py).
 - apiGroups: ["kopf.dev"]
   resources: ["kopfpeerings"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "watch", "patch", "create"]
 {{- end }}
 {{- end -}}
 
@@ -91,9 +93,10 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
   resources: ["namespaces"]
   verbs: ["list", "watch"]
 {{- else if .Values.operator.peering.enabled }}
-# kopf peering cluster-wide: one ClusterKopfPeering.
+# kopf peering cluster-wide: one ClusterKopfPeering, watched for the peers' records and
+# patched with this replica's; created at start when missing (k8s/peering.py).
 - apiGroups: ["kopf.dev"]
   resources: ["clusterkopfpeerings"]
-  verbs: ["get", "list", "watch", "patch"]
+  verbs: ["get", "list", "watch", "patch", "create"]
 {{- end }}
 {{- end -}}

@@ -8,7 +8,9 @@ import ipaddress
 import json
 import logging
 import os
+import random
 import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +25,10 @@ def register(commands: Any) -> None:
     parser.add_argument("--log-format", choices=["text", "json"], default=None)
     parser.add_argument("--peering", default=None, metavar="NAME",
                         help="kopf peering object: one active replica among several")
+    parser.add_argument("--peering-priority", type=int, default=None, metavar="N",
+                        help="this replica's peering priority (default: the earlier started, the higher)")
+    parser.add_argument("--peering-lifetime", type=int, default=None, metavar="SECONDS",
+                        help="a killed active replica's standby takes over after this long (default 60)")
     parser.set_defaults(handler=run)
 
 
@@ -59,12 +65,15 @@ def run(args: argparse.Namespace) -> int:
     import prometheus_client
 
     from modelmon.controller import handlers
+    from modelmon.k8s.peering import ensure_peering_objects
     from modelmon.metrics import OperatorMetrics
+    from modelmon.policies import peering
     from modelmon.settings import OperatorSettings
 
     overrides = {key: value for key, value in {
         "namespaces": args.namespace, "metrics_port": args.metrics_port, "liveness_endpoint": args.liveness,
-        "log_format": args.log_format, "peering": args.peering}.items() if value is not None}
+        "log_format": args.log_format, "peering": args.peering, "peering_priority": args.peering_priority,
+        "peering_lifetime": args.peering_lifetime}.items() if value is not None}
     settings = OperatorSettings(**overrides)
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":
@@ -85,7 +94,25 @@ def run(args: argparse.Namespace) -> int:
             return kopf.login_with_kubeconfig(**kwargs)
         return dataclasses.replace(info, server=in_cluster_server(os.environ, default=info.server))
 
-    kopf.run(registry=registry, standalone=settings.peering is None, peering_name=settings.peering,
+    priority = None
+    if settings.peering is not None:
+        priority = settings.peering_priority
+        if priority is None:
+            # Equal priorities make kopf pause every replica: each takes its own, by seniority.
+            priority = peering.seniority_priority(time.time_ns(), random.randrange(peering.TIEBREAKS))
+        lifetime = settings.peering_lifetime
+
+        @kopf.on.startup(registry=registry)
+        def join_peering(settings: kopf.OperatorSettings, **_: Any) -> None:
+            settings.peering.lifetime = lifetime
+            ensure_peering_objects(peering_name, namespaces)
+
+        peering_name, namespaces = settings.peering, list(settings.namespaces)
+
+        logging.getLogger("modelmon.peering").info("Peering in %r with priority %d (lifetime %d s).",
+                                                   settings.peering, priority, lifetime)
+
+    kopf.run(registry=registry, standalone=settings.peering is None, peering_name=settings.peering, priority=priority,
              clusterwide=not settings.namespaces, namespaces=settings.namespaces,
              liveness_endpoint=settings.liveness_endpoint)
     return 0

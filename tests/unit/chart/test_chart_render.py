@@ -29,10 +29,10 @@ def chart_metadata() -> dict[str, Any]:
 
 def test_default_install_creates_the_operator_and_its_cluster_wide_rights():
     documents = render()
-    kinds = sorted(d["kind"] for d in documents if not is_user_role(d))
+    kinds = sorted(d["kind"] for d in documents if not is_user_role(d) and d["kind"] != "CustomResourceDefinition")
     assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount"]
     for document in documents:
-        if document["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
+        if document["kind"] not in ("ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"):
             assert document["metadata"]["namespace"] == NAMESPACE
         assert document["metadata"]["labels"]["app.kubernetes.io/instance"] == RELEASE
 
@@ -47,10 +47,28 @@ def test_chart_app_version_is_the_package_version_and_the_default_image_is_the_p
     assert env(render())["MODELMON_CHECK_IMAGE"] == container["image"] == OperatorSettings().check_image
 
 
-def test_one_replica_recreated_never_two_at_once():
-    deployment = one(render(), "Deployment")
+def test_two_peering_replicas_by_default_rolled_one_at_a_time():
+    documents = render()
+    deployment = one(documents, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    args = build_parser().parse_args(operator_container(documents)["args"])
+    assert (args.peering, args.peering_lifetime) == ("modelmon", 30)
+    # A new pod starts as a standby (lower priority by seniority) before an old one stops.
+    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate",
+                                              "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    spread = deployment["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
+    term = spread["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"]
+    assert term["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+
+
+def test_one_replica_without_peering_recreated_never_two_at_once():
+    documents = render({"replicaCount": 1, "operator": {"peering": {"enabled": False}}})
+    deployment = one(documents, "Deployment")
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert "affinity" not in deployment["spec"]["template"]["spec"]
+    assert build_parser().parse_args(operator_container(documents)["args"]).peering is None
+    assert not [r for r in operator_cluster_role(documents)["rules"] if r["apiGroups"] == ["kopf.dev"]]
     selector = deployment["spec"]["selector"]["matchLabels"]
     assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
 
@@ -62,7 +80,7 @@ def test_operator_arguments_are_understood_by_the_real_cli():
     assert args.metrics_port == 9090
     assert args.liveness == "http://0.0.0.0:8080/healthz"
     assert args.log_format == "text"
-    assert args.peering is None
+    assert args.peering == "modelmon"
 
 
 def test_probes_and_ports_point_at_kopfs_health_endpoint_and_the_metrics_port():
@@ -201,7 +219,7 @@ def test_peering_allows_several_replicas_with_the_peering_rights():
     assert build_parser().parse_args(operator_container(documents)["args"]).peering == "modelmon-peers"
     peering = [r for r in operator_cluster_role(documents)["rules"] if r["apiGroups"] == ["kopf.dev"]]
     assert peering == [{"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings"],
-                        "verbs": ["get", "list", "watch", "patch"]}]
+                        "verbs": ["get", "list", "watch", "patch", "create"]}]
     namespaced = render({"watchNamespaces": ["team-a"], "operator": {"peering": {"enabled": True}}})
     (role,) = watched_namespace_roles(namespaced)
     role_groups = [r["resources"] for r in role["rules"] if r["apiGroups"] == ["kopf.dev"]]
@@ -211,7 +229,7 @@ def test_peering_allows_several_replicas_with_the_peering_rights():
 def test_existing_service_account_and_no_rbac():
     documents = render({"serviceAccount": {"create": False, "name": "platform-operator"},
                         "rbac": {"create": False, "aggregateToDefaultRoles": True}})
-    assert sorted(d["kind"] for d in documents) == ["Deployment", "Service"]
+    assert sorted(d["kind"] for d in documents if d["kind"] != "CustomResourceDefinition") == ["Deployment", "Service"]
     assert one(documents, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "platform-operator"
 
 
@@ -345,7 +363,8 @@ def test_alert_defaults_schema_is_the_monitors_spec_alerts_made_strict():
 
 
 REFUSED_BY_TEMPLATES = {
-    "replicas-without-peering": ({"replicaCount": 2}, "replicaCount > 1 needs operator.peering.enabled=true"),
+    "replicas-without-peering": ({"operator": {"peering": {"enabled": False}}},
+                                 "replicaCount > 1 needs operator.peering.enabled=true"),
     "service-monitor-without-service": ({"metrics": {"service": {"enabled": False},
                                                      "serviceMonitor": {"enabled": True}}},
                                         "metrics.serviceMonitor.enabled needs metrics.service.enabled=true"),
