@@ -63,7 +63,8 @@ def test_helm_install_brings_the_operator_up(real_cluster: Cluster) -> None:
     cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/modelmon", "--timeout=240s", timeout=260)
 
     pods = cluster.get("pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=modelmon")["items"]
-    assert len(pods) == 1 and _pod_ready(pods[0]), cluster.diagnose()
+    # Two replicas by default: one active, one standby (kopf peering, tests/integration/test_chart_ha.py).
+    assert len(pods) == 2 and all(_pod_ready(p) for p in pods), cluster.diagnose()
     pod = pods[0]
     assert pod["spec"]["nodeName"] == "modelmon-node"  # the real node, not a fake one
     status = pod["status"]["containerStatuses"][0]
