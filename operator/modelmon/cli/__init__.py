@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "undo": ("steer_command", "put a monitor's previous active model back"),
     "rollout": ("rollout_command", "watch and steer the rollout of a RetrainingJob"),
     "check": ("check_command", "check current data against a reference for drift and data quality"),
+    "collect": ("collect_command", "receive KServe inference-logger CloudEvents and write them as partitioned Parquet"),
     "report": ("report_command", "check current data against a reference and write an HTML report with plots"),
     "history": ("history_command", "print the checks recorded in a history store"),
     "profile": ("profile_command", "profile reference data once (sorted values, bins, category counts) into a .npz file"),

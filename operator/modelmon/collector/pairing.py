@@ -1,0 +1,171 @@
+"""Pairing each request with its response by id, in a buffer of bounded size.
+
+KServe sends the request and the response of one inference as two events with the same id, in either
+order (its logger posts them from a pool of workers). The buffer holds an event until its partner
+arrives; the pair becomes rows (features and predictions side by side) ready to be written.
+
+What is left unpaired after ``pair_timeout`` (or at shutdown):
+
+- a request is written with null predictions: its inputs still show drift, and a prediction that
+  never came back is worth seeing as a gap rather than losing the request;
+- a response is dropped and counted (``dropped_responses``): without its request it has no features
+  and no event time of the inference, and a row of predictions alone would look like missing data to
+  every feature check. KServe sends the request first, so this happens when the request went to
+  another collector replica (the chart's Service pins a client to one replica) or before a restart.
+
+Size is counted in events (a pair counts two); :meth:`PairingBuffer.add` refuses an event when the
+buffer holds ``capacity`` events, including those taken for writing and not yet confirmed, so memory
+is bounded whatever the store does. The partner of a waiting event is still taken (refusing it would
+only turn a whole row into a half one), so the buffer holds at most twice ``capacity`` events.
+Pure: the clock is an argument.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any
+
+from modelmon.collector import layout
+from modelmon.collector.events import EventError, InferenceEvent, Kind, ModelKey, Reason
+from modelmon.collector.layout import ID, TIMESTAMP
+
+
+#: A row to write: id, timestamp (an aware datetime), features, predictions.
+Row = dict[str, Any]
+
+
+class BufferFull(Exception):
+    """The buffer holds ``capacity`` events: the sender should retry later."""
+
+
+@dataclasses.dataclass
+class FileBatch:
+    """Rows bound for one file: one model, one hour partition. ``events``: how many events they hold."""
+
+    model: ModelKey
+    partition: str
+    rows: list[Row]
+    events: int
+    #: The model's prediction columns, so that a file of unanswered requests still has them (as nulls).
+    columns: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass
+class _Ready:
+    rows: list[Row] = dataclasses.field(default_factory=list)
+    events: int = 0
+
+
+class PairingBuffer:
+    def __init__(self, *, capacity: int, pair_timeout: datetime.timedelta) -> None:
+        self.capacity = capacity
+        self.pair_timeout = pair_timeout
+        self._waiting: dict[tuple[ModelKey, str, Kind], tuple[InferenceEvent, datetime.datetime]] = {}
+        self._ready: dict[tuple[ModelKey, str], _Ready] = {}
+        self._prediction_columns: dict[ModelKey, tuple[str, ...]] = {}
+        self._ready_events = 0
+        self._oldest_ready: datetime.datetime | None = None
+        self.taken_events = 0
+        self.dropped_responses = 0
+        self.unanswered_requests = 0
+
+    @property
+    def events(self) -> int:
+        """Events held: waiting for a partner, ready to write, or taken and not yet confirmed."""
+        return len(self._waiting) + self._ready_events + self.taken_events
+
+    @property
+    def ready_rows(self) -> int:
+        return sum(len(ready.rows) for ready in self._ready.values())
+
+    def ready_since(self) -> datetime.datetime | None:
+        """When the oldest row ready to write became ready (None: nothing ready)."""
+        return self._oldest_ready
+
+    def add(self, event: InferenceEvent, *, now: datetime.datetime) -> None:
+        """Hold ``event``, or pair it with its partner; raises BufferFull, or EventError when the partner's
+        rows do not match (a response with another number of predictions than its request has instances)."""
+        partner_kind = Kind.RESPONSE if event.kind is Kind.REQUEST else Kind.REQUEST
+        partner = self._waiting.get((event.model, event.id, partner_kind))
+        if partner is None:
+            key = (event.model, event.id, event.kind)
+            # A resent event replaces the one held (the sender retried after a lost acknowledgement).
+            if key not in self._waiting and self.events >= self.capacity:
+                raise BufferFull(f"{self.events} events buffered (the limit)")
+            self._waiting[key] = (event, now)
+            return
+        request, response = (event, partner[0]) if event.kind is Kind.REQUEST else (partner[0], event)
+        if len(request.rows) != len(response.rows):
+            raise EventError(
+                Reason.UNPAIRABLE,
+                f"the response to {event.id!r} has {len(response.rows)} predictions "
+                f"but its request has {len(request.rows)} instances",
+            )
+        del self._waiting[(event.model, event.id, partner_kind)]
+        self._prediction_columns[event.model] = tuple(response.rows[0]) if response.rows else ()
+        self._make_ready(request, response, now=now)
+
+    def expire(self, *, now: datetime.datetime, everything: bool = False) -> None:
+        """Settle what waited longer than the pair timeout (``everything``: all, at shutdown)."""
+        for key, (event, since) in list(self._waiting.items()):
+            if not everything and now - since < self.pair_timeout:
+                continue
+            del self._waiting[key]
+            if event.kind is Kind.REQUEST:
+                self.unanswered_requests += 1
+                self._make_ready(event, None, now=now)
+            else:
+                self.dropped_responses += 1
+
+    def take(self) -> list[FileBatch]:
+        """Everything ready, one batch per file; held (counted in ``events``) until done() or restore()."""
+        batches = [
+            FileBatch(
+                model=model,
+                partition=partition,
+                rows=ready.rows,
+                events=ready.events,
+                columns=self._prediction_columns.get(model, ()),
+            )
+            for (model, partition), ready in self._ready.items()
+        ]
+        self._ready.clear()
+        self.taken_events += self._ready_events
+        self._ready_events = 0
+        self._oldest_ready = None
+        return batches
+
+    def done(self, batch: FileBatch) -> None:
+        """``batch`` is in the store: forget it."""
+        self.taken_events -= batch.events
+
+    def restore(self, batch: FileBatch, *, now: datetime.datetime) -> None:
+        """``batch`` could not be written: hold it again, to be written by a later take()."""
+        self.taken_events -= batch.events
+        ready = self._ready.setdefault((batch.model, batch.partition), _Ready())
+        ready.rows[:0] = batch.rows
+        ready.events += batch.events
+        self._ready_events += batch.events
+        self._oldest_ready = min(self._oldest_ready or now, now)
+
+    def _make_ready(self, request: InferenceEvent, response: InferenceEvent | None, *, now: datetime.datetime) -> None:
+        many = len(request.rows) > 1
+        rows: list[Row] = []
+        for index, features in enumerate(request.rows):
+            # A batch of instances shares the inference's id: each row gets "<id>-<index>".
+            row: Row = {ID: f"{request.id}-{index}" if many else request.id}
+            row.update(features)
+            if response is not None:
+                for name, value in response.rows[index].items():
+                    row[name if name not in features and name not in (ID, TIMESTAMP) else f"prediction_{name}"] = value
+            rows.append(row)
+        ready = self._ready.setdefault((request.model, layout.partition(request.time)), _Ready())
+        for row in rows:
+            row[TIMESTAMP] = request.time
+        ready.rows.extend(rows)
+        events = 1 if response is None else 2
+        ready.events += events
+        self._ready_events += events
+        if self._oldest_ready is None:
+            self._oldest_ready = now
