@@ -19,6 +19,7 @@ class MonitorReason(str, enum.Enum):
     RECONCILED = "Reconciled"
     INVALID_SPEC = "InvalidSpec"
     RECONCILE_FAILED = "ReconcileFailed"
+    MISSING_SECRET = "MissingSecret"
     DRIFT_DETECTED = "DriftDetected"
     FEATURES_DRIFTED = "FeaturesDrifted"
     NO_DRIFT = "NoDrift"

@@ -61,10 +61,21 @@ class MonitorController:
                 raise kopf.TemporaryError(
                     f"API error {error.status} {error.reason}; retrying in {delay:.0f}s", delay=delay
                 ) from error
-            message = f"cannot apply children: {error.status} {error.reason}"
+            message = f"cannot apply children: {errors.api_message(error)}"
             patch.status.update(_ready(raw, ok=False, reason=MonitorReason.RECONCILE_FAILED, message=message))
             events.post_event(body=raw, type="Warning", reason=MonitorReason.RECONCILE_FAILED.value, message=message)
             raise kopf.PermanentError(message) from error
+        missing = reconcile.missing_env_secrets(raw, reconcile.parse(raw))
+        if missing:
+            # Not Ready: the check pod could not start. Retried, so creating the Secret is enough.
+            message = "; ".join(missing)
+            said: dict[str, Any] = next(
+                (c for c in (raw.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {}
+            )
+            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.MISSING_SECRET, message=message))
+            if said.get("message") != message:
+                events.post_event(body=raw, type="Warning", reason=MonitorReason.MISSING_SECRET.value, message=message)
+            raise kopf.TemporaryError(message, delay=60)
         changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
         patch.status.update(
             _ready(raw, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date")

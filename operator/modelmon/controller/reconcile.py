@@ -14,7 +14,7 @@ import pydantic
 from modelmon.api import errors as api_errors
 from modelmon.api import monitor as api
 from modelmon.k8s import apply, client
-from modelmon.manifests import checkjob
+from modelmon.manifests import checkjob, limits
 from modelmon.manifests.naming import child_name
 from modelmon.settings import OperatorSettings
 
@@ -33,15 +33,42 @@ def parse(body: dict[str, Any]) -> api.ModelMonitorSpec:
 
 
 def desired_children(body: dict[str, Any], spec: api.ModelMonitorSpec, settings: OperatorSettings) -> list[dict[str, Any]]:
+    """The children, or InvalidSpec for what the API server would refuse in them (a name too long
+    for a label): one condition naming the field instead of a 422 on every child, every retry."""
     meta = body["metadata"]
-    return checkjob.build_children(monitor=meta["name"], namespace=meta["namespace"], uid=meta["uid"], spec=spec,
-                                   image=settings.check_image, pull_policy=settings.check_image_pull_policy)
+    children = checkjob.build_children(monitor=meta["name"], namespace=meta["namespace"], uid=meta["uid"], spec=spec,
+                                       image=settings.check_image, pull_policy=settings.check_image_pull_policy)
+    problems = limits.plan_problems(children, monitor=meta["name"])
+    if problems:
+        raise InvalidSpec("; ".join(problems))
+    return children
 
 
 def reconcile_children(body: dict[str, Any], settings: OperatorSettings) -> dict[str, str]:
     """Apply every child; returns kind -> created | patched | unchanged. Raises InvalidSpec."""
     spec = parse(body)
     return {m["kind"]: apply.apply_child(m) for m in desired_children(body, spec, settings)}
+
+
+def missing_env_secrets(body: dict[str, Any], spec: api.ModelMonitorSpec) -> list[str]:
+    """One line per ``spec.checkJob.env`` entry whose Secret or key does not exist: the kubelet would
+    keep the check pod in CreateContainerConfigError until its deadline, and nothing would be written.
+    A Secret the operator may not read (403) is not judged."""
+    namespace = body["metadata"]["namespace"]
+    found: list[str] = []
+    for index, env in enumerate(spec.check_job.env):
+        ref = env.secret_key_ref
+        try:
+            secret = client.core().read_namespaced_secret(ref.name, namespace)
+        except kubernetes.client.ApiException as error:
+            if error.status == 404:
+                found.append(f"spec.checkJob.env[{index}].secretKeyRef: Secret {namespace}/{ref.name} does not exist; "
+                             f"create it with the key {ref.key!r}")
+            continue
+        if ref.key not in (secret.data or {}):
+            found.append(f"spec.checkJob.env[{index}].secretKeyRef: Secret {namespace}/{ref.name} has no key "
+                         f"{ref.key!r}; add it")
+    return found
 
 
 def write_status_if_unchanged(body: dict[str, Any], status: dict[str, Any]) -> bool:

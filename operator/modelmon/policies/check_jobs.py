@@ -1,0 +1,89 @@
+"""The CheckFailed condition of a ModelMonitor, from its drift-check Jobs (pure).
+
+A check Job whose pod cannot run (an image that cannot be pulled or started, a Secret in
+``spec.checkJob.env`` that does not exist, a crash before the report is written) writes nothing,
+so without this the monitor kept ``Ready=True`` and ``health: Unknown`` and said nothing. The
+Job's own verdict (its ``Failed`` condition: ``BackoffLimitExceeded`` after the retries, or
+``DeadlineExceeded`` after ``spec.checkJob.activeDeadlineSeconds``) becomes ``CheckFailed=True``
+naming the Job, its reason and what to look at; the next Job that completes clears it.
+
+Worked example: Job credit-drift-check-2931 Failed (BackoffLimitExceeded) at 10:05, the last
+check written at 09:00: CheckFailed True. An older Job's failure (09:30, before a check written
+at 10:00) is stale and changes nothing. Job credit-drift-check-2932 Complete at 11:05 with
+CheckFailed True since 10:05: CheckFailed False, reason CheckSucceeded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from modelmon import timestamps
+from modelmon.policies.conditions import condition
+
+CHECK_FAILED = "CheckFailed"
+SUCCEEDED = "CheckSucceeded"
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckJobVerdict:
+    condition: dict[str, Any]
+    event: tuple[str, str, str] | None
+    """(type, reason, message) of the Event to post once the condition is stored, if any."""
+
+
+def _finished(job: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
+    """(Failed|Complete, reason, message, time) of a finished Job, else None."""
+    for cond in (job.get("status") or {}).get("conditions") or []:
+        if cond.get("type") in ("Failed", "Complete") and cond.get("status") == "True":
+            when = cond.get("lastTransitionTime") or (job.get("status") or {}).get("completionTime") or ""
+            return cond["type"], cond.get("reason") or "", cond.get("message") or "", when
+    return None
+
+
+def _after(when: str, than: str | None) -> bool:
+    """``when`` is not before ``than`` (unknown times never hide a failure)."""
+    first, second = timestamps.to_epoch(when), timestamps.to_epoch(than)
+    return first is None or second is None or first >= second
+
+
+def plan_check_job(
+    job: Mapping[str, Any], status: Mapping[str, Any] | None, *, generation: int | None
+) -> CheckJobVerdict | None:
+    """The CheckFailed condition a finished check Job calls for; None when it changes nothing."""
+    finished = _finished(job)
+    if finished is None:
+        return None
+    outcome, reason, detail, when = finished
+    status = status or {}
+    current = next((c for c in status.get("conditions") or [] if c.get("type") == CHECK_FAILED), None)
+    name = (job.get("metadata") or {}).get("name", "")
+    if outcome == "Complete":
+        if current is None or current.get("status") != "True" or not _after(when, current.get("lastTransitionTime")):
+            return None
+        return CheckJobVerdict(
+            condition(
+                type=CHECK_FAILED,
+                status=False,
+                reason=SUCCEEDED,
+                message=f"Job {name} completed",
+                generation=generation,
+            ),
+            event=None,
+        )
+    last_check = (status.get("lastCheck") or {}).get("time")
+    if not _after(when, last_check):
+        return None  # a check written since: this failure is history
+    if current is not None and current.get("status") == "True" and name in (current.get("message") or ""):
+        return None  # already said
+    message = (
+        f"check Job {name} failed ({reason or 'Failed'}: {detail or 'no detail'}): its pod never wrote a "
+        f"report. Look at `kubectl describe job {name}` and its pod's events: an image that cannot be pulled "
+        f"or run (spec.checkJob.image), a Secret of spec.checkJob.env that does not exist, or a pod killed "
+        f"at spec.checkJob.activeDeadlineSeconds"
+    )
+    return CheckJobVerdict(
+        condition(type=CHECK_FAILED, status=True, reason=reason or "JobFailed", message=message, generation=generation),
+        event=("Warning", CHECK_FAILED, message),
+    )

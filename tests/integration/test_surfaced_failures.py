@@ -1,0 +1,118 @@
+"""Failures the attack run (#20) found silent, on the real control plane: the API server's own
+reason kept in conditions and Events, a name too long for a label refused as an invalid spec,
+a missing env Secret not Ready, a failed drift-check Job on the monitor's status.
+
+kwok plays the kubelet (hack/k8s/kwok-stages.yaml): a pod annotated with
+``kwok.modelmon.io/exit-code`` ends with that code, so a check Job can really fail under the
+real Job controller.
+"""
+
+from __future__ import annotations
+
+import kubernetes
+import pytest
+
+from modelmon.k8s import errors
+from modelmon.manifests import checkjob
+from support.monitors import condition, create_monitor, events_of, get_monitor, monitor_body, ready
+from support.waiting import wait_for
+
+pytestmark = pytest.mark.cluster
+NAMESPACE_PREFIX = "fail"
+
+
+def with_condition(kube, namespace: str, name: str, kind: str, **expected: str):
+    def seen():
+        body = get_monitor(kube, namespace, name)
+        found = condition(body, kind)
+        return found if found and all(found.get(k) == v for k, v in expected.items()) else None
+
+    return wait_for(seen, what=f"{kind} {expected} on {name}")
+
+
+def test_the_api_servers_reason_names_the_field(kube, namespace):
+    """What a 422 says is kept: the field and the rule, not "422 Unprocessable Entity"."""
+    batch = kubernetes.client.BatchV1Api(kube)
+    cronjob = {
+        "metadata": {"name": "x-drift-check", "labels": {"modelmon.io/monitor": "m" * 99}},
+        "spec": {
+            "schedule": "0 * * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}
+                }
+            },
+        },
+    }
+    with pytest.raises(kubernetes.client.ApiException) as raised:
+        batch.create_namespaced_cron_job(namespace, cronjob)
+    message = errors.api_message(raised.value)
+    assert "metadata.labels" in message and "must be no more than 63 characters" in message, message
+    assert message.endswith("(422 Unprocessable Entity)") and "\n" not in message
+
+
+def test_a_bad_quantity_is_reconcile_failed_with_the_servers_reason(kube, operator, namespace):
+    create_monitor(kube, namespace, monitor_body("credit", checkJob={"resources": {"limits": {"cpu": "lots"}}}))
+    ready_condition = with_condition(kube, namespace, "credit", "Ready", reason="ReconcileFailed")
+    assert ready_condition["status"] == "False"
+    assert "quantities must match the regular expression" in ready_condition["message"], ready_condition
+    assert "400 Bad Request" in ready_condition["message"] or "422" in ready_condition["message"]
+    assert wait_for(
+        lambda: [
+            e
+            for e in events_of(kube, namespace, "credit")
+            if e.reason == "ReconcileFailed" and "quantities must match" in e.message
+        ],
+        what="the ReconcileFailed Event",
+    )
+
+
+def test_a_name_too_long_for_a_label_is_an_invalid_spec_naming_metadata_name(kube, operator, namespace):
+    name = "credit-" + "m" * 92  # 99 characters, admitted by the API server
+    create_monitor(kube, namespace, monitor_body(name))
+    ready_condition = with_condition(kube, namespace, name, "Ready", reason="InvalidSpec")
+    assert ready_condition["status"] == "False"
+    assert ready_condition["message"].startswith("metadata.name is 99 characters"), ready_condition
+    batch = kubernetes.client.BatchV1Api(kube)
+    assert batch.list_namespaced_cron_job(namespace).items == []  # nothing half-applied
+
+
+def test_a_missing_env_secret_is_not_ready_and_names_the_field(kube, operator, namespace):
+    env = [{"name": "AWS_SECRET_ACCESS_KEY", "secretKeyRef": {"name": "minio-keys", "key": "secret"}}]
+    create_monitor(kube, namespace, monitor_body("credit", checkJob={"env": env}))
+    ready_condition = with_condition(kube, namespace, "credit", "Ready", reason="MissingSecret")
+    assert ready_condition["status"] == "False"
+    assert ready_condition["message"] == (
+        f"spec.checkJob.env[0].secretKeyRef: Secret {namespace}/minio-keys does "
+        f"not exist; create it with the key 'secret'"
+    )
+    assert wait_for(
+        lambda: [e for e in events_of(kube, namespace, "credit") if e.reason == "MissingSecret"],
+        what="a MissingSecret Event",
+    )
+
+
+def test_a_failed_check_job_is_check_failed_on_the_monitor(kube, operator, namespace):
+    create_monitor(kube, namespace, monitor_body("credit"))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    labels = {"modelmon.io/monitor": "credit", checkjob.LABEL_COMPONENT: "drift-check"}
+    job = {
+        "metadata": {"name": "credit-check-crash", "labels": labels},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {"labels": labels, "annotations": {"kwok.modelmon.io/exit-code": "1"}},
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "check", "image": "modelmon:test"}]},
+            },
+        },
+    }
+    kubernetes.client.BatchV1Api(kube).create_namespaced_job(namespace, job)
+    failed = with_condition(kube, namespace, "credit", "CheckFailed", status="True")
+    assert failed["reason"] == "BackoffLimitExceeded"
+    assert failed["message"].startswith("check Job credit-check-crash failed (BackoffLimitExceeded")
+    assert "spec.checkJob.image" in failed["message"]
+    assert wait_for(
+        lambda: [e for e in events_of(kube, namespace, "credit") if e.reason == "CheckFailed"],
+        what="a CheckFailed Event",
+    )
+    assert get_monitor(kube, namespace, "credit")["status"]["health"] == "Unknown"

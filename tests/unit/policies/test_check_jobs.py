@@ -1,0 +1,100 @@
+"""A finished drift-check Job's verdict onto the monitor's CheckFailed condition: the exact
+condition for a failure, nothing for a stale one or one already said, cleared by a completion."""
+
+from __future__ import annotations
+
+from modelmon.policies.check_jobs import plan_check_job
+
+
+def job(
+    name: str,
+    outcome: str,
+    when: str,
+    reason: str = "BackoffLimitExceeded",
+    message: str = "Job has reached the specified backoff limit",
+) -> dict:
+    return {
+        "metadata": {"name": name, "namespace": "risk"},
+        "status": {
+            "conditions": [
+                {"type": outcome, "status": "True", "reason": reason, "message": message, "lastTransitionTime": when}
+            ]
+        },
+    }
+
+
+def test_a_failed_job_sets_check_failed_naming_the_job_reason_and_where_to_look():
+    verdict = plan_check_job(
+        job("credit-drift-check-2931", "Failed", "2026-12-01T10:05:00Z"),
+        {"lastCheck": {"time": "2026-12-01T09:00:00Z"}},
+        generation=3,
+    )
+    assert verdict is not None
+    assert verdict.condition == {
+        "type": "CheckFailed",
+        "status": "True",
+        "reason": "BackoffLimitExceeded",
+        "observedGeneration": 3,
+        "message": "check Job credit-drift-check-2931 failed (BackoffLimitExceeded: Job has reached the specified "
+        "backoff limit): its pod never wrote a report. Look at `kubectl describe job "
+        "credit-drift-check-2931` and its pod's events: an image that cannot be pulled or run "
+        "(spec.checkJob.image), a Secret of spec.checkJob.env that does not exist, or a pod killed at "
+        "spec.checkJob.activeDeadlineSeconds",
+    }
+    assert verdict.event == ("Warning", "CheckFailed", verdict.condition["message"])
+
+
+def test_a_monitor_that_never_checked_hears_of_the_failure():
+    verdict = plan_check_job(job("j", "Failed", "2026-12-01T10:05:00Z", reason="DeadlineExceeded"), None, generation=1)
+    assert verdict is not None and verdict.condition["reason"] == "DeadlineExceeded"
+
+
+def test_a_failure_older_than_the_last_written_check_is_history():
+    assert (
+        plan_check_job(
+            job("j", "Failed", "2026-12-01T09:30:00Z"), {"lastCheck": {"time": "2026-12-01T10:00:00Z"}}, generation=1
+        )
+        is None
+    )
+
+
+def test_the_same_failure_is_said_once():
+    status = {
+        "conditions": [
+            {
+                "type": "CheckFailed",
+                "status": "True",
+                "message": "check Job j failed (...)",
+                "lastTransitionTime": "2026-12-01T10:05:01Z",
+            }
+        ]
+    }
+    assert plan_check_job(job("j", "Failed", "2026-12-01T10:05:00Z"), status, generation=1) is None
+
+
+def test_a_completed_job_clears_the_condition_and_an_older_one_does_not():
+    status = {
+        "conditions": [
+            {
+                "type": "CheckFailed",
+                "status": "True",
+                "message": "check Job j failed (...)",
+                "lastTransitionTime": "2026-12-01T10:05:01Z",
+            }
+        ]
+    }
+    cleared = plan_check_job(job("k", "Complete", "2026-12-01T11:05:00Z", reason="", message=""), status, generation=2)
+    assert cleared is not None and cleared.event is None
+    assert cleared.condition == {
+        "type": "CheckFailed",
+        "status": "False",
+        "reason": "CheckSucceeded",
+        "message": "Job k completed",
+        "observedGeneration": 2,
+    }
+    assert plan_check_job(job("i", "Complete", "2026-12-01T09:00:00Z"), status, generation=2) is None
+
+
+def test_a_running_job_or_a_healthy_monitor_changes_nothing():
+    assert plan_check_job({"metadata": {"name": "j"}, "status": {"active": 1}}, {}, generation=1) is None
+    assert plan_check_job(job("k", "Complete", "2026-12-01T11:05:00Z"), {}, generation=1) is None
