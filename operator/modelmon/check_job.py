@@ -29,6 +29,7 @@ from modelmon.drift.results import DriftReport
 from modelmon.k8s import client, sources
 from modelmon.performance import assessment
 from modelmon.performance.report import PerformanceReport
+from modelmon.policies import active_model
 
 
 def unreadable_message(error: Exception) -> str:
@@ -56,14 +57,17 @@ class Outcome:
 
 
 def read_spec(*, namespace: str, name: str) -> api.ModelMonitorSpec:
-    """The monitor's spec; MonitorCheckError when it cannot be read or is invalid."""
+    """The monitor's spec as checks judge it (the active model's version, reference and baseline in place
+    of the spec's while it is in force: policies/active_model.py); MonitorCheckError when it cannot be
+    read or is invalid."""
     try:
         body = cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
             api.GROUP, api.VERSION, namespace, api.PLURAL, name))
     except kubernetes.client.ApiException as error:
         raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {error.status} {error.reason}") from error
     try:
-        return api.parse_spec(body.get("spec") or {})
+        spec = api.parse_spec(body.get("spec") or {})
+        return active_model.judged_spec(spec, raw_spec=body.get("spec") or {}, status=body.get("status"))
     except pydantic.ValidationError as error:
         raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error.errors()[0]['msg']}") from error
 

@@ -11,6 +11,7 @@ class ConditionType(str, enum.Enum):
     DATA_QUALITY_DEGRADED = "DataQualityDegraded"
     DATA_UNAVAILABLE = "DataUnavailable"
     DEGRADED = "Degraded"
+    ACTIVE_MODEL = "ActiveModel"
 
 
 class MonitorReason(str, enum.Enum):
@@ -33,6 +34,8 @@ class MonitorReason(str, enum.Enum):
     PERFORMANCE_DECLINING = "PerformanceDeclining"
     PERFORMANCE_OK = "PerformanceOK"
     PERFORMANCE_NOT_WATCHED = "PerformanceNotWatched"
+    PROMOTED = "Promoted"
+    SPEC_OVERRIDES = "SpecOverrides"
 
 
 class Health(str, enum.Enum):
@@ -76,6 +79,7 @@ class RetrainingReason(str, enum.Enum):
     JOB_REJECTED = "JobRejected"
     JOB_LOST = "JobLost"
     SUSPENDED = "Suspended"
+    RESTORING = "Restoring"
 
 
 class RolloutReason(str, enum.Enum):

@@ -343,6 +343,8 @@ MODELMONITOR = CustomResource(
                       description="When the last drift check finished."),
         PrinterColumn(name="Model", type="string", json_path=".spec.model.name",
                       description="The model under watch."),
+        PrinterColumn(name="Active", type="string", json_path=".status.activeModel.version",
+                      description="The version last promoted by a RetrainingJob, which checks judge."),
         PrinterColumn(name="Report", type="string", json_path=".status.lastCheck.history.reportURL",
                       description="The last check's HTML report (spec.history.reportURL).", priority=1),
         PrinterColumn(name="Age", type="date", json_path=".metadata.creationTimestamp",

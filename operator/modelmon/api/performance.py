@@ -22,12 +22,18 @@ from modelmon.api.durations import Duration
 from modelmon.api.sources import DataSource
 
 Task = Literal["classification", "regression"]
-MetricName = Literal["accuracy", "precision", "recall", "f1", "hitRate", "mae", "rmse", "mape"]
+MetricName = Literal["accuracy", "precision", "recall", "f1", "hitRate", "mae", "rmse", "mape", "sharpeRatio",
+                     "maxDrawdown"]
 
 CLASSIFICATION_METRICS: frozenset[str] = frozenset({"accuracy", "precision", "recall", "f1"})
-REGRESSION_METRICS: frozenset[str] = frozenset({"mae", "rmse", "mape", "hitRate"})
-#: Error metrics: a rise is a decay. Every other metric decays when it falls.
-LOWER_IS_BETTER: frozenset[str] = frozenset({"mae", "rmse", "mape"})
+REGRESSION_METRICS: frozenset[str] = frozenset({"mae", "rmse", "mape", "hitRate", "sharpeRatio", "maxDrawdown"})
+#: Trading metrics of a model that predicts returns: the strategy holds the sign of each prediction,
+#: so its return in a row is ``sign(prediction) * target`` (stats/performance.py states the formulas).
+TRADING_METRICS: frozenset[str] = frozenset({"sharpeRatio", "maxDrawdown"})
+#: Error metrics (and the drawdown): a rise is a decay. Every other metric decays when it falls.
+LOWER_IS_BETTER: frozenset[str] = frozenset({"mae", "rmse", "mape", "maxDrawdown"})
+#: Metrics that are not fractions in [0, 1] (a Sharpe ratio is any real; error metrics any non-negative number).
+UNBOUNDED: frozenset[str] = frozenset({"mae", "rmse", "mape", "sharpeRatio"})
 #: Metrics that are a share of trials, so the one-sided one-proportion z-test applies.
 PROPORTIONS: frozenset[str] = frozenset({"accuracy", "precision", "recall", "hitRate"})
 
@@ -52,6 +58,9 @@ class MetricThresholds(SpecModel):
 DEFAULT_RELATIVE: dict[str, tuple[float, float]] = {
     "accuracy": (0.03, 0.05), "precision": (0.03, 0.05), "recall": (0.03, 0.05), "f1": (0.03, 0.05),
     "hitRate": (0.03, 0.05), "mae": (0.10, 0.15), "mape": (0.10, 0.15), "rmse": (0.15, 0.20),
+    # a per-period Sharpe ratio is noisy over a window of tens of rows: a quarter lower warns, half is critical;
+    # a drawdown a quarter (half) deeper than the backtest's likewise
+    "sharpeRatio": (0.25, 0.50), "maxDrawdown": (0.25, 0.50),
 }
 
 
@@ -162,7 +171,11 @@ class PerformanceSpec(SpecModel):
 
 
 def _check_baseline(metric: str, value: float) -> None:
-    if metric in LOWER_IS_BETTER:
+    if metric == "sharpeRatio":
+        if not value > 0:
+            raise ValueError(f"baseline.sharpeRatio: must be positive (a backtest that loses money is no baseline; "
+                             f"a relative drop from a negative ratio has no meaning), got {value}")
+    elif metric in UNBOUNDED:
         if not value >= 0:
             raise ValueError(f"baseline.{metric}: an error metric cannot be negative, got {value}")
     elif not 0 <= value <= 1:
@@ -180,7 +193,7 @@ def _check_thresholds(metric: str, cuts: MetricThresholds) -> None:
         if not ordered:
             raise ValueError(f"{where}: need {rule}, got warning {cuts.warning} and critical {cuts.critical} "
                              f"(a relative level left out takes its default)")
-    if metric not in LOWER_IS_BETTER:
+    if metric not in UNBOUNDED:
         for name in ("floor", *(("warning", "critical") if cuts.bound == "absolute" else ())):
             value = getattr(cuts, name)
             if value is not None and value > 1:

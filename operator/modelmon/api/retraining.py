@@ -20,14 +20,18 @@ import pydantic
 from modelmon.api.base import Condition, SpecModel
 from modelmon.api.durations import Duration
 from modelmon.api.rollout import RolloutSpec, RolloutStatus
+from modelmon.api.sources import DataSource
 
 KIND = "RetrainingJob"
 PLURAL = "retrainingjobs"
 #: Set on a ModelMonitor to start a retraining now (the value is free text, e.g. a ticket).
 RETRAIN_NOW = "modelmon.io/retrain-now"
+#: Set on a ModelMonitor to roll its target back to the previous active model (the value is free text;
+#: a new value asks again). ``modelmon rollout undo NAME`` sets it.
+UNDO = "modelmon.io/undo"
 
-TriggerReason = Literal["drift", "performance", "schedule", "manual"]
-"""Why a retraining starts (a RetrainingJob's spec.reason)."""
+TriggerReason = Literal["drift", "performance", "schedule", "manual", "undo"]
+"""Why a retraining starts (a RetrainingJob's spec.reason); ``undo`` restores a previous model without training."""
 Priority = Literal["critical", "high", "medium", "low"]
 Phase = Literal["Pending", "Training", "Validating", "RollingOut", "Succeeded", "Failed", "RolledBack", "Cancelled"]
 ACTIVE_PHASES: frozenset[str] = frozenset({"Pending", "Training", "Validating", "RollingOut"})
@@ -96,6 +100,36 @@ class TriggerRecord(SpecModel):
     """The trigger's decision in words."""
 
 
+class TrainedModel(SpecModel):
+    """A model the training container produced (its termination message)."""
+
+    uri: str
+    """Where the model artefact is."""
+    version: str
+    """Its version."""
+    sha256: str
+    """Hex SHA-256 digest of the artefact."""
+    metrics: dict[str, float] = pydantic.Field(default_factory=dict)
+    """Metrics the container measured on its validation data."""
+    validation_samples: int | None = pydantic.Field(default=None, ge=1)
+    """How many validation rows the metrics were measured on (``validationSamples`` in the
+    result); needed to test an improvement over the baseline for significance."""
+    reference: DataSource | None = None
+    """The new model's reference data (``reference`` in the result: a URI, or an object as a
+    monitor's spec.reference); once promoted, the monitor's checks compare with it."""
+
+
+class RestoreSpec(SpecModel):
+    """A model promoted before, rolled out again without training (``modelmon rollout undo``)."""
+
+    model: TrainedModel
+    """The model to go back to: its artefact, version, digest and reference data."""
+    baseline: dict[str, float] = pydantic.Field(default_factory=dict)
+    """The baseline it was judged against while it was active."""
+    promoted_by: str | None = pydantic.Field(default=None, max_length=253)
+    """The RetrainingJob that first promoted it."""
+
+
 class RetrainingJobSpec(SpecModel):
     """One retraining of one monitored model."""
 
@@ -120,6 +154,15 @@ class RetrainingJobSpec(SpecModel):
     """Stop: a running training Job is deleted and the phase becomes Cancelled."""
     trigger: TriggerRecord | None = None
     """What fired it (set by a ModelMonitor's trigger; absent on a RetrainingJob created by hand)."""
+    restore: RestoreSpec | None = None
+    """Roll out this model instead of training one (set by the monitor's modelmon.io/undo; needs
+    spec.rollout). No training Job runs and the model is not validated again."""
+
+    @pydantic.model_validator(mode="after")
+    def _restore_rolls_out(self) -> RetrainingJobSpec:
+        if self.restore is not None and self.rollout is None:
+            raise ValueError("restore needs rollout: a model is restored by rolling it out to the target")
+        return self
 
     @pydantic.field_validator("job_template")
     @classmethod
@@ -230,22 +273,6 @@ class RetrainingSpec(SpecModel):
 
 
 # --- status ---------------------------------------------------------------------------------
-
-
-class TrainedModel(SpecModel):
-    """A model the training container produced (its termination message)."""
-
-    uri: str
-    """Where the model artefact is."""
-    version: str
-    """Its version."""
-    sha256: str
-    """Hex SHA-256 digest of the artefact."""
-    metrics: dict[str, float] = pydantic.Field(default_factory=dict)
-    """Metrics the container measured on its validation data."""
-    validation_samples: int | None = pydantic.Field(default=None, ge=1)
-    """How many validation rows the metrics were measured on (``validationSamples`` in the
-    result); needed to test an improvement over the baseline for significance."""
 
 
 class PreviousModel(SpecModel):

@@ -12,6 +12,7 @@ import pydantic
 
 from modelmon.api.base import Condition, SpecModel
 from modelmon.api.retraining import MonitorRetrainingStatus
+from modelmon.api.sources import DataSource
 
 Health = Literal["Healthy", "Warning", "Critical", "Unknown"]
 
@@ -205,6 +206,28 @@ class SinkStatus(SpecModel):
     """Notifications dropped: queue full, too old, or refused as malformed."""
 
 
+class ActiveModel(SpecModel):
+    """A model the monitor judges (or judged): promoted by a RetrainingJob, or the spec's own."""
+
+    version: str | None = pydantic.Field(default=None, max_length=128)
+    """Its version."""
+    uri: str | None = pydantic.Field(default=None, max_length=2048)
+    """Where its artefact is (absent for the spec's model, which modelmon did not train)."""
+    sha256: str | None = pydantic.Field(default=None, max_length=64)
+    """The artefact's SHA-256."""
+    reference: DataSource | None = None
+    """Its reference data; checks compare with it instead of spec.reference (absent: the spec's)."""
+    baseline: dict[str, float] = pydantic.Field(default_factory=dict)
+    """Its performance baseline (its validation metrics over spec.performance.baseline)."""
+    promoted_at: str | None = None
+    """When its rollout finished (RFC 3339)."""
+    retraining_job: str | None = pydantic.Field(default=None, max_length=253)
+    """The RetrainingJob that promoted it (absent for the spec's model)."""
+    spec_digest: str | None = pydantic.Field(default=None, max_length=64)
+    """Digest of spec.model.version, spec.reference and spec.performance.baseline at promotion: when
+    they change later (a person's commit), the spec wins (condition ActiveModel, reason SpecOverrides)."""
+
+
 class ModelMonitorStatus(SpecModel):
     """What the operator knows about the model, written only through the status subresource."""
 
@@ -234,3 +257,7 @@ class ModelMonitorStatus(SpecModel):
     """Delivery state per alert sink."""
     retraining: MonitorRetrainingStatus | None = None
     """The active and the last RetrainingJob, and the retraining trigger's memory."""
+    active_model: ActiveModel | None = None
+    """The model last promoted by a RetrainingJob, which checks judge (docs/retraining.md, Day two)."""
+    previous_models: list[ActiveModel] = pydantic.Field(default_factory=list, max_length=5)
+    """The models active before it, newest first (undo goes back to the first)."""

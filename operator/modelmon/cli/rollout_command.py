@@ -1,8 +1,10 @@
-"""``modelmon rollout status|promote|abort|retry NAME``: watch and steer a RetrainingJob's rollout.
+"""``modelmon rollout status|promote|abort|retry|undo NAME``: watch and steer a RetrainingJob's rollout.
 
 The commands only read the RetrainingJob and set its manual-control annotations; the
 operator acts on them (and removes them), so the CLI needs no more rights than kubectl
-annotate, and a person with kubectl alone can do the same.
+annotate, and a person with kubectl alone can do the same. ``undo`` sets ``modelmon.io/undo`` on
+the ModelMonitor (NAME is the monitor, or one of its RetrainingJobs): the operator rolls the
+monitor's target back to its previous active model (docs/rollouts.md, Undo).
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ def register(commands: Any) -> None:
                                      "examples:\n  modelmon rollout status credit-retrain-1 -n ml --watch\n"
                                      "  modelmon rollout promote credit-retrain-1 -n ml          # next step\n"
                                      "  modelmon rollout promote credit-retrain-1 -n ml --full   # all the way\n"
-                                     "  modelmon rollout abort credit-retrain-1 -n ml"))
-    parser.add_argument("action", choices=["status", "promote", "abort", "retry"])
-    parser.add_argument("name", help="the RetrainingJob")
+                                     "  modelmon rollout abort credit-retrain-1 -n ml\n"
+                                     "  modelmon rollout undo credit-default -n ml          # back to the previous model"))
+    parser.add_argument("action", choices=["status", "promote", "abort", "retry", "undo"])
+    parser.add_argument("name", help="the RetrainingJob (undo: the ModelMonitor, or one of its RetrainingJobs)")
     parser.add_argument("--full", action="store_true", help="promote: skip every remaining step and analysis")
     parser.add_argument("--watch", "-w", action="store_true", help="status: print each change until it ends")
     parser.add_argument("--interval", type=float, default=2.0, help=argparse.SUPPRESS)
@@ -57,6 +60,8 @@ def _run(args: argparse.Namespace) -> int:
     from modelmon.k8s import objects
     from modelmon.k8s import rollout as k8s
 
+    if args.action == "undo":
+        return _undo(args)
     body = objects.get_retraining_job(args.namespace, args.name)
     if body is None:
         print(f"RetrainingJob {args.namespace}/{args.name} not found", file=sys.stderr)
@@ -84,6 +89,31 @@ def _run(args: argparse.Namespace) -> int:
             print("the RetrainingJob was deleted", file=sys.stderr)
             return EXIT_NOT_FOUND
         body = fresh
+
+
+def _undo(args: argparse.Namespace) -> int:
+    """Set ``modelmon.io/undo`` on the monitor NAME names (itself, or the monitorRef of a RetrainingJob)."""
+    from modelmon.api import retraining as retraining_api
+    from modelmon.k8s import objects
+
+    monitor = objects.get_monitor(args.namespace, args.name)
+    if monitor is None:
+        rtj = objects.get_retraining_job(args.namespace, args.name)
+        owner = (((rtj or {}).get("spec") or {}).get("monitorRef") or {}).get("name")
+        monitor = objects.get_monitor(args.namespace, owner) if owner else None
+    if monitor is None:
+        print(f"no ModelMonitor {args.namespace}/{args.name}, nor a RetrainingJob of that name naming one",
+              file=sys.stderr)
+        return EXIT_NOT_FOUND
+    name = monitor["metadata"]["name"]
+    active = ((monitor.get("status") or {}).get("activeModel") or {}).get("version")
+    previous = ((monitor.get("status") or {}).get("previousModels") or [{}])[0].get("version")
+    # a fresh value each time: the same value set again would not be a new request
+    token = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    objects.annotate_monitor(args.namespace, name, retraining_api.UNDO, token)
+    print(f"{retraining_api.UNDO}={token} set on ModelMonitor {args.namespace}/{name} (active {active or '?'}, "
+          f"previous {previous or '?'}); the operator starts the rollback and tells it in the monitor's Events")
+    return EXIT_OK
 
 
 def render(body: Mapping[str, Any]) -> str:

@@ -37,7 +37,7 @@ from modelmon.api import errors as api_errors
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as api
 from modelmon.conditions import RetrainingPhase as Phase
-from modelmon.conditions import RetrainingReason
+from modelmon.conditions import MonitorReason, RetrainingReason
 from modelmon.controller import rollout as rollouts
 from modelmon.controller.locks import ObjectLocks
 from modelmon.k8s import errors, events, objects
@@ -45,7 +45,7 @@ from modelmon.k8s import retraining as k8s
 from modelmon.manifests import training
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import retraining_triggers as triggers
-from modelmon.policies import retraining_history, retraining_job, training_queue
+from modelmon.policies import active_model, retraining_history, retraining_job, training_queue, undo
 from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
@@ -176,12 +176,37 @@ class RetrainingController:
         if monitor is None:
             return
         meta = body["metadata"]
+        self._promote(body, status, monitor=monitor)  # first: it writes onto the version read
         patch = retraining_job.monitor_view(
             name=meta["name"], spec_reason=(body.get("spec") or {}).get("reason"), status=status,
             created=meta.get("creationTimestamp"),
             monitor_retraining=(monitor.get("status") or {}).get("retraining"))
         if patch:
             k8s.patch_monitor_retraining(meta["namespace"], monitor["metadata"]["name"], patch)
+
+    def _promote(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any]) -> None:
+        """A rollout that succeeded makes its model the monitor's active model (policies/active_model.py);
+        planned on a fresh read and written onto that version, retried on a conflict."""
+        meta = body["metadata"]
+        spec, _ = _parse(body)
+        restore = spec.restore if spec is not None else None
+        for _ in range(5):
+            stamp = timestamps.format_time(timestamps.now())
+            plan = active_model.plan_promotion(retraining_job=meta["name"], rtj_status=status, restore=restore,
+                                               monitor=monitor, now=stamp)
+            if plan is None:
+                return
+            if k8s.patch_monitor_status(meta["namespace"], monitor["metadata"]["name"], plan.status,
+                                        resource_version=monitor["metadata"]["resourceVersion"]):
+                events.post_event(body=monitor, type="Normal", reason=MonitorReason.PROMOTED.value,
+                                  message=plan.message)
+                return
+            fresh = objects.get_monitor(meta["namespace"], monitor["metadata"]["name"])
+            if fresh is None:
+                return
+            monitor = fresh
+        log.warning("monitor %s/%s kept changing; the promotion of %s is recorded at the next event",
+                    meta["namespace"], monitor["metadata"]["name"], meta["name"])
 
     def forget_retraining_job(self, body: dict[str, Any]) -> None:
         """A deleted RetrainingJob: an active one's Job is deleted at once (the garbage collector would too,
@@ -209,7 +234,7 @@ class RetrainingController:
         namespace, name = meta["namespace"], meta["name"]
         raw_spec = (body.get("spec") or {}).get("retraining")
         annotations = dict(meta.get("annotations") or {})
-        if raw_spec is None and api.RETRAIN_NOW not in annotations:
+        if raw_spec is None and api.RETRAIN_NOW not in annotations and api.UNDO not in annotations:
             return
         try:
             spec = api.RetrainingSpec.model_validate(raw_spec) if raw_spec is not None else None
@@ -225,7 +250,10 @@ class RetrainingController:
         items = k8s.list_for_monitor(namespace, name)
         if spec is not None:
             self._prune_history(body, spec, items)
-        plan = triggers.plan_monitor(spec=spec, status=status, annotations=annotations, active=k8s.active_names(items),
+        active = k8s.active_names(items)
+        if api.UNDO in annotations:
+            active += self._undo(body, spec, patch, active=active, deployment=deployment)
+        plan = triggers.plan_monitor(spec=spec, status=status, annotations=annotations, active=active,
                                      created=timestamps.parse_time(meta.get("creationTimestamp")) or moment, now=moment)
         decision, update = plan.decision, plan.memory
         if decision.create and spec is not None and spec.template is not None:
@@ -254,6 +282,32 @@ class RetrainingController:
             return
         if decision.consume_annotation:
             patch.metadata.annotations[api.RETRAIN_NOW] = None
+
+    def _undo(self, body: dict[str, Any], spec: api.RetrainingSpec | None, patch: kopf.Patch, *, active: list[str],
+              deployment: str | None) -> list[str]:
+        """Serve ``modelmon.io/undo`` (policies/undo.py); returns the RetrainingJob it started, if any."""
+        meta = body["metadata"]
+        namespace, name = meta["namespace"], meta["name"]
+        template = spec.template if spec is not None else None
+        problem = None if template is not None and template.rollout is not None else \
+            "the monitor has no spec.retraining.template.rollout to roll the previous model out with"
+        decision = undo.plan_undo(token=str(meta["annotations"][api.UNDO]), status=body.get("status"), active=active,
+                                  rollout_problem=problem)
+        started: list[str] = []
+        if decision.create and template is not None:
+            rtj = training.build_retraining_job(
+                monitor=name, namespace=namespace, uid=meta["uid"], template=template, reason="undo", priority="high",
+                name=training.retraining_job_name(name, uid=meta["uid"], key=str(decision.key), kind="undo"),
+                trigger=api.TriggerRecord(message=decision.why), deployment=deployment, restore=decision.restore)
+            if k8s.create_retraining_job(rtj):
+                events.post_event(body=body, type="Normal", reason="UndoStarted",
+                                  message=f"RetrainingJob {rtj['metadata']['name']}: {decision.why}")
+            started.append(rtj["metadata"]["name"])
+        elif decision.consume_annotation:
+            events.post_event(body=body, type="Warning", reason="UndoIgnored", message=decision.why)
+        if decision.consume_annotation:
+            patch.metadata.annotations[api.UNDO] = None
+        return started
 
     def _prune_history(self, body: dict[str, Any], spec: api.RetrainingSpec, items: list[dict[str, Any]]) -> None:
         """Delete the monitor's finished RetrainingJobs beyond its history limits (their Jobs follow by the GC)."""

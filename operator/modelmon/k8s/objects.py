@@ -27,6 +27,18 @@ def patch_retraining_job_status(namespace: str, name: str, status: dict[str, Any
     )
 
 
+def annotate_monitor(namespace: str, name: str, key: str, value: str) -> None:
+    """Set one annotation of a ModelMonitor (what ``kubectl annotate`` does)."""
+    client.custom_objects().patch_namespaced_custom_object(
+        monitor_api.GROUP,
+        monitor_api.VERSION,
+        namespace,
+        monitor_api.PLURAL,
+        name,
+        {"metadata": {"annotations": {key: value}}},
+    )
+
+
 def _get(namespace: str, plural: str, name: str) -> dict[str, Any] | None:
     try:
         return cast(

@@ -47,10 +47,11 @@ def job_name(retraining_job: str) -> str:
     return child_name(retraining_job, "train", limit=NAME_LIMIT)
 
 
-def retraining_job_name(monitor: str, *, uid: str, key: str) -> str:
-    """Deterministic name of the RetrainingJob a trigger firing (``key``) starts for a monitor."""
+def retraining_job_name(monitor: str, *, uid: str, key: str, kind: str = "retrain") -> str:
+    """Deterministic name of the RetrainingJob a trigger firing (``key``) starts for a monitor
+    (``kind`` undo: the one an undo starts)."""
     digest = hashlib.sha256(f"{uid}/{key}".encode()).hexdigest()[:8]
-    return child_name(monitor, f"retrain-{digest}", limit=NAME_LIMIT - len("-train"))
+    return child_name(monitor, f"{kind}-{digest}", limit=NAME_LIMIT - len("-train"))
 
 
 def build_training_job(*, name: str, namespace: str, uid: str, spec: api.RetrainingJobSpec,
@@ -132,13 +133,17 @@ def _harden_container(container: dict[str, Any], *, env: list[dict[str, str]]) -
 
 def build_retraining_job(*, monitor: str, namespace: str, uid: str, name: str, template: api.RetrainingTemplate,
                          reason: str, priority: str, trigger: api.TriggerRecord | None = None,
-                         deployment: str | None = None) -> Manifest:
+                         deployment: str | None = None, restore: api.RestoreSpec | None = None) -> Manifest:
     """The RetrainingJob a monitor's trigger starts, owned by the monitor; ``trigger`` records what fired it,
-    ``deployment`` (the monitor's ``spec.model.deploymentRef``) is its rollout's target when the template names none."""
+    ``deployment`` (the monitor's ``spec.model.deploymentRef``) is its rollout's target when the template names none;
+    ``restore`` (an undo) rolls that model out instead of training (the jobTemplate is kept, as the field is
+    required, and not run)."""
     spec: dict[str, Any] = {"monitorRef": {"name": monitor}, "reason": reason, "priority": priority,
                             "jobTemplate": copy.deepcopy(template.job_template)}
     if trigger is not None:
         spec["trigger"] = trigger.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
+    if restore is not None:
+        spec["restore"] = restore.model_dump(by_alias=True, exclude_none=True, mode="json")
     if template.validation is not None:
         spec["validation"] = template.validation.model_dump(by_alias=True, exclude_none=True)
     rollout = template.rollout_for(deployment=deployment)

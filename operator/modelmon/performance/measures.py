@@ -42,9 +42,21 @@ def measure(metric: str, *, predictions: Array, targets: Array, positive_label: 
                        successes=rate.successes if rate.value is not None else None, reason=rate.reason)
     if metric in ("precision", "recall", "f1"):
         return _precision_recall_f1(metric, predictions=predictions, targets=targets, positive_label=positive_label)
+    if metric in ("sharpeRatio", "maxDrawdown"):
+        return _trading(metric, predictions=predictions, targets=targets)
     computed = {"mae": stats.mean_absolute_error, "rmse": stats.root_mean_squared_error,
                 "mape": stats.mean_absolute_percentage_error}[metric](targets, predictions)
     return Measure(value=computed.value, samples=computed.n, reason=computed.reason)
+
+
+def _trading(metric: str, *, predictions: Array, targets: Array) -> Measure:
+    """The Sharpe ratio (per row, not annualised) or the maximum drawdown of the strategy that holds the
+    sign of each prediction: its return in a row is ``sign(prediction) * target``, the target being the
+    row's realised return. Worked example: predictions (0.2, -0.1, 0.3), returns (0.01, 0.02, -0.01):
+    strategy returns (0.01, -0.02, -0.01), equity 1.01, 0.9898, 0.9799, drawdown 0.0298."""
+    strategy = np.sign(np.asarray(predictions, dtype=np.float64)) * np.asarray(targets, dtype=np.float64)
+    result = stats.sharpe_ratio(strategy) if metric == "sharpeRatio" else stats.max_drawdown(strategy)
+    return Measure(value=result.value, samples=result.n, reason=result.reason)
 
 
 def _precision_recall_f1(metric: str, *, predictions: Array, targets: Array, positive_label: str | None) -> Measure:

@@ -31,7 +31,7 @@ import dataclasses
 import math
 from typing import Literal
 
-from modelmon.api.performance import LOWER_IS_BETTER, PROPORTIONS, MetricThresholds
+from modelmon.api.performance import LOWER_IS_BETTER, PROPORTIONS, UNBOUNDED, MetricThresholds
 from modelmon.performance.measures import Measure
 from modelmon.stats import proportions
 
@@ -180,7 +180,7 @@ def _predictions(window: str, *, samples: int) -> str:
 def _fmt(metric: str, value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
-    return f"{value:.1%}" if metric not in LOWER_IS_BETTER else f"{value:.4g}"
+    return f"{value:.1%}" if metric not in UNBOUNDED else f"{value:.4g}"
 
 
 def _p(p_value: float | None) -> str:

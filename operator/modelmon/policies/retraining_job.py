@@ -5,8 +5,10 @@ Event; the patch the step returns lands in status and the resulting watch event 
 next step. Everything needed to continue is in status (phase, jobName, model), so an
 operator restarted at any point resumes where it stopped:
 
-    (new) -> Pending            the monitor exists; previous model and lineage recorded
+    (new) -> Pending            the monitor exists; previous model and lineage recorded (the version
+                                the monitor judges: its active model's, else spec.model.version)
     Pending -> Training         the training queue admits it; the Job is created
+    Pending -> RollingOut       spec.restore (undo): the restored model is rolled out, no training
     Training -> Validating      the Job completed; its result (termination message) is parsed
     Validating -> Succeeded     the result meets spec.validation (no spec.rollout)
     Validating -> RollingOut    ... with spec.rollout: the rollout controller takes over
@@ -27,7 +29,7 @@ from modelmon.conditions import RetrainingCondition as Cond
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason
 from modelmon.policies import conditions as cond
-from modelmon.policies import training_results
+from modelmon.policies import active_model, training_results
 
 _MESSAGE_EXCERPT = 512
 
@@ -108,13 +110,22 @@ def _pending(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: 
                       message=f"ModelMonitor {spec.monitor_ref.name} does not exist in this namespace: "
                               "create it or fix spec.monitorRef.name (it provides the previous model and the baseline)")
     if status.get("phase") is None:
-        model = (observed.monitor.get("spec") or {}).get("model") or {}
+        monitor_spec = observed.monitor.get("spec") or {}
+        # the model the monitor judges now: its active model once one was promoted, else the spec's
+        version = active_model.judged_version(monitor_spec, observed.monitor.get("status"))
+        model = {"name": (monitor_spec.get("model") or {}).get("name"), "version": version}
         message = f"queued for training ({spec.priority} priority)"
         patch = {"phase": Phase.PENDING.value, "reason": RetrainingReason.QUEUED.value, "message": message,
                  "observedGeneration": generation, "queuedAt": now,
-                 "previousModel": {k: model[k] for k in ("name", "version") if model.get(k)},
-                 "lineage": {"parentVersion": model["version"]} if model.get("version") else {}}
+                 "previousModel": {k: v for k, v in model.items() if v},
+                 "lineage": {"parentVersion": version} if version else {}}
         return Step(status=patch, event=("Normal", RetrainingReason.QUEUED.value, message))
+    if spec.restore is not None:
+        restored = spec.restore.model
+        message = f"restoring model {restored.version} (undo): rolling out without training"
+        patch = {"phase": Phase.ROLLING_OUT.value, "reason": RetrainingReason.RESTORING.value, "message": message,
+                 "observedGeneration": generation, "model": _model_status(restored)}
+        return Step(status=patch, event=("Normal", RetrainingReason.RESTORING.value, message))
     if observed.job is not None or observed.admitted:
         created = observed.job is None
         message = f"training: Job {job_name} " + ("created" if created else "found (created before a restart)")
@@ -178,10 +189,9 @@ def _validating(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generatio
     except ValueError:
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.INVALID_RESULT,
                       message="status.model is missing or damaged; the training result is lost, retrain")
-    performance = (observed.monitor.get("spec") or {}).get("performance")
-    baseline = performance.get("baseline") if isinstance(performance, dict) else None
-    verdict = training_results.validate(model, validation=spec.validation,
-                                        baseline=baseline if isinstance(baseline, dict) else None)
+    # the model to beat is the one the monitor judges: the active model's baseline once one was promoted
+    baseline = active_model.judged_baseline(observed.monitor.get("spec") or {}, observed.monitor.get("status"))
+    verdict = training_results.validate(model, validation=spec.validation, baseline=baseline)
     extra = {"validation": verdict.lines}
     validated = cond.condition(type=Cond.VALIDATED.value, status=verdict.passed,
                                reason=(RetrainingReason.VALIDATION_PASSED if verdict.passed else RetrainingReason.VALIDATION_FAILED).value,
@@ -239,6 +249,8 @@ def _model_status(model: TrainedModel) -> dict[str, Any]:
                              "metrics": dict(model.metrics)}
     if model.validation_samples is not None:  # kept for the Validating step's significance test
         found["validationSamples"] = model.validation_samples
+    if model.reference is not None:  # what the monitor's checks compare with once it is promoted
+        found["reference"] = model.reference.model_dump(by_alias=True, exclude_none=True)
     return found
 
 

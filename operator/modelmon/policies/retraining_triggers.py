@@ -17,7 +17,8 @@ The rules, in order:
    critical) and critical drift (the dataset verdict, ``lastCheck.dataset.drifted``, priority
    high) fire once per check, only for a check newer than the last retraining's start,
    only after the cooldown since that start, and only with at least ``minNewSamples`` rows
-   checked since then. Health is never read: a data-quality finding (a new column upstream,
+   checked since then. A promotion counts as such a start: a check from before it judged the
+   old model, and the cooldown runs from it (``status.activeModel.promotedAt``). Health is never read: a data-quality finding (a new column upstream,
    a column all missing) makes health Critical, and pages the data's owner through alerts,
    but retraining the model on data it cannot use fixes nothing. A firing records what fired
    it: the features the check found drifted and the metric windows it judged critical.
@@ -42,6 +43,7 @@ import croniter
 
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
+from modelmon.policies import active_model
 from modelmon.api.retraining import (
     RETRAIN_NOW,
     MonitorRetrainingStatus,
@@ -170,10 +172,15 @@ def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: MonitorRe
         return None
     reason, what = candidates[0]
     check_time = str(last_check.get("time") or "")
-    started = timestamps.parse_time(memory.last_started_at)
+    # A promotion starts a generation too: a check before it judged the old model, and the cooldown
+    # runs from whichever came last, the last start or the promotion.
+    starts = [t for t in (timestamps.parse_time(memory.last_started_at),
+                          timestamps.parse_time(active_model.promoted_at(status))) if t is not None]
+    started = max(starts) if starts else None
     checked = timestamps.parse_time(check_time)
     if started is not None and (checked is None or checked <= started):
-        return TriggerDecision(create=False, why=f"{what}, but that check is not newer than the last retraining")
+        return TriggerDecision(create=False, why=f"{what}, but that check is not newer than the last retraining "
+                                                 "or promotion")
     if started is not None:
         until = started + datetime.timedelta(seconds=parse_duration(spec.cooldown))
         if now < until:

@@ -7,6 +7,10 @@ the kubelet's limit), for example::
      "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
      "metrics": {"accuracy": 0.91, "f1": 0.88}}
 
+It may also name the new model's reference data, ``"reference": "s3://data/credit/1.5.0/reference.parquet"``
+(or an object as a monitor's ``spec.reference``): once the model is promoted, the monitor's checks compare
+production data with it (its metrics become the monitor's baseline).
+
 A result that is missing, not JSON, lacks a field or carries a metric that is not a finite
 number is rejected with a message that says what was wrong and what was expected. The
 result is then judged against ``spec.validation``: absolute bounds, and deltas from the
@@ -34,7 +38,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import pydantic
+
 from modelmon.api.retraining import MetricRequirement, TrainedModel, ValidationSpec
+from modelmon.api.sources import DataSource
 from modelmon.stats import proportions
 
 #: Metrics that are a share of the validation rows, so the validation sample size makes them testable.
@@ -80,10 +87,25 @@ def parse_result(message: str | None) -> TrainedModel:
     samples = raw.get("validationSamples")
     if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
         problems.append(f"validationSamples must be a positive integer (rows of the validation sample), got {samples!r}")
+    reference = _reference(raw.get("reference"), problems)
     if problems:
         raise InvalidResult("invalid training result: " + "; ".join(problems))
     return TrainedModel(uri=raw["modelUri"].strip(), version=raw["version"].strip(), sha256=str(sha).strip().lower(),
-                        metrics={str(k): float(v) for k, v in metrics.items()}, validation_samples=samples)
+                        metrics={str(k): float(v) for k, v in metrics.items()}, validation_samples=samples,
+                        reference=reference)
+
+
+def _reference(value: object, problems: list[str]) -> DataSource | None:
+    """The result's ``reference``: a URI string, or an object as a monitor's spec.reference."""
+    if value is None:
+        return None
+    raw = {"uri": value} if isinstance(value, str) else value
+    try:
+        return DataSource.model_validate(raw)
+    except pydantic.ValidationError as error:
+        problems.append(f"reference must be a data URI or an object like a monitor's spec.reference "
+                        f"({error.errors()[0]['msg']})")
+        return None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

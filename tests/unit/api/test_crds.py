@@ -124,6 +124,7 @@ def test_printer_columns(crd: dict[str, Any]):
         "Drifted": ("integer", ".status.driftedFeatures"),
         "Last Check": ("date", ".status.lastCheck.time"),
         "Model": ("string", ".spec.model.name"),
+        "Active": ("string", ".status.activeModel.version"),
         "Report": ("string", ".status.lastCheck.history.reportURL"),
         "Age": ("date", ".metadata.creationTimestamp"),
     }

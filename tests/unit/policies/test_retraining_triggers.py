@@ -98,7 +98,8 @@ def test_fires_once_per_check():
     started = {"lastStartedAt": "2026-03-10T11:30:00Z"}
     decision = decide(s=spec(cooldown="1m"), status=drifted(retraining=started))
     assert not decision.create
-    assert decision.why == "critical drift in the last check, but that check is not newer than the last retraining"
+    assert decision.why == ("critical drift in the last check, but that check is not newer than the last retraining "
+                            "or promotion")
 
 
 def test_cooldown_holds_back_until_it_ends():
