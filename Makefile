@@ -53,7 +53,8 @@ FORMATTED += operator/modelmon/collector operator/modelmon/cli/collect_command.p
 FORMATTED += tests/integration/alerting/test_secret_leaks.py tests/unit/data/test_bad_data_corpus.py tests/bad_data \
 	operator/modelmon/manifests/limits.py operator/modelmon/policies/check_jobs.py operator/modelmon/controller/check_jobs.py \
 	operator/modelmon/k8s/errors.py tests/unit/policies/test_check_jobs.py tests/unit/manifests/test_limits.py \
-	tests/integration/test_surfaced_failures.py tests/unit/cli/test_log_lines.py
+	tests/integration/test_surfaced_failures.py tests/unit/cli/test_log_lines.py operator/modelmon/controller/diffbase.py \
+	tests/unit/test_diffbase.py
 # Metrics served from status, the scale benchmark (#19).
 FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_dashboard_queries.py \
 	tests/integration/test_metrics_restart.py bench/operator_scale.py

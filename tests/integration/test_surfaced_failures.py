@@ -14,7 +14,7 @@ import pytest
 
 from modelmon.k8s import errors
 from modelmon.manifests import checkjob
-from support.monitors import condition, create_monitor, events_of, get_monitor, monitor_body, ready
+from support.monitors import condition, create_monitor, events_of, get_monitor, monitor_body, patch_monitor, ready
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
@@ -116,3 +116,19 @@ def test_a_failed_check_job_is_check_failed_on_the_monitor(kube, operator, names
         what="a CheckFailed Event",
     )
     assert get_monitor(kube, namespace, "credit")["status"]["health"] == "Unknown"
+
+
+def test_a_spec_too_large_for_kopfs_annotation_is_reconciled_and_updated(kube, operator, namespace):
+    """9,000 features (~330 KiB of spec, admitted by the API server) used to fail every patch of
+    kopf's last-handled-configuration annotation ("Too long"): never Ready, a traceback per event."""
+    features = [{"name": f"feature_{n:05d}", "type": "numeric"} for n in range(9000)]
+    create_monitor(kube, namespace, monitor_body("wide", features=features))
+    body = wait_for(lambda: ready(kube, namespace, "wide"), what="Ready=True for a 9,000-feature monitor")
+    stored = body["metadata"]["annotations"]["kopf.modelmon.io/last-handled-configuration"]
+    assert len(stored) < 4096 and "modelmon.io/sha256" in stored
+    batch = kubernetes.client.BatchV1Api(kube)
+    patch_monitor(kube, namespace, "wide", {"spec": {"schedule": "5 * * * *"}})
+    wait_for(
+        lambda: batch.read_namespaced_cron_job("wide-drift-check", namespace).spec.schedule == "5 * * * *",
+        what="the spec change handled (the digest changed)",
+    )

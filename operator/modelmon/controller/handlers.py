@@ -13,7 +13,7 @@ from typing import Any
 import kopf
 
 from modelmon.api import monitor as api
-from modelmon.controller import alerting, check_jobs, monitors, retraining
+from modelmon.controller import alerting, check_jobs, diffbase, monitors, retraining
 from modelmon.manifests.checkjob import LABEL_COMPONENT, LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
@@ -41,7 +41,8 @@ def register(
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         # kopf's bookkeeping lives in annotations, so our status is ours alone.
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="kopf.modelmon.io")
-        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix="kopf.modelmon.io")
+        # a spec too large for an annotation is kept as its digest (controller/diffbase.py)
+        settings.persistence.diffbase_storage = diffbase.DigestingDiffBaseStorage(prefix="kopf.modelmon.io")
         settings.persistence.finalizer = "modelmon.io/finalizer"
         settings.posting.level = logging.WARNING
 

@@ -1,0 +1,44 @@
+"""kopf's diff base ("last-handled-configuration") that fits in an annotation whatever the spec.
+
+kopf keeps the essence of the last handled object (its spec, labels and annotations) as JSON in
+an annotation, to tell what changed. Annotations share a 256 KiB budget per object, so a spec the
+API server admits (9,000 features came to ~300 KiB) made every patch of that annotation fail
+with "metadata.annotations: Too long": no condition, no Event, a traceback on every event, and a
+monitor never reconciled.
+
+Our handlers reconcile from the whole body (level-triggered) and never read kopf's ``old``/``diff``:
+the diff base only has to say *whether* the spec changed. So a spec whose essence is larger than
+:data:`INLINE_LIMIT` is kept as its SHA-256 digest and size (a change of spec is a change of
+digest, so update handlers still fire once per change); smaller ones are kept as kopf keeps them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import kopf
+
+#: Essences up to this many bytes are stored whole; larger specs as a digest. Well below the
+#: 256 KiB annotation budget, which kopf's progress annotations and the user's share.
+INLINE_LIMIT = 64 * 1024
+DIGEST_KEY = "modelmon.io/sha256"
+
+
+def digest_large_spec(essence: dict[str, Any], *, limit: int = INLINE_LIMIT) -> dict[str, Any]:
+    """``essence`` itself, or with its spec replaced by the spec's digest when the essence is too large."""
+    encoded = json.dumps(essence, separators=(",", ":"), sort_keys=True)
+    if len(encoded.encode()) <= limit or "spec" not in essence:
+        return essence
+    spec = json.dumps(essence["spec"], separators=(",", ":"), sort_keys=True).encode()
+    return {**essence, "spec": {DIGEST_KEY: hashlib.sha256(spec).hexdigest(), "bytes": len(spec)}}
+
+
+class DigestingDiffBaseStorage(kopf.AnnotationsDiffBaseStorage):
+    """kopf's annotation diff base, with large specs kept as a digest (see the module docstring)."""
+
+    def build(self, *, body: kopf.Body, extra_fields: Iterable[Any] | None = None) -> kopf.BodyEssence:
+        essence = super().build(body=body, extra_fields=extra_fields)
+        return digest_large_spec(dict(essence))  # type: ignore[return-value]
