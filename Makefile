@@ -48,7 +48,7 @@ FORMATTED += operator/modelmon/data/datasets.py operator/modelmon/data/filesyste
 	tests/unit/data/test_windowed_check.py tests/integration/test_s3_datasets.py bench/partitioned_bench.py
 # Capture from KServe: modelmon collect (#18).
 FORMATTED += operator/modelmon/collector operator/modelmon/cli/collect_command.py tests/unit/collector \
-	tests/integration/test_collector.py bench/collector_bench.py
+	tests/integration/test_collector.py bench/collector_bench.py tests/unit/chart/test_chart_collector.py
 # Hardening: failures surfaced, secrets never leaked (#20).
 FORMATTED += tests/integration/alerting/test_secret_leaks.py tests/unit/data/test_bad_data_corpus.py tests/bad_data \
 	operator/modelmon/manifests/limits.py operator/modelmon/policies/check_jobs.py operator/modelmon/controller/check_jobs.py \

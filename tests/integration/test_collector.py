@@ -8,6 +8,7 @@ middle of flushes with senders still sending: every event answered 200 is in the
 
 from __future__ import annotations
 
+import datetime
 import signal
 import threading
 import time
@@ -20,6 +21,8 @@ import pyarrow.fs as pa_fs
 import pytest
 from moto.server import ThreadedMotoServer
 
+from modelmon.api.monitor import CurrentData
+from modelmon.data import datasets, filesystems
 from support.kserve_events import binary, get, metric, post, start_collector, structured
 from support.waiting import wait_for
 
@@ -259,3 +262,42 @@ def test_sigterm_in_the_middle_of_flushes_loses_no_acknowledged_event(tmp_path):
     assert set(acknowledged) <= written, sorted(set(acknowledged) - written)[:10]
     assert len(rows) == len(written)  # each once
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_a_monitors_window_reads_what_the_collector_wrote(tmp_path):
+    """End to end: KServe-shaped events in, the collector's hourly dataset out, read back through a
+    ModelMonitor's current source (modelmon.data.datasets) with a 2-hour window pruned by partition."""
+    collector = start_collector(str(tmp_path), "--flush-rows", "50")
+    try:
+        for hour in range(10, 14):  # 10:00 to 13:59, ten inferences an hour
+            for index in range(10):
+                event_id, time_ = f"h{hour}-{index}", f"2026-12-01T{hour}:{index * 5:02d}:00Z"
+                instance = {"age": 30.0 + index, "region": "west" if index % 2 else "east"}
+                assert (
+                    post(
+                        collector.url,
+                        binary(event_id, "request", {"instances": [instance]}, model="credit", time_=time_),
+                    )[0]
+                    == 200
+                )
+                assert (
+                    post(collector.url, binary(event_id, "response", {"predictions": [index % 2]}, model="credit"))[0]
+                    == 200
+                )
+    finally:
+        code, out = collector.stop()
+    assert code == 0, out
+    source = CurrentData.model_validate(
+        {
+            "uri": f"file://{tmp_path}/ml/credit/predictor/",
+            "format": "parquet",
+            "timePartitions": {},
+            "window": {"duration": "2h", "timestampColumn": "timestamp"},
+        }
+    )
+    now = datetime.datetime(2026, 12, 1, 14, 0, tzinfo=datetime.UTC).timestamp()
+    table = datasets.current_window(datasets.open_dataset(filesystems.locate(source), count=False), source, now=now)
+    ids = sorted(table.column("id").to_pylist())
+    assert ids == sorted(f"h{hour}-{index}" for hour in (12, 13) for index in range(10))
+    assert {"age", "region", "prediction", "timestamp"} <= set(table.columns)
+    assert table.kind("age") != table.kind("region")  # numeric and categorical, as the check will judge them

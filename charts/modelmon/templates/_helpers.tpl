@@ -70,3 +70,18 @@ app.kubernetes.io/part-of: modelmon
 {{- fail "operator.metricsPort and operator.healthPort must differ" -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The collector's own labels: its component is "collector", so the operator's selectors never match it. */}}
+{{- define "modelmon.collectorSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "modelmon.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: collector
+{{- end -}}
+
+{{- define "modelmon.collectorLabels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "modelmon.collectorSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: modelmon
+{{- end -}}

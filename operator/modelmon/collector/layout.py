@@ -15,14 +15,11 @@ to an object store in one request.
 from __future__ import annotations
 
 import datetime
-import re
-import secrets
 
 from modelmon.collector.events import ModelKey
 
 #: The two columns every file has, before the features and the predictions.
 ID, TIMESTAMP = "id", "timestamp"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def model_root(model: ModelKey) -> str:
@@ -31,12 +28,7 @@ def model_root(model: ModelKey) -> str:
 
 
 def partition(time: datetime.datetime) -> str:
-    """The hour partition of an event time (aware, any zone) in UTC."""
+    """The hour partition of an event time (aware, any zone) in UTC (as capture.partition, which stays
+    free of modelmon imports; a test holds the two equal)."""
     utc = time.astimezone(datetime.UTC)
     return f"date={utc:%Y-%m-%d}/hour={utc:%H}"
-
-
-def part_name(*, now: datetime.datetime, writer: str) -> str:
-    """A file name no other writer or later flush can produce."""
-    stamp = now.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
-    return f"part-{stamp}-{_UNSAFE.sub('_', writer)[:63]}-{secrets.token_hex(4)}.parquet"

@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from modelmon.collector import events, layout, pairing, tables
+from modelmon.collector import capture, events, layout, pairing
 from modelmon.collector.metrics import CollectorMetrics
 from modelmon.collector.settings import CollectorSettings
 from modelmon.collector.stores import Store, StoreError
@@ -190,8 +190,8 @@ class Collector:
             return True
 
     def _write(self, batch: pairing.FileBatch) -> None:
-        table = tables.build_table(batch.rows, columns=batch.columns)
-        name = layout.part_name(now=self.clock(), writer=self.writer)
+        table = capture.build_table(batch.rows, columns=batch.columns)
+        name = capture.part_name(now=self.clock(), writer=self.writer)
         self.store.write(f"{layout.model_root(batch.model)}/{batch.partition}", name, table)
 
     async def check_store(self) -> bool:

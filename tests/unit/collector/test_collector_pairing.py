@@ -1,4 +1,4 @@
-"""Pairing requests with responses in a bounded buffer, and the rows it makes (collector.pairing, tables)."""
+"""Pairing requests with responses in a bounded buffer, and the rows it makes (collector.pairing, capture)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime
 import pyarrow as pa
 import pytest
 
-from modelmon.collector import layout, pairing, tables
+from modelmon.collector import capture, layout, pairing
 from modelmon.collector.events import EventError, InferenceEvent, Kind, ModelKey
 
 T0 = datetime.datetime(2026, 12, 1, 13, 59, 59, tzinfo=datetime.UTC)
@@ -72,7 +72,7 @@ def test_unpaired_requests_are_written_with_null_predictions_and_responses_dropp
     [batch] = held.take()
     assert batch.rows == [{"id": "lonely", "x": 5.0, "timestamp": T0}]
     # The model's prediction columns are kept for the file, as nulls.
-    table = tables.build_table(batch.rows, columns=batch.columns)
+    table = capture.build_table(batch.rows, columns=batch.columns)
     assert table.column("prediction").to_pylist() == [None]
 
 
@@ -134,7 +134,7 @@ def test_table_types_are_stable():
         {"id": "a", "timestamp": T0, "f": 1.0, "n": 3, "b": True, "s": "x", "mixed": 1, "empty": None},
         {"id": "b", "timestamp": T0, "f": None, "n": None, "b": False, "s": None, "mixed": "y"},
     ]
-    table = tables.build_table(rows)
+    table = capture.build_table(rows)
     assert table.schema == pa.schema(
         [
             ("id", pa.string()),
@@ -156,6 +156,9 @@ def test_layout():
         layout.partition(datetime.datetime(2026, 12, 1, 23, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=-2))))
         == "date=2026-12-02/hour=01"
     )
-    name = layout.part_name(now=T0, writer="collector-7f/x")
+    name = capture.part_name(now=T0, writer="collector-7f/x")
     assert name.startswith("part-20261201T135959000000-collector-7f_x-") and name.endswith(".parquet")
-    assert name != layout.part_name(now=T0, writer="collector-7f/x")
+    assert name != capture.part_name(now=T0, writer="collector-7f/x")
+    for hours in range(0, 48, 5):
+        time = T0 + datetime.timedelta(hours=hours, minutes=1)
+        assert layout.partition(time) == capture.partition(time)
