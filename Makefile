@@ -31,7 +31,8 @@ FORMATTED = kits tests/conftest.py tests/support tests/integration/conftest.py t
 FORMATTED += operator/modelmon/policies/retraining_history.py tests/unit/policies/test_retraining_history.py
 # HA: peering priorities and the peering objects (#20, #19).
 FORMATTED += operator/modelmon/policies/peering.py operator/modelmon/k8s/peering.py tests/unit/policies/test_peering.py \
-	tests/integration/test_chart_ha.py tests/integration/test_chart_upgrade.py
+	tests/integration/test_chart_ha.py tests/integration/test_chart_upgrade.py tests/integration/test_chart_least_privilege.py \
+	operator/modelmon/policies/training_accounts.py tests/unit/policies/test_training_accounts.py
 # The report and the history of checks (#21).
 FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/modelmon/drift/distributions.py \
 	operator/modelmon/cli/report_command.py operator/modelmon/cli/history_command.py bench/report_bench.py \
@@ -60,8 +61,7 @@ FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_
 	tests/integration/test_metrics_restart.py bench/operator_scale.py
 # The active model, undo and the trading metrics (#17).
 FORMATTED += operator/modelmon/policies/active_model.py operator/modelmon/policies/undo.py \
-	tests/unit/policies/test_active_model.py tests/unit/performance/test_trading_metrics.py \
-	tests/unit/test_defaults_doc.py tests/unit/test_example_references.py
+	tests/unit/policies/test_active_model.py tests/unit/performance/test_trading_metrics.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

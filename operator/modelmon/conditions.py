@@ -77,6 +77,7 @@ class RetrainingReason(str, enum.Enum):
     MONITOR_NOT_FOUND = "MonitorNotFound"
     INVALID_SPEC = "InvalidSpec"
     JOB_REJECTED = "JobRejected"
+    SERVICE_ACCOUNT_NOT_ALLOWED = "ServiceAccountNotAllowed"
     JOB_LOST = "JobLost"
     SUSPENDED = "Suspended"
     RESTORING = "Restoring"

@@ -67,7 +67,9 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
   verbs: ["get", "patch"]
 {{- if .Values.rbac.readSecrets }}
 # Alert sinks read their credentials (Slack URL, webhook URL and HMAC key, SMTP password,
-# Alertmanager token) from the Secrets a monitor references; never listed or watched.
+# Alertmanager token) from the Secrets a monitor references; never listed or watched. Only
+# with rbac.readSecrets (any Secret); by default, templates/secret-access.yaml grants get on
+# the named Secrets only.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]

@@ -40,12 +40,12 @@ from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import MonitorReason, RetrainingReason
 from modelmon.controller import rollout as rollouts
 from modelmon.controller.locks import ObjectLocks
-from modelmon.k8s import errors, events, objects
+from modelmon.k8s import client, errors, events, objects
 from modelmon.k8s import retraining as k8s
 from modelmon.manifests import training
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import retraining_triggers as triggers
-from modelmon.policies import active_model, retraining_history, retraining_job, training_queue, undo
+from modelmon.policies import active_model, retraining_history, retraining_job, training_accounts, training_queue, undo
 from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,13 @@ class RetrainingController:
             parent_version=(status.get("lineage") or {}).get("parentVersion"),
             active_deadline_seconds=self.settings.training_active_deadline_seconds,
             backoff_limit=self.settings.training_backoff_limit)
+        account = training_accounts.requested_account(manifest["spec"]["template"].get("spec") or {})
+        refused = training_accounts.refusal(account, meta["namespace"],
+                                            _account_annotations(meta["namespace"], account))
+        if refused:
+            return retraining_job.finish(
+                status, generation=meta.get("generation"), now=stamp, phase=Phase.FAILED,
+                reason=RetrainingReason.SERVICE_ACCOUNT_NOT_ALLOWED, message=refused)
         try:
             k8s.create_job(manifest, owner_uid=meta["uid"])
         except kubernetes.client.ApiException as error:
@@ -335,6 +342,22 @@ def _parse(body: dict[str, Any]) -> tuple[api.RetrainingJobSpec | None, str | No
     except pydantic.ValidationError as error:
         return None, api_errors.describe(error).replace("`kubectl explain modelmonitor.spec`",
                                                         "`kubectl explain retrainingjob.spec`")
+
+
+def _account_annotations(namespace: str, account: str) -> dict[str, str] | None:
+    """The annotations of ServiceAccount ``namespace/account``; None when it does not exist."""
+    if account == training_accounts.DEFAULT:
+        return {}
+    try:
+        found = client.core().read_namespaced_service_account(account, namespace)
+    except kubernetes.client.ApiException as error:
+        if error.status == 404:
+            return None
+        if errors.is_temporary(error):
+            raise kopf.TemporaryError(f"reading ServiceAccount {namespace}/{account}: {error.status}", delay=10) \
+                from error
+        raise
+    return dict((found.metadata and found.metadata.annotations) or {})
 
 
 def _api_message(error: kubernetes.client.ApiException) -> str:

@@ -2,8 +2,9 @@
 
 Values are read when a notification is sent, never cached or logged: a rotated token takes
 effect at the next attempt, and the operator holds no copy of credentials between sends.
-Errors name the Secret and the key, and never the value. The operator needs ``get`` on
-``secrets`` in the namespaces it watches.
+Errors name the Secret and the key, and never the value. The operator needs ``get`` on each
+Secret a sink names: the chart grants it per Secret (``rbac.secrets``, and the default sinks'
+Secrets on its own), not on every Secret.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def read_secret(namespace: str, name: str, key: str) -> str:
         if error.status == 404:
             raise SecretError(f"Secret {namespace}/{name} does not exist") from None
         if error.status == 403:
-            raise SecretError(f"the operator may not read Secret {namespace}/{name} (RBAC: get secrets)") from None
+            # The chart grants get only on the Secrets it is told of (docs/helm.md, "Secrets").
+            raise SecretError(f"the operator may not read Secret {namespace}/{name}: list it in the chart's rbac.secrets "
+                              f"(namespace {namespace}, names [{name}]) or bind a Role granting get on it") from None
         raise SecretError(f"reading Secret {namespace}/{name} failed: HTTP {error.status} {error.reason}") from None
     data = secret.data or {}
     if key not in data:

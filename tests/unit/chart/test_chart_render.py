@@ -30,9 +30,12 @@ def chart_metadata() -> dict[str, Any]:
 def test_default_install_creates_the_operator_and_its_cluster_wide_rights():
     documents = render()
     kinds = sorted(d["kind"] for d in documents if not is_user_role(d) and d["kind"] != "CustomResourceDefinition")
-    assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount"]
+    assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ServiceAccount",
+                     "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
+    cluster_scoped = ("ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingAdmissionPolicy",
+                      "ValidatingAdmissionPolicyBinding")
     for document in documents:
-        if document["kind"] not in ("ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"):
+        if document["kind"] not in cluster_scoped:
             assert document["metadata"]["namespace"] == NAMESPACE
         assert document["metadata"]["labels"]["app.kubernetes.io/instance"] == RELEASE
 
@@ -51,7 +54,7 @@ def test_two_peering_replicas_by_default_rolled_one_at_a_time():
     documents = render()
     deployment = one(documents, "Deployment")
     assert deployment["spec"]["replicas"] == 2
-    args = build_parser().parse_args(operator_container(documents)["args"])
+    args = build_parser(command="run").parse_args(operator_container(documents)["args"])
     assert (args.peering, args.peering_lifetime) == ("modelmon", 30)
     # A new pod starts as a standby (lower priority by seniority) before an old one stops.
     assert deployment["spec"]["strategy"] == {"type": "RollingUpdate",
@@ -67,14 +70,14 @@ def test_one_replica_without_peering_recreated_never_two_at_once():
     assert deployment["spec"]["replicas"] == 1
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     assert "affinity" not in deployment["spec"]["template"]["spec"]
-    assert build_parser().parse_args(operator_container(documents)["args"]).peering is None
+    assert build_parser(command="run").parse_args(operator_container(documents)["args"]).peering is None
     assert not [r for r in operator_cluster_role(documents)["rules"] if r["apiGroups"] == ["kopf.dev"]]
     selector = deployment["spec"]["selector"]["matchLabels"]
     assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
 
 
 def test_operator_arguments_are_understood_by_the_real_cli():
-    args = build_parser().parse_args(operator_container(render())["args"])
+    args = build_parser(command="run").parse_args(operator_container(render())["args"])
     assert args.command == "run"
     assert args.namespace is None  # cluster-wide
     assert args.metrics_port == 9090
@@ -134,7 +137,7 @@ def test_chart_defaults_are_the_operators_own_defaults():
 
 def test_watched_namespaces_get_a_role_each_and_the_operator_is_told_which():
     documents = render(EVERYTHING_ON)
-    args = build_parser().parse_args(operator_container(documents)["args"])
+    args = build_parser(command="run").parse_args(operator_container(documents)["args"])
     assert args.namespace == ["team-a", "team-b"]
     roles = watched_namespace_roles(documents)
     bindings = [b for b in select(documents, "RoleBinding") if b["metadata"]["name"] == f"{RELEASE}-modelmon"]
@@ -164,7 +167,7 @@ def test_custom_image_resources_and_scheduling_are_passed_through():
     assert pod["tolerations"] == EVERYTHING_ON["tolerations"]
     assert pod["priorityClassName"] == "system-cluster-critical"
     assert {"name": "HTTPS_PROXY", "value": "http://proxy.example.com:3128"} in container["env"]
-    args = build_parser().parse_args(container["args"])
+    args = build_parser(command="run").parse_args(container["args"])
     assert (args.metrics_port, args.liveness, args.log_format) == (9100, "http://0.0.0.0:8081/healthz", "json")
     assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"metrics": 9100, "health": 8081}
 
@@ -216,7 +219,7 @@ def test_pod_disruption_budget_selects_the_operator_pod():
 def test_peering_allows_several_replicas_with_the_peering_rights():
     documents = render({"replicaCount": 2, "operator": {"peering": {"enabled": True, "name": "modelmon-peers"}}})
     assert one(documents, "Deployment")["spec"]["replicas"] == 2
-    assert build_parser().parse_args(operator_container(documents)["args"]).peering == "modelmon-peers"
+    assert build_parser(command="run").parse_args(operator_container(documents)["args"]).peering == "modelmon-peers"
     peering = [r for r in operator_cluster_role(documents)["rules"] if r["apiGroups"] == ["kopf.dev"]]
     assert peering == [{"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings"],
                         "verbs": ["get", "list", "watch", "patch", "create"]}]
@@ -247,24 +250,33 @@ def test_people_who_may_edit_a_namespace_may_apply_monitors_in_it():
     assert not [d for d in select(render({"rbac": {"aggregateToDefaultRoles": False}}), "ClusterRole") if is_user_role(d)]
 
 
-def test_a_namespaced_install_may_read_alert_secrets_in_its_own_namespace_only():
+def test_the_default_sinks_secrets_are_readable_by_name_in_the_release_namespace_only():
     documents = render(EVERYTHING_ON)
     (role,) = [r for r in select(documents, "Role") if r["metadata"]["namespace"] == NAMESPACE]
-    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+    assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["slack-webhook"],
+                              "verbs": ["get"]}]
     (binding,) = [b for b in select(documents, "RoleBinding") if b["metadata"]["namespace"] == NAMESPACE]
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
     assert binding["subjects"][0]["name"] == one(documents, "ServiceAccount")["metadata"]["name"]
-    # Watching its own namespace already covers it; not reading Secrets at all drops it.
-    for values in ({**EVERYTHING_ON, "watchNamespaces": [NAMESPACE, "team-a"]},
-                   {**EVERYTHING_ON, "rbac": {"readSecrets": False}}):
-        assert not [r for r in select(render(values), "Role") if r["metadata"]["name"].endswith("-alert-secrets")]
+    # Nowhere else a Secret: the watched namespaces' Roles grant none.
+    for other in watched_namespace_roles(documents):
+        assert not [r for r in other["rules"] if "secrets" in r["resources"]]
 
 
-def test_secrets_are_readable_only_when_asked():
+def test_secrets_are_readable_by_name_unless_every_secret_is_asked_for():
     def secret_rules(values: dict[str, Any]) -> list[dict[str, Any]]:
-        return [r for r in operator_cluster_role(render(values))["rules"] if "secrets" in r["resources"]]
-    assert secret_rules({}) == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
-    assert secret_rules({"rbac": {"readSecrets": False}}) == []
+        documents = render(values)
+        return [r for d in [operator_cluster_role(documents), *select(documents, "Role")]
+                for r in d["rules"] if "secrets" in r["resources"]]
+
+    assert secret_rules({}) == []
+    named = {"rbac": {"create": True, "secrets": [{"namespace": "team-a", "names": ["slack", "token"]},
+                                                  {"namespace": "team-b", "names": ["hook"]},
+                                                  {"namespace": "team-a", "names": ["slack"]}]}}
+    assert {(d["metadata"]["namespace"], tuple(d["rules"][0]["resourceNames"]))
+            for d in select(render(named), "Role")} == {("team-a", ("slack", "token")), ("team-b", ("hook",))}
+    assert secret_rules({"rbac": {"create": True, "readSecrets": True}}) == [
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
 
 
 # --- validity ----------------------------------------------------------------------------------
@@ -290,6 +302,8 @@ def test_every_rendered_object_is_valid_for_kubernetes(values, kubernetes):
     for document in render(values):
         if document["apiVersion"] == "monitoring.coreos.com/v1":
             continue  # not a built-in kind; its shape is asserted in test_service_monitor_*
+        if document["kind"].startswith("ValidatingAdmissionPolicy") and kubernetes < "1.30":
+            continue  # rendered only when the cluster is >= 1.30 (templates/check-result-policy.yaml)
         kubernetes_validate.validate(document, kubernetes, strict=True)
 
 
