@@ -196,6 +196,9 @@ def _inline(node: Mapping[str, Any], *, definitions: Mapping[str, Any], path: st
                 result = {**options[0], **result}
             elif types == ["integer", "string"]:
                 result["x-kubernetes-int-or-string"] = True
+                # the string's bounds (a quantity's pattern) still apply to strings; numbers pass
+                text = next(o for o in options if o.get("type") == "string")
+                result.update({k: text[k] for k in ("pattern", "maxLength") if k in text})
             else:
                 raise StructuralSchemaError(
                     f"{path}: a union of {types} cannot be a structural schema; use one type")

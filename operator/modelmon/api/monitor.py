@@ -6,7 +6,7 @@ These models are the single source of truth for the CRD (``modelmon crds`` gener
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import croniter
 import pydantic
@@ -80,18 +80,30 @@ class EnvFromSecret(SpecModel):
     """The Secret key holding its value (in the monitor's namespace)."""
 
 
+#: An image reference as the container runtimes parse it: [registry[:port]/]path[:tag][@sha256:digest],
+#: lowercase path components. Checked at admission, so a reference no runtime can pull is refused
+#: with the field's name instead of a check Job that never starts.
+IMAGE_REFERENCE = r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$"
+#: A Kubernetes quantity (resource.Quantity's own pattern): 500m, 1.5Gi, 2.
+QUANTITY = r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
+#: A PersistentVolumeClaim name (DNS-1123 subdomain).
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+Quantity = int | Annotated[str, pydantic.Field(pattern=QUANTITY, max_length=64)]
+"""A resource quantity, as in a Pod spec: a number or a string such as ``500m`` or ``1.5Gi``."""
+
+
 class CheckJob(SpecModel):
     """How the drift-check job runs."""
 
-    image: str | None = None
+    image: str | None = pydantic.Field(default=None, max_length=512, pattern=IMAGE_REFERENCE)
     """Image running `modelmon check`; the operator's default when absent."""
     active_deadline_seconds: int = pydantic.Field(default=600, ge=10, le=86400)
     """A check running longer is stopped."""
     backoff_limit: int = pydantic.Field(default=2, ge=0, le=10)
     """Retries of a failed check pod."""
-    resources: dict[str, dict[str, str]] | None = None
+    resources: dict[str, dict[str, Quantity]] | None = pydantic.Field(default=None, max_length=2)
     """Container resources (requests/limits), as in a Pod spec."""
-    volume_claim: str | None = None
+    volume_claim: str | None = pydantic.Field(default=None, max_length=253, pattern=DNS_SUBDOMAIN)
     """PersistentVolumeClaim mounted read-only at /data for file:// sources."""
     env: list[EnvFromSecret] = pydantic.Field(default_factory=list, max_length=20)
     """Variables from Secrets, e.g. static keys of an S3-compatible store (AWS_ACCESS_KEY_ID,
@@ -122,7 +134,7 @@ class ModelMonitorSpec(SpecModel):
     """Reference data: what the model was trained or validated on."""
     current: CurrentData
     """Current data: what the model sees in production."""
-    features: list[FeatureSpec] | None = None
+    features: list[FeatureSpec] | None = pydantic.Field(default=None, max_length=10000)
     """Features to check and their types; inferred from the data when absent."""
     drift: DriftSpec = DriftSpec()
     """Drift methods and thresholds."""

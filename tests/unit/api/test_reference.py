@@ -153,7 +153,7 @@ def test_no_row_without_a_model_field(rows: dict[str, list[str]]) -> None:
     ("spec.retraining.cooldown", "duration", ""),
     ("spec.features[].name", "string", "length ≥ 1"),
     ("spec.model.name", "string", "length 1–253"),
-    ("spec.checkJob.resources", "map of string to map of string to string", ""),
+    ("spec.checkJob.resources", "map of string to map of string to integer or string", "at most 2 entries"),
     ("spec.performance.windows", "list of objects ([fields](#modelmonitor-spec-performance-windows))", "1–10 items"),
     ("spec.performance.classes", "list of strings", "≥ 2 items"),
 ])
@@ -171,7 +171,7 @@ def test_map_keys_and_cel_rules_are_stated(rows: dict[str, list[str]], markdown:
     # a rule on an object with its own section is listed under that section's heading
     section = markdown.split("### `spec.reference`", 1)[1].split("### ", 1)[0]
     assert "Rules:\n- set exactly one of uri or configMapKeyRef" in section
-    assert rows["ModelMonitor spec.features"][3] == "unique `name`"
+    assert rows["ModelMonitor spec.features"][3] == "≤ 10000 items; unique `name`"
 
 
 def test_pipes_inside_cells_are_escaped(rows: dict[str, list[str]]) -> None:
