@@ -61,8 +61,9 @@ def register(
         """Every RetrainingJob's status into the metrics' index (its phase and rollout series)."""
         metrics.statuses.observe_retraining_job(dict(body), deleted=event.get("type") == "DELETED")
 
-    @kopf.on.event("batch", "v1", "jobs", labels={LABEL_MONITOR: kopf.PRESENT, LABEL_COMPONENT: "drift-check"},
-                   registry=registry)
+    @kopf.on.event(
+        "batch", "v1", "jobs", labels={LABEL_MONITOR: kopf.PRESENT, LABEL_COMPONENT: "drift-check"}, registry=registry
+    )
     def observe_check_job(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
         """A finished drift-check Job's verdict onto its monitor's CheckFailed condition."""
         if event.get("type") != "DELETED":
