@@ -46,7 +46,8 @@ FORMATTED += operator/modelmon/cli/cluster.py operator/modelmon/cli/exit_codes.p
 	tests/integration/test_kubectl_plugin.py
 # Datasets, not files (#18).
 FORMATTED += operator/modelmon/data/datasets.py operator/modelmon/data/filesystems.py tests/unit/data/test_datasets.py \
-	tests/unit/data/test_windowed_check.py tests/integration/test_s3_datasets.py bench/partitioned_bench.py
+	tests/unit/data/test_windowed_check.py tests/unit/data/test_data_sources_doc.py tests/integration/test_s3_datasets.py \
+	bench/partitioned_bench.py
 # Capture from KServe: modelmon collect (#18).
 FORMATTED += operator/modelmon/collector operator/modelmon/cli/collect_command.py tests/unit/collector \
 	tests/integration/test_collector.py bench/collector_bench.py tests/unit/chart/test_chart_collector.py
