@@ -6,7 +6,7 @@ tabular model) from ``--concurrency`` keep-alive connections for ``--seconds``, 
 resident memory, stops it with SIGTERM and counts the rows in the store. Prints events/s, the latency
 of the POSTs (p50, p99, max) and the collector's peak RSS.
 
-    python bench/collector_bench.py [--seconds 20] [--concurrency 32]
+    python bench/collector_bench.py [--seconds 20] [--concurrency 32] [--wal]
 
 Target (#18): at least 2,000 events/s on the 2-core development machine, memory bounded (the
 collector's RSS flat while events flow, whatever the duration).
@@ -119,8 +119,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--flush-rows", type=int, default=5000)
     parser.add_argument("--max-buffered-events", type=int, default=50000)
+    parser.add_argument("--wal", action="store_true", help="with a write-ahead log (--wal-dir)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as store:
+    with tempfile.TemporaryDirectory() as scratch:
+        store = f"{scratch}/store"
         process, url = start(
             store,
             "--flush-rows",
@@ -129,6 +131,7 @@ def main() -> None:
             "5",
             "--max-buffered-events",
             str(args.max_buffered_events),
+            *(["--wal-dir", f"{scratch}/wal"] if args.wal else []),
         )
         collector = psutil.Process(process.pid)
         rss: list[int] = []
@@ -150,7 +153,10 @@ def main() -> None:
     accepted = counts.get("200", 0)
     latencies.sort()
     half = len(rss) // 2
-    print(f"collector: {args.concurrency} connections for {elapsed:.1f} s, exit {code}")
+    print(
+        f"collector: {args.concurrency} connections for {elapsed:.1f} s, exit {code}, "
+        f"write-ahead log {'on' if args.wal else 'off'}"
+    )
     print(f"events: {len(latencies)} sent, {accepted} accepted (200), others {dict(sorted(counts.items()))}")
     print(f"throughput: {accepted / elapsed:,.0f} events/s accepted ({accepted // 2} pairs); rows in the store: {rows}")
     print(

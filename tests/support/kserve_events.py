@@ -110,6 +110,8 @@ def metric(url: str, name: str, **labels: str) -> float:
 class Collector:
     process: subprocess.Popen[str]
     url: str
+    #: What it printed up to "listening".
+    startup: str = ""
 
     def stop(self, signum: int = signal.SIGTERM, *, timeout: float = 60) -> tuple[int, str]:
         self.process.send_signal(signum)
@@ -140,6 +142,6 @@ def start_collector(store: str, *flags: str, env: dict[str, str] | None = None) 
         seen.append(line)
         match = re.search(r"listening on (http://[\d.]+:\d+)", line)
         if match:
-            return Collector(process=process, url=match.group(1))
+            return Collector(process=process, url=match.group(1), startup="".join(seen))
     process.kill()
     raise AssertionError("modelmon collect did not start: " + "".join(seen))

@@ -51,6 +51,12 @@ _FLAGS = {
         float,
         "seconds to keep retrying the last write on SIGTERM (default 25)",
     ),
+    "--wal-dir": (
+        "wal_dir",
+        str,
+        "record each event in a write-ahead log in this directory before acknowledging it, and replay it at "
+        "start: a killed collector loses nothing it acknowledged (default: none)",
+    ),
     "--writer": ("writer", str, "part of every file name (default: the host name, i.e. the pod's name)"),
 }
 

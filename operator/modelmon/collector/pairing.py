@@ -22,6 +22,7 @@ Pure: the clock is an argument.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
 from typing import Any
@@ -49,19 +50,22 @@ class FileBatch:
     events: int
     #: The model's prediction columns, so that a file of unanswered requests still has them (as nulls).
     columns: tuple[str, ...] = ()
+    #: How many of its events carry each mark (the write-ahead log's segment each was recorded in).
+    marks: collections.Counter[int] = dataclasses.field(default_factory=collections.Counter)
 
 
 @dataclasses.dataclass
 class _Ready:
     rows: list[Row] = dataclasses.field(default_factory=list)
     events: int = 0
+    marks: collections.Counter[int] = dataclasses.field(default_factory=collections.Counter)
 
 
 class PairingBuffer:
     def __init__(self, *, capacity: int, pair_timeout: datetime.timedelta) -> None:
         self.capacity = capacity
         self.pair_timeout = pair_timeout
-        self._waiting: dict[tuple[ModelKey, str, Kind], tuple[InferenceEvent, datetime.datetime]] = {}
+        self._waiting: dict[tuple[ModelKey, str, Kind], tuple[InferenceEvent, datetime.datetime, int]] = {}
         self._ready: dict[tuple[ModelKey, str], _Ready] = {}
         self._prediction_columns: dict[ModelKey, tuple[str, ...]] = {}
         self._ready_events = 0
@@ -69,6 +73,8 @@ class PairingBuffer:
         self.taken_events = 0
         self.dropped_responses = 0
         self.unanswered_requests = 0
+        #: Marks of events forgotten without being written (dropped responses, replaced resends).
+        self.released: collections.Counter[int] = collections.Counter()
 
     @property
     def events(self) -> int:
@@ -83,17 +89,22 @@ class PairingBuffer:
         """When the oldest row ready to write became ready (None: nothing ready)."""
         return self._oldest_ready
 
-    def add(self, event: InferenceEvent, *, now: datetime.datetime) -> None:
+    def add(self, event: InferenceEvent, *, now: datetime.datetime, mark: int = 0, replay: bool = False) -> None:
         """Hold ``event``, or pair it with its partner; raises BufferFull, or EventError when the partner's
-        rows do not match (a response with another number of predictions than its request has instances)."""
+        rows do not match (a response with another number of predictions than its request has instances).
+        ``mark`` travels with the event to the FileBatch that writes it (or to ``released``); ``replay``:
+        events acknowledged before a restart, taken whatever the capacity."""
         partner_kind = Kind.RESPONSE if event.kind is Kind.REQUEST else Kind.REQUEST
         partner = self._waiting.get((event.model, event.id, partner_kind))
         if partner is None:
             key = (event.model, event.id, event.kind)
             # A resent event replaces the one held (the sender retried after a lost acknowledgement).
-            if key not in self._waiting and self.events >= self.capacity:
+            replaced = self._waiting.get(key)
+            if replaced is None and self.events >= self.capacity and not replay:
                 raise BufferFull(f"{self.events} events buffered (the limit)")
-            self._waiting[key] = (event, now)
+            if replaced is not None:
+                self.released[replaced[2]] += 1
+            self._waiting[key] = (event, now, mark)
             return
         request, response = (event, partner[0]) if event.kind is Kind.REQUEST else (partner[0], event)
         if len(request.rows) != len(response.rows):
@@ -104,19 +115,20 @@ class PairingBuffer:
             )
         del self._waiting[(event.model, event.id, partner_kind)]
         self._prediction_columns[event.model] = tuple(response.rows[0]) if response.rows else ()
-        self._make_ready(request, response, now=now)
+        self._make_ready(request, response, now=now, marks=(mark, partner[2]))
 
     def expire(self, *, now: datetime.datetime, everything: bool = False) -> None:
         """Settle what waited longer than the pair timeout (``everything``: all, at shutdown)."""
-        for key, (event, since) in list(self._waiting.items()):
+        for key, (event, since, mark) in list(self._waiting.items()):
             if not everything and now - since < self.pair_timeout:
                 continue
             del self._waiting[key]
             if event.kind is Kind.REQUEST:
                 self.unanswered_requests += 1
-                self._make_ready(event, None, now=now)
+                self._make_ready(event, None, now=now, marks=(mark,))
             else:
                 self.dropped_responses += 1
+                self.released[mark] += 1
 
     def take(self) -> list[FileBatch]:
         """Everything ready, one batch per file; held (counted in ``events``) until done() or restore()."""
@@ -127,6 +139,7 @@ class PairingBuffer:
                 rows=ready.rows,
                 events=ready.events,
                 columns=self._prediction_columns.get(model, ()),
+                marks=ready.marks,
             )
             for (model, partition), ready in self._ready.items()
         ]
@@ -146,10 +159,18 @@ class PairingBuffer:
         ready = self._ready.setdefault((batch.model, batch.partition), _Ready())
         ready.rows[:0] = batch.rows
         ready.events += batch.events
+        ready.marks.update(batch.marks)
         self._ready_events += batch.events
         self._oldest_ready = min(self._oldest_ready or now, now)
 
-    def _make_ready(self, request: InferenceEvent, response: InferenceEvent | None, *, now: datetime.datetime) -> None:
+    def _make_ready(
+        self,
+        request: InferenceEvent,
+        response: InferenceEvent | None,
+        *,
+        now: datetime.datetime,
+        marks: tuple[int, ...],
+    ) -> None:
         many = len(request.rows) > 1
         rows: list[Row] = []
         for index, features in enumerate(request.rows):
@@ -164,6 +185,7 @@ class PairingBuffer:
         for row in rows:
             row[TIMESTAMP] = request.time
         ready.rows.extend(rows)
+        ready.marks.update(marks)
         events = 1 if response is None else 2
         ready.events += events
         self._ready_events += events

@@ -14,6 +14,9 @@ SIGTERM (or SIGINT) the collector stops taking events, finishes the requests in 
 everything it acknowledged (unanswered requests with null predictions) and exits 0; if the store stays
 down for ``shutdown_seconds`` it exits 1 saying how many events it could not write.
 
+With ``wal_dir`` every event is recorded in a write-ahead log before its 200 (see ``wal``), and a
+collector started on the same directory first writes what a killed predecessor acknowledged.
+
 ``GET /healthz``: the process serves. ``GET /readyz``: 503 while the store is down or during shutdown.
 ``GET /metrics``: Prometheus.
 """
@@ -21,12 +24,14 @@ down for ``shutdown_seconds`` it exits 1 saying how many events it could not wri
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime
 import logging
 import signal
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -34,6 +39,7 @@ from modelmon.collector import capture, events, layout, pairing
 from modelmon.collector.metrics import CollectorMetrics
 from modelmon.collector.settings import CollectorSettings
 from modelmon.collector.stores import Store, StoreError
+from modelmon.collector.wal import WriteAheadLog
 
 logger = logging.getLogger("modelmon.collector")
 
@@ -53,8 +59,10 @@ class Collector:
         store: Store,
         metrics: CollectorMetrics,
         clock: Callable[[], datetime.datetime] = utc_now,
+        wal: WriteAheadLog | None = None,
     ) -> None:
         self.settings = settings
+        self.wal = wal
         self.store = store
         self.metrics = metrics
         self.clock = clock
@@ -91,11 +99,22 @@ class Collector:
         now = self.clock()
         try:
             event = events.parse_http(request.headers, body, received=now)
-            label = event.kind.value
-            self.buffer.add(event, now=now)
         except events.EventError as error:
             return self._malformed(label, error, 400)
-        except pairing.BufferFull:
+        label = event.kind.value
+        mark = 0
+        if self.wal is not None:
+            try:
+                mark = self.wal.append(event)
+            except OSError as error:
+                return self._retry_later(label, "store_down", f"the write-ahead log cannot be written: {error}")
+        try:
+            self.buffer.add(event, now=now, mark=mark)
+        except (events.EventError, pairing.BufferFull) as error:
+            if self.wal is not None:
+                self.wal.release(collections.Counter({mark: 1}))
+            if isinstance(error, events.EventError):
+                return self._malformed(label, error, 400)
             return self._retry_later(label, "buffer_full", "the collector's buffer is full: resend later")
         self.metrics.events.labels(label, "accepted").inc()
         self.metrics.buffered.set(self.buffer.events)
@@ -159,6 +178,7 @@ class Collector:
 
     def _settle(self, *, now: datetime.datetime, everything: bool) -> None:
         self.buffer.expire(now=now, everything=everything)
+        self._release(self.buffer.released)
         for label, total in (("request", self.buffer.unanswered_requests), ("response", self.buffer.dropped_responses)):
             if total > self._counted[label]:
                 self.metrics.unpaired.labels(label).inc(total - self._counted[label])
@@ -169,6 +189,8 @@ class Collector:
         """Write everything ready, one file per model and hour; False if the store refused a file (that
         file and the rest are kept for the next flush; the files written stay written)."""
         async with self._writing:
+            if self.wal is not None:
+                self.wal.rotate()  # what arrives from now on goes to a new segment; the old ones drain
             batches = self.buffer.take()
             started = time.monotonic()
             for index, batch in enumerate(batches):
@@ -181,6 +203,7 @@ class Collector:
                     self._store_down(str(error))
                     return False
                 self.buffer.done(batch)
+                self._release(batch.marks)
                 self.metrics.rows_written.labels(batch.model.namespace, batch.model.name).inc(len(batch.rows))
                 self.metrics.files_written.inc()
             if batches:
@@ -188,6 +211,27 @@ class Collector:
             self.metrics.buffered.set(self.buffer.events)
             self._store_up()
             return True
+
+    def _release(self, marks: collections.Counter[int]) -> None:
+        if self.wal is not None and marks:
+            self.wal.release(marks)
+        marks.clear()
+
+    def replay(self) -> int:
+        """Take back what a killed predecessor acknowledged (from the write-ahead log); how many events."""
+        if self.wal is None:
+            return 0
+        recovered = self.wal.recover()
+        now = self.clock()
+        for event in recovered:
+            mark = self.wal.append(event)
+            try:
+                self.buffer.add(event, now=now, mark=mark, replay=True)
+            except events.EventError:
+                self.wal.release(collections.Counter({mark: 1}))
+        self.wal.forget_recovered()
+        self.metrics.buffered.set(self.buffer.events)
+        return len(recovered)
 
     def _write(self, batch: pairing.FileBatch) -> None:
         table = capture.build_table(batch.rows, columns=batch.columns)
@@ -248,7 +292,14 @@ async def serve(
     announce: Callable[[str], None] = print,
 ) -> int:
     """Run until SIGTERM/SIGINT; 0 when everything acknowledged is written, 1 when the store kept it from it."""
-    collector = Collector(settings=settings, store=store, metrics=metrics or CollectorMetrics())
+    wal = WriteAheadLog(Path(settings.wal_dir)) if settings.wal_dir else None
+    collector = Collector(settings=settings, store=store, metrics=metrics or CollectorMetrics(), wal=wal)
+    # Before listening: what a killed predecessor acknowledged comes back first.
+    replayed = collector.replay()
+    if replayed:
+        announce(
+            f"modelmon collect: replayed {replayed} acknowledged events from the write-ahead log {settings.wal_dir}"
+        )
     runner = web.AppRunner(build_app(collector), access_log=None, handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
@@ -268,6 +319,8 @@ async def serve(
     await runner.cleanup()
     await flusher
     left = await collector.drain(seconds=settings.shutdown_seconds)
+    if wal is not None:
+        wal.close()
     if left:
         announce(f"modelmon collect: stopped with {left} acknowledged events not written: {collector.store_error}")
         return 1

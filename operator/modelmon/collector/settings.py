@@ -26,5 +26,8 @@ class CollectorSettings(pydantic_settings.BaseSettings):
     """Largest event body accepted (413 beyond)."""
     shutdown_seconds: float = pydantic.Field(default=25.0, gt=0)
     """On SIGTERM, how long to keep retrying the last write (below the pod's terminationGracePeriodSeconds)."""
+    wal_dir: str = ""
+    """A directory for the write-ahead log (each event recorded before its 200, replayed after a kill);
+    empty: none, and a SIGKILL loses what is buffered."""
     writer: str = ""
     """Part of every file name, so replicas never collide; empty: the host name (the pod's name)."""

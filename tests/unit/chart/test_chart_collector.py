@@ -49,6 +49,10 @@ def test_a_restricted_probed_deployment_and_a_service():
     assert env["MODELMON_COLLECTOR_STORE"] == "s3://preds/kserve"
     assert env["MODELMON_COLLECTOR_WRITER"] == {"fieldRef": {"fieldPath": "metadata.name"}}
     assert env["AWS_ENDPOINT_URL_S3"] == "http://minio.storage:9000"
+    # The write-ahead log on an emptyDir: a container killed without warning replays it when it restarts.
+    assert env["MODELMON_COLLECTOR_WAL_DIR"] == "/var/lib/modelmon-collector/wal"
+    assert {"name": "wal", "mountPath": "/var/lib/modelmon-collector/wal"} in container["volumeMounts"]
+    assert {"name": "wal", "emptyDir": {"sizeLimit": "512Mi"}} in pod["volumes"]
     assert deployment["spec"]["replicas"] == 2
     # The Service selects the collector's pods only, never the operator's, and keeps a sender on one replica.
     labels = deployment["spec"]["template"]["metadata"]["labels"]
@@ -60,13 +64,16 @@ def test_a_restricted_probed_deployment_and_a_service():
     assert operator["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "operator"
 
 
-def test_a_volume_claim_as_the_store():
-    documents = render({"collector": {"enabled": True, "store": {"persistentVolumeClaim": "predictions"}}})
+def test_a_volume_claim_as_the_store_and_no_write_ahead_log():
+    documents = render(
+        {"collector": {"enabled": True, "store": {"persistentVolumeClaim": "predictions"}, "writeAheadLog": False}}
+    )
     pod = collector(documents, "Deployment")["spec"]["template"]["spec"]
     assert {"name": "store", "persistentVolumeClaim": {"claimName": "predictions"}} in pod["volumes"]
     [container] = pod["containers"]
     assert {"name": "store", "mountPath": "/data"} in container["volumeMounts"]
     assert {"name": "MODELMON_COLLECTOR_STORE", "value": "/data"} in container["env"]
+    assert "MODELMON_COLLECTOR_WAL_DIR" not in {e["name"] for e in container["env"]}
 
 
 @pytest.mark.parametrize(
