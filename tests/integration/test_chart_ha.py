@@ -207,7 +207,9 @@ def test_one_replica_is_active_a_killed_one_is_replaced_and_none_acts_twice(cont
         wait_check_now_done(admin, namespace, 2, timeout=LIFETIME + 30)
         takeover = time.monotonic() - killed
         print(f"takeover after SIGKILL: {takeover:.1f} s (peering lifetime {LIFETIME} s)")
-        assert takeover <= LIFETIME + 10, f"the standby took {takeover:.1f} s"
+        # kopf's standby waits out the dead record's lifetime (counted from its last keep-alive),
+        # then needs a watch event and a reconcile; 2 shared cores stretch that under load.
+        assert takeover <= LIFETIME + 15, f"the standby took {takeover:.1f} s"
         assert second.said("Resuming operations")
         assert second.touched(namespace)
 

@@ -337,7 +337,9 @@ def restricted_release(control_plane: Any, admin: kubernetes.client.ApiClient,
         "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest"}}})
     try:
         documents = sorted((d for d in render({"fullnameOverride": "mm-psa", **values}, namespace=release_namespace)
-                            if d["apiVersion"] != "monitoring.coreos.com/v1" and d["kind"] != "CustomResourceDefinition"),
+                            if d["apiVersion"] != "monitoring.coreos.com/v1"
+                            and d["kind"] not in ("CustomResourceDefinition", "ValidatingAdmissionPolicy",
+                                                  "ValidatingAdmissionPolicyBinding")),
                            key=lambda d: HELM_ORDER.index(d["kind"]))
         kubectl(control_plane, "apply", "-f", "-", input=yaml.safe_dump_all(documents))
         yield release_namespace, core
