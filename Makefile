@@ -56,7 +56,7 @@ FORMATTED += tests/integration/alerting/test_secret_leaks.py tests/unit/data/tes
 	operator/modelmon/manifests/limits.py operator/modelmon/policies/check_jobs.py operator/modelmon/controller/check_jobs.py \
 	operator/modelmon/k8s/errors.py tests/unit/policies/test_check_jobs.py tests/unit/manifests/test_limits.py \
 	tests/integration/test_surfaced_failures.py tests/unit/cli/test_log_lines.py operator/modelmon/controller/diffbase.py \
-	tests/unit/test_diffbase.py tests/unit/api/test_spec_bounds.py
+	tests/unit/test_diffbase.py tests/unit/api/test_spec_bounds.py tests/integration/alerting/test_smtp_secret_leaks.py
 # Metrics served from status, the scale benchmark (#19).
 FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_dashboard_queries.py \
 	tests/integration/test_metrics_restart.py bench/operator_scale.py

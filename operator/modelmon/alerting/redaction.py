@@ -62,6 +62,11 @@ class Redactor:
         self.add(password)
         self.add(f"{username}:{password}")
 
+    def add_sasl_plain(self, username: str, password: str) -> None:
+        """SMTP AUTH PLAIN sends base64 of ``\0user\0password``: a server may quote it back."""
+        self.add(password)
+        self.add(f"\0{username}\0{password}")
+
     def redact(self, text: str) -> str:
         # Longest first, so a URL is removed whole before its parts are looked for.
         ordered = sorted(self._values, key=len, reverse=True)

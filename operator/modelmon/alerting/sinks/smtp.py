@@ -52,6 +52,7 @@ async def send(spec: EmailSink, batch: Batch, *, secrets: Secrets, session: obje
     credentials = None
     if spec.username_secret_ref is not None and spec.password_secret_ref is not None:
         credentials = (await secrets.get(spec.username_secret_ref), await secrets.get(spec.password_secret_ref))
+        secrets.redactor.add_sasl_plain(*credentials)
     tls = await secrets.tls(spec.tls) or ssl.create_default_context()
     message = compose(spec, batch, now=now)
     try:

@@ -1,0 +1,116 @@
+"""The email sink lets no credential out either: an SMTP server on loopback (STARTTLS with the
+test certificate, as the sink requires for AUTH) refuses every AUTH attempt with a reply quoting
+what it received -- the base64 of AUTH PLAIN's ``\\0user\\0password`` and of AUTH LOGIN's
+password, and their decoded text. The sink's state (status.alertSinks[].lastError), the log and
+the raised DeliveryError hold no 8 characters of the password in any of those forms."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from alert_samples import body, notification, ref
+from conftest import Certificate, wait_until
+from support.ports import free_port
+from test_secret_leaks import assert_no_leak
+
+PASSWORD = "smtp-Pa55-9d2e7b1d8a6035e1"
+USER = "alerts@example.com"
+PLAIN = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+
+
+class EchoingSmtp:
+    """Just enough ESMTP for smtplib's STARTTLS and AUTH PLAIN/LOGIN, refusing AUTH with an echo."""
+
+    def __init__(self, certificate: Certificate, mechanism: str) -> None:
+        self.mechanism = mechanism
+        self.port = free_port()
+        self._tls = certificate.server_context()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def say(line: str) -> None:
+            writer.write(line.encode() + b"\r\n")
+            await writer.drain()
+
+        def echo(received: str) -> str:
+            decoded = base64.b64decode(received + "==").decode(errors="replace").replace("\0", "|")
+            return f"535 5.7.8 refused {received} ({decoded})"
+
+        await say("220 echo ESMTP")
+        secure = False
+        while line := (await reader.readline()).decode().strip():
+            verb, _, rest = line.partition(" ")
+            verb = verb.upper()
+            if verb in ("EHLO", "HELO"):
+                await say("250-echo")
+                await say(f"250 AUTH {self.mechanism}" if secure else "250 STARTTLS")
+            elif verb == "STARTTLS":
+                await say("220 go ahead")
+                await writer.start_tls(self._tls)
+                secure = True
+            elif verb == "AUTH" and rest.upper().startswith("PLAIN"):
+                await say(echo(rest.split()[-1]))
+            elif verb == "AUTH" and rest.upper().startswith("LOGIN"):
+                await say("334 UGFzc3dvcmQ6")
+                await say(echo((await reader.readline()).decode().strip()))
+            elif verb == "QUIT":
+                await say("221 bye")
+                break
+            else:
+                await say("502 not here")
+        writer.close()
+
+    def close(self) -> None:
+        async def stop() -> None:
+            self._server.close()
+            await self._server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+
+@pytest.fixture(params=["PLAIN", "LOGIN"])
+def echoing_smtp(certificate: Certificate, request: pytest.FixtureRequest) -> Iterator[EchoingSmtp]:
+    server = EchoingSmtp(certificate, request.param)
+    yield server
+    server.close()
+
+
+def test_an_smtp_server_echoing_auth_never_leaks_the_password(dispatcher, echoing_smtp, certificate, secrets, caplog):
+    secrets.put("risk", "smtp", "ca.crt", certificate.cert_pem)
+    secrets.put("risk", "smtp", "username", USER)
+    secrets.put("risk", "smtp", "password", PASSWORD)
+    sink = {
+        "name": "mail",
+        "email": {
+            "host": "127.0.0.1",
+            "port": echoing_smtp.port,
+            "from": "modelmon@example.com",
+            "to": ["oncall@example.com"],
+            "tls": {"caSecretRef": ref("smtp", "ca.crt")},
+            "usernameSecretRef": ref("smtp", "username"),
+            "passwordSecretRef": ref("smtp", "password"),
+        },
+    }
+    caplog.set_level(logging.DEBUG)
+    dispatcher.submit(body=body(sink), notifications=[notification()])
+    state = wait_until(
+        lambda: (s := dispatcher.sink_state("risk", "credit")) and s[0].get("lastError") and s[0],
+        what="a failed attempt",
+    )
+    assert state["lastError"].startswith("SMTPAuthenticationError: (535"), state
+    for text, where in ((state["lastError"], "status.alertSinks[].lastError"), (caplog.text, "the operator log")):
+        assert_no_leak(text, [PASSWORD, PLAIN], where)
