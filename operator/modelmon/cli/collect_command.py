@@ -34,6 +34,11 @@ _FLAGS = {
     "--host": ("host", str, "address to listen on (default 0.0.0.0)"),
     "--port": ("port", int, "port of the events endpoint, /healthz, /readyz and /metrics (default 8080)"),
     "--max-buffered-events": ("max_buffered_events", int, "events held in memory at most; 503 beyond (default 50000)"),
+    "--max-buffered-bytes": (
+        "max_buffered_bytes",
+        int,
+        "payload bytes held in memory at most (a batch of many instances is one event); 503 beyond (default 64 MiB)",
+    ),
     "--flush-rows": ("flush_rows", int, "write as soon as this many rows are ready (default 10000)"),
     "--flush-interval": (
         "flush_interval_seconds",

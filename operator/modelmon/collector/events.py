@@ -78,10 +78,16 @@ class InferenceEvent:
     time: datetime.datetime
     #: The payload flattened: features of a request, predictions of a response, one row per instance.
     rows: tuple[payloads.Row, ...]
+    #: Bytes of the payload as received: what the buffer's byte limit counts.
+    size: int = 0
 
 
 def parse_http(headers: Mapping[str, str], body: bytes, *, received: datetime.datetime) -> InferenceEvent:
     """The event of one HTTP request; ``headers`` must be case-insensitive (or lower-case keys)."""
+    return dataclasses.replace(_parse_http(headers, body, received=received), size=len(body))
+
+
+def _parse_http(headers: Mapping[str, str], body: bytes, *, received: datetime.datetime) -> InferenceEvent:
     content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type == STRUCTURED:
         return _structured(body, received=received)

@@ -13,9 +13,10 @@ What is left unpaired after ``pair_timeout`` (or at shutdown):
   every feature check. KServe sends the request first, so this happens when the request went to
   another collector replica (the chart's Service pins a client to one replica) or before a restart.
 
-Size is counted in events (a pair counts two); :meth:`PairingBuffer.add` refuses an event when the
-buffer holds ``capacity`` events, including those taken for writing and not yet confirmed, so memory
-is bounded whatever the store does. The partner of a waiting event is still taken (refusing it would
+Size is counted in events (a pair counts two) and in payload bytes as received; :meth:`PairingBuffer.add`
+refuses an event when the buffer holds ``capacity`` events or ``capacity_bytes`` bytes, including those
+taken for writing and not yet confirmed, so memory is bounded whatever the store does and however large
+the events (a batch of many instances is one event). The partner of a waiting event is still taken (refusing it would
 only turn a whole row into a half one), so the buffer holds at most twice ``capacity`` events.
 Pure: the clock is an argument.
 """
@@ -48,6 +49,8 @@ class FileBatch:
     partition: str
     rows: list[Row]
     events: int
+    #: Payload bytes of those events.
+    size: int = 0
     #: The model's prediction columns, so that a file of unanswered requests still has them (as nulls).
     columns: tuple[str, ...] = ()
     #: How many of its events carry each mark (the write-ahead log's segment each was recorded in).
@@ -58,12 +61,14 @@ class FileBatch:
 class _Ready:
     rows: list[Row] = dataclasses.field(default_factory=list)
     events: int = 0
+    size: int = 0
     marks: collections.Counter[int] = dataclasses.field(default_factory=collections.Counter)
 
 
 class PairingBuffer:
-    def __init__(self, *, capacity: int, pair_timeout: datetime.timedelta) -> None:
+    def __init__(self, *, capacity: int, pair_timeout: datetime.timedelta, capacity_bytes: int | None = None) -> None:
         self.capacity = capacity
+        self.capacity_bytes = capacity_bytes
         self.pair_timeout = pair_timeout
         self._waiting: dict[tuple[ModelKey, str, Kind], tuple[InferenceEvent, datetime.datetime, int]] = {}
         self._ready: dict[tuple[ModelKey, str], _Ready] = {}
@@ -71,6 +76,8 @@ class PairingBuffer:
         self._ready_events = 0
         self._oldest_ready: datetime.datetime | None = None
         self.taken_events = 0
+        #: Payload bytes held (waiting, ready and taken).
+        self.size = 0
         self.dropped_responses = 0
         self.unanswered_requests = 0
         #: Marks of events forgotten without being written (dropped responses, replaced resends).
@@ -102,9 +109,18 @@ class PairingBuffer:
             replaced = self._waiting.get(key)
             if replaced is None and self.events >= self.capacity and not replay:
                 raise BufferFull(f"{self.events} events buffered (the limit)")
+            if (
+                self.capacity_bytes is not None
+                and self.size
+                and self.size + event.size > self.capacity_bytes
+                and not replay
+            ):
+                raise BufferFull(f"{self.size} bytes of events buffered (the limit is {self.capacity_bytes})")
             if replaced is not None:
                 self.released[replaced[2]] += 1
+                self.size -= replaced[0].size
             self._waiting[key] = (event, now, mark)
+            self.size += event.size
             return
         request, response = (event, partner[0]) if event.kind is Kind.REQUEST else (partner[0], event)
         if len(request.rows) != len(response.rows):
@@ -114,6 +130,7 @@ class PairingBuffer:
                 f"but its request has {len(request.rows)} instances",
             )
         del self._waiting[(event.model, event.id, partner_kind)]
+        self.size += event.size
         self._prediction_columns[event.model] = tuple(response.rows[0]) if response.rows else ()
         self._make_ready(request, response, now=now, marks=(mark, partner[2]))
 
@@ -129,6 +146,7 @@ class PairingBuffer:
             else:
                 self.dropped_responses += 1
                 self.released[mark] += 1
+                self.size -= event.size
 
     def take(self) -> list[FileBatch]:
         """Everything ready, one batch per file; held (counted in ``events``) until done() or restore()."""
@@ -138,6 +156,7 @@ class PairingBuffer:
                 partition=partition,
                 rows=ready.rows,
                 events=ready.events,
+                size=ready.size,
                 columns=self._prediction_columns.get(model, ()),
                 marks=ready.marks,
             )
@@ -152,6 +171,7 @@ class PairingBuffer:
     def done(self, batch: FileBatch) -> None:
         """``batch`` is in the store: forget it."""
         self.taken_events -= batch.events
+        self.size -= batch.size
 
     def restore(self, batch: FileBatch, *, now: datetime.datetime) -> None:
         """``batch`` could not be written: hold it again, to be written by a later take()."""
@@ -159,6 +179,7 @@ class PairingBuffer:
         ready = self._ready.setdefault((batch.model, batch.partition), _Ready())
         ready.rows[:0] = batch.rows
         ready.events += batch.events
+        ready.size += batch.size
         ready.marks.update(batch.marks)
         self._ready_events += batch.events
         self._oldest_ready = min(self._oldest_ready or now, now)
@@ -186,6 +207,7 @@ class PairingBuffer:
             row[TIMESTAMP] = request.time
         ready.rows.extend(rows)
         ready.marks.update(marks)
+        ready.size += request.size + (response.size if response is not None else 0)
         events = 1 if response is None else 2
         ready.events += events
         self._ready_events += events

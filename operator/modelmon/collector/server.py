@@ -70,6 +70,7 @@ class Collector:
         self.buffer = pairing.PairingBuffer(
             capacity=settings.max_buffered_events,
             pair_timeout=datetime.timedelta(seconds=settings.pair_timeout_seconds),
+            capacity_bytes=settings.max_buffered_bytes,
         )
         self.store_error: str | None = None
         self.stopping = False

@@ -16,6 +16,8 @@ class CollectorSettings(pydantic_settings.BaseSettings):
     """Port of the events endpoint (POST /), /healthz, /readyz and /metrics; 0: any free port."""
     max_buffered_events: int = pydantic.Field(default=50_000, ge=2)
     """Events held in memory at most; beyond it, 503 until a flush frees room."""
+    max_buffered_bytes: int = pydantic.Field(default=64 << 20, ge=1024)
+    """Payload bytes held in memory at most (a batch of many instances is one event); 503 beyond."""
     flush_rows: int = pydantic.Field(default=10_000, ge=1)
     """Write as soon as this many rows are ready."""
     flush_interval_seconds: float = pydantic.Field(default=60.0, gt=0)

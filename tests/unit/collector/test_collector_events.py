@@ -33,13 +33,15 @@ def kserve_headers(**overrides: str) -> CIMultiDict[str]:
 
 
 def test_binary_mode_request():
-    event = events.parse_http(kserve_headers(), b'{"instances": [[6.8, 2.8]]}', received=RECEIVED)
+    body = b'{"instances": [[6.8, 2.8]]}'
+    event = events.parse_http(kserve_headers(), body, received=RECEIVED)
     assert event == events.InferenceEvent(
         id="5b0f8c0e-1111",
         kind=events.Kind.REQUEST,
         model=events.ModelKey("ml", "sklearn-iris", "predictor"),
         time=datetime.datetime(2026, 12, 1, 13, 5, 9, 435513, tzinfo=datetime.UTC),
         rows=({"feature_0": 6.8, "feature_1": 2.8},),
+        size=len(body),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pyarrow as pa
@@ -162,3 +163,21 @@ def test_layout():
     for hours in range(0, 48, 5):
         time = T0 + datetime.timedelta(hours=hours, minutes=1)
         assert layout.partition(time) == capture.partition(time)
+
+
+def test_the_buffer_is_bounded_in_bytes_too():
+    held = pairing.PairingBuffer(capacity=100, pair_timeout=datetime.timedelta(seconds=30), capacity_bytes=1000)
+    big = dataclasses.replace(event("a", Kind.REQUEST, {"x": 1.0}), size=900)
+    held.add(big, now=T0)
+    with pytest.raises(pairing.BufferFull, match="900 bytes"):
+        held.add(dataclasses.replace(event("b", Kind.REQUEST, {"x": 1.0}), size=200), now=T0)
+    held.add(dataclasses.replace(event("a", Kind.RESPONSE, {"p": 1.0}), size=50), now=T0)  # its partner pairs
+    [batch] = held.take()
+    assert held.size == batch.size == 950
+    held.done(batch)
+    assert held.size == 0
+    held.add(dataclasses.replace(event("b", Kind.REQUEST, {"x": 1.0}), size=200), now=T0)
+    held.expire(now=T0, everything=True)
+    [batch] = held.take()
+    held.restore(batch, now=T0)
+    assert held.size == 200
