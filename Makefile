@@ -32,7 +32,7 @@ FORMATTED += operator/modelmon/policies/retraining_history.py tests/unit/policie
 # HA: peering priorities and the peering objects (#20, #19).
 FORMATTED += operator/modelmon/policies/peering.py operator/modelmon/k8s/peering.py tests/unit/policies/test_peering.py \
 	tests/integration/test_chart_ha.py tests/integration/test_chart_upgrade.py tests/integration/test_chart_least_privilege.py \
-	operator/modelmon/policies/training_accounts.py tests/unit/policies/test_training_accounts.py
+	operator/modelmon/policies/training_accounts.py tests/unit/policies/test_training_accounts.py tests/unit/k8s/test_peering_objects.py
 # The report and the history of checks (#21).
 FORMATTED += operator/modelmon/reporting operator/modelmon/history operator/modelmon/drift/distributions.py \
 	operator/modelmon/cli/report_command.py operator/modelmon/cli/history_command.py bench/report_bench.py \
