@@ -115,7 +115,7 @@ def test_malformed_events_get_400_with_a_reason_and_are_counted(tmp_path):
 
 def test_a_full_buffer_answers_503_and_unpaired_events_are_settled(tmp_path):
     collector = start_collector(
-        str(tmp_path), "--max-buffered-events", "3", "--pair-timeout", "1", "--flush-interval", "0.5"
+        str(tmp_path), "--max-buffered-events", "3", "--pair-timeout", "3", "--flush-interval", "0.5"
     )
     try:
         for event_id in ("u1", "u2"):
