@@ -164,10 +164,14 @@ def _matching(filesystem: pa_fs.FileSystem, *, base: str, pattern: str) -> list[
     """Files under ``base`` matching ``pattern``, listed by the filesystem (one recursive listing)."""
     selector = pa_fs.FileSelector(base, recursive=True, allow_not_found=True)
     wanted = pattern.split("/")
+    # As the dataset factory does for directories: names starting with "." or "_" are a writer's
+    # temporary files or metadata, never data (the collector renames a hidden file into place).
     return sorted(
         info.path
         for info in filesystem.get_file_info(selector)
-        if info.type == pa_fs.FileType.File and matches(info.path.split("/"), wanted)
+        if info.type == pa_fs.FileType.File
+        and not any(part.startswith((".", "_")) for part in info.path[len(base) :].split("/") if part)
+        and matches(info.path.split("/"), wanted)
     )
 
 

@@ -271,3 +271,30 @@ def test_dataset_is_a_pyarrow_dataset(log):
     root, _ = log
     table = datasets.open_dataset(filesystems.locate(DataSource(uri=f"file://{root}")))
     assert table._scan is not None and isinstance(table._scan.dataset, ds.FileSystemDataset)
+
+
+def test_the_collectors_log_is_a_source(tmp_path):
+    """What modelmon collect and its PredictionLog helper write is read with timePartitions: {}."""
+    from modelmon.collector.capture import PredictionLog
+
+    root = tmp_path / "kserve" / "ml" / "credit"
+    with PredictionLog(str(root), flush_rows=10**6) as log:
+        for hour in range(5):
+            for i in range(100):
+                moment = START + datetime.timedelta(hours=hour, seconds=30 * i)
+                log.log(
+                    id=f"{hour}-{i}", features={"age": 20 + i, "region": "west"}, prediction=i % 2, timestamp=moment
+                )
+    (root / "date=2026-12-01" / "hour=10" / ".part-unfinished.parquet").write_bytes(b"being written")
+    for uri in (f"file://{root}/", f"file://{root}/**/*.parquet"):
+        table = datasets.open_dataset(filesystems.locate(DataSource(uri=uri)), count=False)
+        window = datasets.window(
+            table,
+            seconds=7200,
+            timestamp_column="timestamp",
+            time_partitions=TimePartitions(),
+            now=(START + datetime.timedelta(hours=5)).timestamp(),
+        )
+        assert window.num_rows == 200
+        assert sorted(set(window.column("hour").to_pylist())) == [9, 10]
+        assert window.numeric("age").mean() == pytest.approx(20 + 49.5)
