@@ -3,7 +3,8 @@ answers 401 with every header, the path and the query it received -- plain, URL-
 JSON-escaped -- placed so that the 300-character cut of an error text, or the limit of how much
 of a reply is read, falls inside the credential. Checked on every path an error text takes: the
 operator log, ``status.alertSinks[].lastError`` (the dispatcher's sink state, which is what is
-patched there), and the message of the DeliveryError a sink raises.
+patched there), the labels of the delivery metrics, and the message of the DeliveryError a sink
+raises.
 
 (No Event carries a sink's error text; the status entry is its record.)
 """
@@ -17,6 +18,7 @@ import urllib.parse
 from typing import Any
 
 import aiohttp
+import prometheus_client
 import pytest
 from aiohttp import web
 
@@ -136,6 +138,9 @@ def test_status_and_log_never_show_an_echoed_credential(kind, pad, echo, dispatc
     assert_no_leak(state["lastError"], credentials, "status.alertSinks[].lastError")
     wait_until(lambda: "attempt 1 failed" in caplog.text, what="the failure's log line")
     assert_no_leak(caplog.text, credentials, "the operator log")
+    exposition = prometheus_client.generate_latest(dispatcher.metrics.registry).decode()
+    assert 'sink="s"' in exposition  # the delivery series exist, and carry no error text
+    assert_no_leak(exposition, credentials, "the metrics' labels")
 
 
 @pytest.mark.parametrize("pad", pads())
