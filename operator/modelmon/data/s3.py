@@ -97,7 +97,9 @@ def filesystem(bucket: str, *, endpoint: str | None, region: str | None) -> pa_f
     }
     if endpoint:
         parsed = urllib.parse.urlsplit(endpoint)
-        options["endpoint_override"] = parsed.netloc
+        # host[:port] only: user:password@ in an endpoint variable is no credential the SDK takes,
+        # and would otherwise be taken for the host name (and shown in its errors).
+        options["endpoint_override"] = f"{parsed.hostname}:{parsed.port}" if parsed.port else f"{parsed.hostname}"
         options["scheme"] = parsed.scheme
         # Most S3-compatible stores serve buckets under the path, not as virtual hosts.
         options["force_virtual_addressing"] = False

@@ -298,3 +298,11 @@ def test_the_collectors_log_is_a_source(tmp_path):
         assert window.num_rows == 200
         assert sorted(set(window.column("hour").to_pylist())) == [9, 10]
         assert window.numeric("age").mean() == pytest.approx(20 + 49.5)
+
+
+def test_credentials_in_an_endpoint_variable_are_not_taken_for_the_host():
+    environ = {"AWS_ENDPOINT_URL": "http://user:pa55word@minio.storage:9000"}
+    located = filesystems.locate(DataSource(uri="s3://ml-logs/preds/"), environ=environ)
+    options = located.filesystem.__reduce__()[1][0]
+    assert options["endpoint_override"] == "minio.storage:9000" and options["scheme"] == "http"
+    assert "pa55word" not in repr(options)
