@@ -26,10 +26,14 @@ from modelmon.data import datasets, tables
 from modelmon.data.errors import DataError
 from modelmon.drift import distributions, summary
 from modelmon.drift.results import DriftReport
-from modelmon.k8s import client, sources
+from modelmon.k8s import client, errors, sources
 from modelmon.performance import assessment
 from modelmon.performance.report import PerformanceReport
 from modelmon.policies import active_model
+
+
+#: status.lastCheck.error's maxLength in the CRD.
+ERROR_LIMIT = 1024
 
 
 def unreadable_message(error: Exception) -> str:
@@ -39,10 +43,14 @@ def unreadable_message(error: Exception) -> str:
     with the job exiting 0 -- not 1 ("API unreachable, retry"), which wrote nothing and burnt the
     Job's backoff."""
     if isinstance(error, DataError):
-        return str(error)
-    first = (str(error).splitlines() or [""])[0]
-    return (f"the data could not be read ({type(error).__name__}: {first}); check that the files of spec.reference "
-            f"and spec.current are complete and in their format, and rewrite a corrupt one")
+        text = " ".join(str(error).split())
+    else:
+        first = (str(error).splitlines() or [""])[0]
+        text = (f"the data could not be read ({type(error).__name__}: {first}); check that the files of "
+                f"spec.reference and spec.current are complete and in their format, and rewrite a corrupt one")
+    # status.lastCheck.error holds at most 1024 characters: a longer one (a long URI) would be refused
+    # with 422 and the job would exit 1 with nothing written.
+    return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
 
 
 class MonitorCheckError(Exception):
@@ -64,7 +72,7 @@ def read_spec(*, namespace: str, name: str) -> api.ModelMonitorSpec:
         body = cast(dict[str, Any], client.custom_objects().get_namespaced_custom_object(
             api.GROUP, api.VERSION, namespace, api.PLURAL, name))
     except kubernetes.client.ApiException as error:
-        raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {error.status} {error.reason}") from error
+        raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {errors.api_message(error)}") from error
     try:
         spec = api.parse_spec(body.get("spec") or {})
         return active_model.judged_spec(spec, raw_spec=body.get("spec") or {}, status=body.get("status"))
@@ -142,4 +150,4 @@ def write_last_check(*, namespace: str, name: str, last_check: dict[str, Any]) -
             api.GROUP, api.VERSION, namespace, api.PLURAL, name, patch)
     except kubernetes.client.ApiException as error:
         raise MonitorCheckError(f"cannot write status of ModelMonitor {namespace}/{name}: "
-                                f"{error.status} {error.reason}") from error
+                                f"{errors.api_message(error)}") from error

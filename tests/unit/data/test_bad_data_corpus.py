@@ -114,3 +114,16 @@ def test_an_error_no_reader_anticipated_is_still_a_report(job, monkeypatch, caps
     [written] = job["written"]
     assert written["error"].startswith("the data could not be read (ArrowInvalid: Parquet magic bytes not found")
     assert "second line" not in written["error"] and "spec.reference" in written["error"]
+
+
+def test_an_error_longer_than_status_allows_is_shortened_not_refused(job, capsys):
+    """status.lastCheck.error holds 1024 characters: a longer message (a long URI) was refused with
+    422, so the job exited 1 and wrote nothing."""
+    missing = "/tmp/" + "/".join(["d" * 200] * 8) + "/current.csv"
+    job["spec"] = api.parse_spec(
+        {"model": {"name": "m"}, "reference": {"uri": GOOD.as_uri()}, "current": {"uri": "file://" + missing}}
+    )
+    assert cli.main(["check", "--monitor", "risk/credit"]) == 0
+    [written] = job["written"]
+    assert len(written["error"]) == check_job.ERROR_LIMIT and written["error"].endswith("…")
+    assert written["error"].startswith(missing[:500])  # the start, which names the source, is kept
