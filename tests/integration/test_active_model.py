@@ -271,7 +271,19 @@ def test_two_generations_then_undo_and_the_monitor_follows(kube, namespace, prom
         assert [p["version"] for p in status["previousModels"]] == ["1.0"]
         condition = next(c for c in status["conditions"] if c["type"] == "ActiveModel")
         assert (condition["status"], condition["reason"]) == ("True", "Promoted")
-        assert firing(status, "drift") == [], "alerts about v1 resolve when v2 is promoted"
+        resolved = wait_for(
+            lambda: (lambda s: s if s.get("alerts") and not firing(s, "drift") else None)(
+                monitor(kube, namespace)["status"]
+            ),
+            what="the alerts about v1 resolved",
+        )
+        assert resolved["alertPromotionSeen"] == f"{r2['metadata']['name']}@{active['promotedAt']}"
+        told = [
+            e.message
+            for e in kubernetes.client.CoreV1Api(kube).list_namespaced_event(namespace).items
+            if e.reason == "AlertResolved"
+        ]
+        assert any("drift/x" in m for m in told), told
         assert model_env(kube, namespace)["MODEL_VERSION"] == "2.0"
         assert monitor(kube, namespace)["spec"]["model"]["version"] == "1.0", "the spec is never written"
         # the old (drifted) check judged v1: it starts nothing, though the cooldown is over

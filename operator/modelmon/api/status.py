@@ -253,6 +253,9 @@ class ModelMonitorStatus(SpecModel):
     """Acknowledged alert ids that escalated or resolved since: they no longer count."""
     alert_lifecycle_seen: str | None = None
     """The retraining state the lifecycle alerts were last planned for."""
+    alert_promotion_seen: str | None = pydantic.Field(default=None, max_length=512)
+    """The promotion (activeModel's RetrainingJob@promotedAt) whose resolution of the old model's alerts was
+    planned."""
     alert_sinks: list[SinkStatus] = pydantic.Field(default_factory=list, max_length=50)
     """Delivery state per alert sink."""
     retraining: MonitorRetrainingStatus | None = None

@@ -15,9 +15,10 @@ as they were at its promotion. While they are unchanged, the active model wins (
 after the promotion), the spec wins (``ActiveModel`` False, reason ``SpecOverrides``) until the
 next promotion. Other spec changes (thresholds, schedule, alerts) leave the active model in force.
 
-On promotion, firing alerts that judged the old model (drift, performance, data quality, all
-relative to its reference or baseline) resolve; the trigger's sample count starts again, and its
-cooldown runs from the promotion (:mod:`modelmon.policies.retraining_triggers`).
+On promotion, firing alerts that judged the old model (what its checks found: drift, performance,
+data quality, all relative to its reference or baseline) resolve, planned and notified by the alert
+policy (:func:`modelmon.policies.alert_updates.plan_update`); the trigger's sample count starts
+again, and its cooldown runs from the promotion (:mod:`modelmon.policies.retraining_triggers`).
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ from modelmon.policies import conditions as cond
 
 #: Models kept in ``status.previousModels`` (the CRD's bound).
 MAX_PREVIOUS = 5
-#: Alert types judged against the old model's reference or baseline: they resolve on promotion.
-MODEL_ALERTS: frozenset[str] = frozenset({"drift", "performance", "dataQuality"})
 
 
 def spec_digest(spec: Mapping[str, Any]) -> str:
@@ -190,15 +189,12 @@ def plan_promotion(
         f"checks judge model {model.version}, promoted by RetrainingJob {retraining_job} at {now}, against "
         f"{source} and " + ("its validation metrics as baseline" if baseline else "the spec's baseline") + note
     )
-    alerts = _resolved(status.get("alerts"), now=now, version=model.version)
     patch: dict[str, Any] = {
         "activeModel": replacing(status.get("activeModel"), _dump(new)),
         "previousModels": [_dump(p, compact=True) for p in kept[:MAX_PREVIOUS]],
         "retraining": {"samplesSinceLast": 0},
         "conditions": cond.merge_conditions(status.get("conditions"), [_condition(True, message, monitor)], now=now),
     }
-    if alerts is not None:
-        patch["alerts"] = alerts
     return Promotion(status=patch, message=message)
 
 
@@ -239,25 +235,6 @@ def _condition(wins: bool, message: str, monitor: Mapping[str, Any]) -> dict[str
         message=message[:1024],
         generation=(monitor.get("metadata") or {}).get("generation"),
     )
-
-
-def _resolved(alerts: Any, *, now: str, version: str) -> list[dict[str, Any]] | None:
-    """The alerts with those about the old model resolved; None when none was firing."""
-    if not isinstance(alerts, list):
-        return None
-    changed, result = False, []
-    for alert in alerts:
-        if isinstance(alert, Mapping) and alert.get("state") == "firing" and alert.get("type") in MODEL_ALERTS:
-            alert = {
-                **alert,
-                "state": "resolved",
-                "resolvedAt": now,
-                "streak": 0,
-                "message": f"{alert.get('message', '')} (resolved: model {version} promoted)"[-1024:],
-            }
-            changed = True
-        result.append(alert)
-    return result if changed else None
 
 
 def _same(a: ActiveModel, b: ActiveModel) -> bool:

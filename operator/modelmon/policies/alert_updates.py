@@ -68,6 +68,15 @@ def plan_update(
         touched.add("alerts")
 
     steps: list[tuple[Scope, list[Observation]]] = []
+    promotion = promotion_signature(current.get("activeModel"))
+    if promotion is not None and promotion != current.get("alertPromotionSeen"):
+        # A promoted model makes a new generation: what the checks found judged the old model (its
+        # reference, its baseline), so those alerts resolve -- notified like any resolution -- and the
+        # next check raises again whatever still holds for the new one.
+        if not new_check:
+            steps.append(("check", []))
+        current["alertPromotionSeen"] = promotion
+        touched.add("alertPromotionSeen")
     if new_check and current.get("lastCheck"):
         steps.append(("check", check_observations(current["lastCheck"])))
     signature = lifecycle_signature(current.get("retraining"))
@@ -92,6 +101,13 @@ def plan_update(
         notifications=notifications,
         held_back=held_back,
     )
+
+
+def promotion_signature(active_model: Any) -> str | None:
+    """Identifies a promotion (``status.activeModel``): its RetrainingJob and time; None before any."""
+    if not isinstance(active_model, Mapping) or not active_model.get("promotedAt"):
+        return None
+    return f"{active_model.get('retrainingJob')}@{active_model['promotedAt']}"
 
 
 def ack_cleanup(body: Mapping[str, Any]) -> str | None:

@@ -7,7 +7,9 @@ import datetime
 
 from modelmon.api.monitor import ModelMonitorSpec
 from modelmon.api.retraining import RestoreSpec, RetrainingJobSpec, RetrainingSpec, TrainedModel
-from modelmon.policies import active_model, retraining_job, retraining_triggers, undo
+from modelmon import timestamps
+from modelmon.policies import active_model, alert_updates, retraining_job, retraining_triggers, undo
+from modelmon.policies.alerts import Policy
 
 NOW = "2026-03-10T12:00:00Z"
 SHA2, SHA3 = "2" * 64, "3" * 64
@@ -133,17 +135,37 @@ def test_a_result_whose_metrics_cannot_be_a_baseline_leaves_the_spec_s():
     assert "so the spec's baseline stays" in after["status"]["conditions"][0]["message"]
 
 
-def test_alerts_about_the_old_model_resolve_on_promotion_and_others_stay():
-    alerts = [
-        {"id": "a1", "type": "drift", "state": "firing", "message": "age drifted"},
-        {"id": "a2", "type": "performance", "state": "firing", "message": "accuracy dropped"},
-        {"id": "a3", "type": "dataUnavailable", "state": "firing", "message": "no data"},
-        {"id": "a4", "type": "drift", "state": "resolved", "message": "income drifted", "resolvedAt": "x"},
-    ]
-    after = promote(monitor(status={"alerts": alerts}), "r", rtj_status("2.0", SHA2))
-    states = {a["id"]: (a["state"], a.get("resolvedAt")) for a in after["status"]["alerts"]}
-    assert states == {"a1": ("resolved", NOW), "a2": ("resolved", NOW), "a3": ("firing", None), "a4": ("resolved", "x")}
-    assert after["status"]["alerts"][0]["message"] == "age drifted (resolved: model 2.0 promoted)"
+def test_alerts_about_the_old_model_resolve_on_promotion_notified_once_and_others_stay():
+    check = {
+        "time": "2026-03-10T11:00:00Z",
+        "dataset": {"drifted": True, "message": "1 of 1 drifted"},
+        "features": [
+            {"name": "age", "drifted": True, "method": "psi", "score": 0.6, "severity": "critical", "severityScore": 90}
+        ],
+    }
+    body = {"metadata": {"name": "credit", "namespace": "ml", "annotations": {}}}
+    t0 = timestamps.to_epoch("2026-03-10T11:00:00Z")
+    fired = alert_updates.plan_update(body, status={"lastCheck": check}, new_check=True, policy=Policy(), now=t0)
+    status = {
+        "lastCheck": check,
+        **fired.status,
+        "retraining": {"active": {"name": "r", "phase": "RollingOut"}},
+    }  # a lifecycle alert too
+    status.update(alert_updates.plan_update(body, status=status, new_check=False, policy=Policy(), now=t0).status)
+    assert {(a["type"], a["state"]) for a in status["alerts"]} == {("drift", "firing"), ("rollout", "firing")}
+    after = promote({**monitor(status=status), "metadata": body["metadata"]}, "r", rtj_status("2.0", SHA2))["status"]
+    update = alert_updates.plan_update(body, status=after, new_check=False, policy=Policy(), now=t0 + 60)
+    assert {(c.change, c.alert.subject) for c in update.changes} == {("resolved", "dataset"), ("resolved", "age")}
+    assert {n.alert.subject for n in update.notifications} == {"dataset", "age"}  # the sinks hear of it
+    states = {(a["type"], a["subject"]): a["state"] for a in update.status["alerts"]}
+    assert states == {("drift", "dataset"): "resolved", ("drift", "age"): "resolved", ("rollout", "r/active"): "firing"}
+    assert update.status["alertPromotionSeen"] == f"r@{NOW}"
+    assert (
+        alert_updates.plan_update(
+            body, status={**after, **update.status}, new_check=False, policy=Policy(), now=t0 + 120
+        )
+        is None
+    )  # once per promotion
 
 
 def test_lineage_and_previous_models_follow_several_generations():
