@@ -125,9 +125,10 @@ def config_of(spec: api.ModelMonitorSpec) -> CheckConfig:
 
 def _performance(spec: api.ModelMonitorSpec, *, predictions: tables.Table, namespace: str, scratch: str,
                  now: float) -> PerformanceReport | None:
-    """Performance over the current data its windows need (not the drift window): all of it, or
-    only its longest duration window, pushed down; an unreadable ground truth makes its verdicts
-    unknown and leaves the drift check standing."""
+    """Performance over the current data its windows need (not the drift window): its longest
+    duration window, or the newest predictions holding enough labelled ones for its row windows
+    (datasets.performance_spans), or all of it when they are mixed; pushed down. An unreadable
+    ground truth makes its verdicts unknown and leaves the drift check standing."""
     wanted = spec.performance
     if wanted is None:
         return None
@@ -140,7 +141,12 @@ def _performance(spec: api.ModelMonitorSpec, *, predictions: tables.Table, names
             return assessment.unavailable(wanted, reason=f"ground truth unavailable: {error}")
     predictions, truth = datasets.performance_span(predictions, truth, spec=wanted,
                                                    time_partitions=spec.current.time_partitions, now=now)
-    return checking.run_performance(predictions, spec=wanted, ground_truth=truth, now=now)
+    needed = datasets.rows_needed(wanted)
+    for span, whole in datasets.performance_spans(predictions, wanted):
+        report = checking.run_performance(span, spec=wanted, ground_truth=truth, now=now)
+        if whole or (needed is not None and report.labelled >= needed):
+            break
+    return report
 
 
 def write_last_check(*, namespace: str, name: str, last_check: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,6 +30,9 @@ from modelmon.data.filesystems import Located
 
 GLOB_CHARACTERS = frozenset("*?[")
 UTC_MICROS = pa.timestamp("us", tz="UTC")
+#: Performance's first span of predictions, in multiples of its largest row window, and its growth.
+SPAN_START = 4
+SPAN_GROWTH = 8
 
 
 UNCOUNTED = -1
@@ -422,3 +425,32 @@ def materialise(table: tables.Table) -> tables.Table:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"{table.path}: cannot read as {table.format}: {first}") from error
     return tables.Table(path=table.path, format=table.format, schema=data.schema, num_rows=data.num_rows, _table=data)
+
+
+def rows_needed(spec: PerformanceSpec) -> int | None:
+    """Labelled predictions the performance windows need when all of them are row windows."""
+    rows = [w.rows for w in spec.windows if w.rows is not None]
+    return max(rows) if rows and len(rows) == len(spec.windows) else None
+
+
+def performance_spans(predictions: tables.Table, spec: PerformanceSpec) -> Iterator[tuple[tables.Table, bool]]:
+    """Spans of the newest predictions, smallest first, each with whether it is all of them.
+
+    A row window counts *labelled* predictions, and which ones are labelled only reading tells:
+    the newest ``4 x`` the largest window are read first, then eight times as many, and so on,
+    until the caller finds enough labelled ones (pushed down like the drift window's last rows,
+    so memory follows what the windows need, not the log's history). Reading grows
+    geometrically, so the total read is at most ~1.15 times the last span. Predictions in
+    partition order, as the drift window's last rows."""
+    needed = rows_needed(spec)
+    if needed is None or predictions._scan is None:
+        yield predictions, True
+        return
+    span = SPAN_START * needed
+    while True:
+        piece = window(predictions, rows=span, now=0.0)
+        whole = piece.num_rows < span
+        yield piece, whole
+        if whole:
+            return
+        span *= SPAN_GROWTH

@@ -139,3 +139,59 @@ def test_without_time_partitions_every_partition_is_read(log):
     )
     with pytest.raises(DataError, match=r"preds/: cannot count the rows of the window: .*magic bytes"):
         check_job.check_data(spec, namespace="ns", clock=lambda: NOW)
+
+
+def accuracy_of_last(predictions: pa.Table, labels: pa.Table, rows: int) -> tuple[float, int]:
+    truth = dict(zip(labels.column("id").to_pylist(), labels.column("label").to_pylist()))
+    pairs = [
+        (p, truth[i])
+        for i, p in zip(predictions.column("id").to_pylist(), predictions.column("prediction").to_pylist())
+        if i in truth
+    ]
+    last = pairs[-rows:]
+    return float(np.mean([p == t for p, t in last])), len(pairs)
+
+
+def row_windows_spec(root: Path, *, truth: str = "labels") -> object:
+    return parse_spec(
+        {
+            "model": {"name": "m"},
+            "reference": {"uri": f"file://{root}/reference.parquet"},
+            "current": {"uri": f"file://{root}/preds/", "timePartitions": {}, "window": {"rows": 100}},
+            "features": [{"name": "x", "type": "numeric"}],
+            "performance": {
+                "task": "classification",
+                "predictionColumn": "prediction",
+                "targetColumn": "label",
+                "baseline": {"accuracy": 0.9},
+                "windows": [{"rows": 50}, {"rows": 100}, {"rows": 200}],
+                "groundTruth": {"uri": f"file://{root}/{truth}/", "idColumn": "id"},
+            },
+        }
+    )
+
+
+def test_row_windows_read_only_the_newest_predictions(log):
+    root = log["root"]
+    spoil_before(root / "preds", hour=10)  # 4 x the largest window (200): the last two hours are enough
+    _, performance, _ = check_job.check_data(row_windows_spec(root), namespace="ns", clock=lambda: NOW)
+    for rows in (50, 100, 200):
+        expected, _ = accuracy_of_last(log["predictions"], log["labels"], rows)
+        verdict = next(v for v in performance.metrics if v.window == f"last {rows}")
+        assert (verdict.samples, verdict.value) == (rows, pytest.approx(expected))
+
+
+def test_row_windows_read_further_back_while_labels_lag(log):
+    # Labels only for the predictions before 08:00: the newest spans hold none, so reading goes
+    # back until it finds them, and the verdicts are those of the whole data.
+    root = log["root"]
+    labels = log["labels"].slice(0, 8 * PER_HOUR)
+    hourly(root / "late-labels", [labels.slice(h * PER_HOUR, PER_HOUR) for h in range(8)])
+    _, performance, _ = check_job.check_data(
+        row_windows_spec(root, truth="late-labels"), namespace="ns", clock=lambda: NOW
+    )
+    assert (performance.labelled, performance.unlabelled) == (8 * PER_HOUR, 4 * PER_HOUR)
+    for rows in (50, 100, 200):
+        expected, _ = accuracy_of_last(log["predictions"], labels, rows)
+        verdict = next(v for v in performance.metrics if v.window == f"last {rows}")
+        assert (verdict.samples, verdict.value) == (rows, pytest.approx(expected))
