@@ -194,6 +194,8 @@ class RetrainingController:
     def _promote(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any]) -> None:
         """A rollout that succeeded makes its model the monitor's active model (policies/active_model.py);
         planned on a fresh read and written onto that version, retried on a conflict."""
+        if status.get("phase") != Phase.SUCCEEDED.value:
+            return  # the common case, every training step: no spec parse, no plan
         meta = body["metadata"]
         spec, _ = _parse(body)
         restore = spec.restore if spec is not None else None
