@@ -62,7 +62,8 @@ FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_
 	tests/integration/test_metrics_restart.py bench/operator_scale.py
 # The active model, undo and the trading metrics (#17).
 FORMATTED += operator/modelmon/policies/active_model.py operator/modelmon/policies/undo.py \
-	tests/unit/policies/test_active_model.py tests/unit/performance/test_trading_metrics.py
+	tests/unit/policies/test_active_model.py tests/unit/performance/test_trading_metrics.py \
+	tests/unit/test_defaults_doc.py tests/unit/test_example_references.py tests/unit/cli/test_rollout_undo.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)
