@@ -17,6 +17,7 @@ import pydantic
 
 from modelmon.api.base import SpecModel
 from modelmon.api.durations import Duration, parse_duration
+from modelmon.api.secret_refs import SecretKeyRef
 
 AlertSeverity = Literal["info", "warning", "critical"]
 """An alert's severity, lowest first (the alert policy ranks them; sinks filter on them)."""
@@ -44,15 +45,6 @@ RESERVED_HEADERS = frozenset({"content-type", "content-length", "host", "x-model
                               "x-modelmon-timestamp", "user-agent"})
 #: Labels the Alertmanager sink sets itself (they identify the alert, so they cannot be overridden).
 RESERVED_LABELS = frozenset({"alertname", "namespace", "monitor", "model", "type", "subject", "severity", "alert_id"})
-
-
-class SecretKeyRef(SpecModel):
-    """A key of a Secret in the monitor's namespace."""
-
-    name: str = pydantic.Field(min_length=1, max_length=253, pattern=DNS_SUBDOMAIN)
-    """Name of the Secret."""
-    key: str = pydantic.Field(min_length=1, max_length=253, pattern=r"^[-._a-zA-Z0-9]+$")
-    """Key in the Secret's data."""
 
 
 def _no_plain_secrets(raw: Any, fields: dict[str, str]) -> Any:

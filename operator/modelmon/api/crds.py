@@ -90,6 +90,7 @@ def build_crd(resource: CustomResource) -> dict[str, Any]:
     root = {"description": resource.description, "type": "object", "required": ["spec"], "properties": properties}
     for path, keys in resource.extensions.items():
         _extend(_node_at(root, path), keys)
+    _mark_timestamps(root)
     version: dict[str, Any] = {
         "name": resource.version,
         "served": True,
@@ -113,6 +114,32 @@ def build_crd(resource: CustomResource) -> dict[str, Any]:
                      "labels": {"app.kubernetes.io/part-of": "modelmon"}},
         "spec": {"group": resource.group, "names": names, "scope": "Namespaced", "versions": [version]},
     }
+
+
+#: The fields that hold a time (RFC 3339, as timestamps.format_time writes them), by name wherever they
+#: appear in a spec or status, and the lists of times. The API server then checks them, and clients
+#: (kubectl, Argo CD, generated code) know they are times. tests/unit/api/test_crd_formats.py fails
+#: when a field described as a time is missing here.
+TIMESTAMP_FIELDS = frozenset({
+    "lastTransitionTime", "time", "assessedCheck", "firstSeen", "lastSeen", "lastNotified", "resolvedAt",
+    "lastSuccess", "lastErrorTime", "startedAt", "finishedAt", "lastCountedCheck", "lastStartedAt",
+    "lastScheduleTime", "promotedAt", "checkTime", "queuedAt", "startTime", "completionTime", "stepStartedAt",
+    "progressAt", "at",
+})
+TIMESTAMP_LISTS = frozenset({"alertNotifications"})
+
+
+def _mark_timestamps(node: dict[str, Any]) -> None:
+    for name, child in (node.get("properties") or {}).items():
+        if name in TIMESTAMP_FIELDS and child.get("type") == "string":
+            child["format"] = "date-time"
+        elif name in TIMESTAMP_LISTS and (child.get("items") or {}).get("type") == "string":
+            child["items"]["format"] = "date-time"
+        _mark_timestamps(child)
+    if isinstance(node.get("items"), dict):
+        _mark_timestamps(node["items"])
+    if isinstance(node.get("additionalProperties"), dict):
+        _mark_timestamps(node["additionalProperties"])
 
 
 def structural_schema(model: type[pydantic.BaseModel]) -> dict[str, Any]:

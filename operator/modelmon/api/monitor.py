@@ -6,6 +6,7 @@ These models are the single source of truth for the CRD (``modelmon crds`` gener
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import croniter
@@ -90,6 +91,8 @@ QUANTITY = r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 Quantity = int | Annotated[str, pydantic.Field(pattern=QUANTITY, max_length=64)]
 """A resource quantity, as in a Pod spec: a number or a string such as ``500m`` or ``1.5Gi``."""
+_ANNOTATION_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
 class CheckJob(SpecModel):
@@ -108,6 +111,20 @@ class CheckJob(SpecModel):
     env: list[EnvFromSecret] = pydantic.Field(default_factory=list, max_length=20)
     """Variables from Secrets, e.g. static keys of an S3-compatible store (AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY). The kubelet reads the Secret: the values never pass through the operator."""
+    service_account_annotations: dict[str, str] | None = pydantic.Field(default=None, max_length=20)
+    """Annotations of the check job's ServiceAccount (<monitor>-checker), e.g. IRSA's
+    eks.amazonaws.com/role-arn or GKE's iam.gke.io/gcp-service-account: the identity that reads this
+    monitor's data, declared with the monitor (in git) instead of annotated by hand."""
+
+    @pydantic.field_validator("service_account_annotations")
+    @classmethod
+    def _annotation_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key in value or {}:
+            prefix, _, name = key.rpartition("/")
+            if not _ANNOTATION_NAME.match(name) or len(name) > 63 or (prefix and not _DNS_SUBDOMAIN.match(prefix)):
+                raise ValueError(f"checkJob.serviceAccountAnnotations: {key!r} is not an annotation key "
+                                 "([prefix/]name, e.g. eks.amazonaws.com/role-arn)")
+        return value
 
     @pydantic.field_validator("env")
     @classmethod

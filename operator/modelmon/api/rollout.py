@@ -17,6 +17,7 @@ from pydantic.config import JsonDict
 
 from modelmon.api.base import SpecModel
 from modelmon.api.durations import Duration
+from modelmon.api.secret_refs import SecretKeyRef
 
 #: Annotations a person sets on the RetrainingJob to steer its rollout (consumed when acted on).
 PROMOTE = "modelmon.io/promote"
@@ -91,11 +92,53 @@ class Handover(SpecModel):
         return self
 
 
+class HttpHeader(SpecModel):
+    """A plain HTTP header (e.g. a tenant id: X-Scope-OrgID); credentials go in bearerTokenSecretRef."""
+
+    name: str = pydantic.Field(min_length=1, max_length=128, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+    """Header name."""
+    value: str = pydantic.Field(max_length=1024)
+    """Header value."""
+
+
+class PrometheusTLS(SpecModel):
+    """How the Prometheus server's certificate is checked (https:// addresses)."""
+
+    ca_secret_ref: SecretKeyRef | None = None
+    """A Secret key (in the RetrainingJob's namespace) holding the PEM CA bundle that signed the server's
+    certificate; the system's CAs when absent."""
+    insecure_skip_verify: bool = False
+    """Do not verify the server's certificate at all (a test set-up; never with a real token)."""
+
+
 class PrometheusMetric(SpecModel):
+    model_config = _rules(
+        {"rule": "!has(self.bearerTokenSecretRef) || !has(self.headers) || "
+                 "self.headers.all(h, h.name.lowerAscii() != 'authorization')",
+         "message": "prometheus: an Authorization header and bearerTokenSecretRef both set the same header"},
+        {"rule": "!has(self.tls) || !has(self.tls.caSecretRef) || !has(self.tls.insecureSkipVerify) || "
+                 "!self.tls.insecureSkipVerify",
+         "message": "prometheus.tls: caSecretRef and insecureSkipVerify contradict each other"})
+
     address: str = pydantic.Field(pattern=r"^https?://", max_length=2048)
     """Base URL of the Prometheus server, e.g. http://prometheus.monitoring:9090."""
     query: str = pydantic.Field(min_length=1, max_length=8192)
     """PromQL instant query returning one number (a scalar or a one-element vector)."""
+    bearer_token_secret_ref: SecretKeyRef | None = None
+    """A Secret key (in the RetrainingJob's namespace) holding a token sent as ``Authorization: Bearer``
+    (Thanos, Cortex/Mimir gateways, managed Prometheus). Read at each query, never stored."""
+    headers: list[HttpHeader] = pydantic.Field(default_factory=list, max_length=10)
+    """Extra headers sent with each query."""
+    tls: PrometheusTLS | None = None
+    """Certificate checking for an https:// address."""
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self) -> PrometheusMetric:
+        if self.bearer_token_secret_ref and any(h.name.lower() == "authorization" for h in self.headers):
+            raise ValueError("prometheus: an Authorization header and bearerTokenSecretRef both set the same header")
+        if self.tls and self.tls.ca_secret_ref and self.tls.insecure_skip_verify:
+            raise ValueError("prometheus.tls: caSecretRef and insecureSkipVerify contradict each other")
+        return self
 
 
 class MonitorMetric(SpecModel):

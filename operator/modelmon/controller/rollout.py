@@ -29,7 +29,7 @@ from modelmon.api import rollout as api
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason
 from modelmon.controller.locks import ObjectLocks
-from modelmon.k8s import events, objects
+from modelmon.k8s import events, objects, secrets
 from modelmon.k8s import rollout as k8s
 from modelmon.manifests import rollout as manifests
 from modelmon.metrics import OperatorMetrics
@@ -117,7 +117,8 @@ class RolloutController:
                  since: str) -> obs.Observed:
         meta = body["metadata"]
         context = Context(namespace=meta["namespace"], retraining_job=meta["name"], template=template, since=since,
-                          model=observed.model, fetch_monitor=objects.get_monitor)
+                          model=observed.model, fetch_monitor=objects.get_monitor,
+                          read_secret=secrets.read_secret)
         taken = tuple(measure(metric, context) for metric in spec.template(template).metrics)
         return dataclasses.replace(observed, measurements=taken)
 

@@ -8,6 +8,7 @@ escalation, every capability dropped, RuntimeDefault seccomp.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from modelmon.api import history as history_api
@@ -104,10 +105,13 @@ def build_cronjob(*, monitor: str, namespace: str, uid: str, spec: api.ModelMoni
     }
 
 
-def build_service_account(*, monitor: str, namespace: str, uid: str) -> Manifest:
-    return {"apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": _metadata(name=account_name(monitor), namespace=namespace, monitor=monitor, uid=uid),
-            "automountServiceAccountToken": True}
+def build_service_account(*, monitor: str, namespace: str, uid: str,
+                          annotations: Mapping[str, str] | None = None) -> Manifest:
+    """``annotations``: spec.checkJob.serviceAccountAnnotations (cloud identities: IRSA, Workload Identity)."""
+    metadata = _metadata(name=account_name(monitor), namespace=namespace, monitor=monitor, uid=uid)
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata, "automountServiceAccountToken": True}
 
 
 def build_role(*, monitor: str, namespace: str, uid: str, spec: api.ModelMonitorSpec) -> Manifest:
@@ -138,7 +142,8 @@ def build_children(*, monitor: str, namespace: str, uid: str, spec: api.ModelMon
                    pull_policy: str = "IfNotPresent") -> list[Manifest]:
     """Every child of a monitor, RBAC first so the job never starts without its rights."""
     return [
-        build_service_account(monitor=monitor, namespace=namespace, uid=uid),
+        build_service_account(monitor=monitor, namespace=namespace, uid=uid,
+                              annotations=spec.check_job.service_account_annotations),
         build_role(monitor=monitor, namespace=namespace, uid=uid, spec=spec),
         build_role_binding(monitor=monitor, namespace=namespace, uid=uid),
         build_cronjob(monitor=monitor, namespace=namespace, uid=uid, spec=spec, image=image, pull_policy=pull_policy),

@@ -27,12 +27,19 @@ class Context:
     model: Mapping[str, str]
     fetch_monitor: Callable[[str, str], Mapping[str, Any] | None]
     """Reads a ModelMonitor (namespace, name); None when it does not exist."""
+    read_secret: Callable[[str, str, str], str] | None = None
+    """Reads one key of a Secret (namespace, name, key), for a provider's credentials; raises with a
+    message naming the Secret, never the value."""
 
 
 def measure(metric: AnalysisMetric, context: Context) -> RawMeasurement:
     try:
         if metric.prometheus is not None:
-            return prometheus.measure(metric.name, metric.prometheus)
+            if context.read_secret is None:
+                return prometheus.measure(metric.name, metric.prometheus)
+            reader = context.read_secret
+            return prometheus.measure(metric.name, metric.prometheus,
+                                      read_secret=lambda name, key: reader(context.namespace, name, key))
         if metric.model_monitor is not None:
             body = context.fetch_monitor(context.namespace, metric.model_monitor.name)
             return monitor.measure(metric.name, metric.model_monitor, body, since=context.since)

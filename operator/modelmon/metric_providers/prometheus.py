@@ -3,15 +3,22 @@
 A scalar, or a vector of exactly one sample, gives a value. An empty vector is no data
 (Inconclusive); NaN is kept as NaN (Inconclusive). More than one series is an Error: the
 query must aggregate (``sum(...)``, ``avg(...)``) so the bound has one meaning.
+
+Managed and multi-tenant Prometheus (Thanos, Mimir, Cortex gateways, cloud offerings) want a
+bearer token, a tenant header or a private CA: the token and the CA are read from Secrets at each
+query (a rotated token takes effect at once), never stored, and never put in a measurement's
+message. Proxies: urllib honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from modelmon.api.rollout import PrometheusMetric
@@ -20,16 +27,49 @@ from modelmon.rollout.analysis import RawMeasurement
 TIMEOUT_SECONDS = 10.0
 
 
-def measure(name: str, spec: PrometheusMetric) -> RawMeasurement:
+#: Reads one key of a Secret in the RetrainingJob's namespace: (name, key) -> value; raises with a
+#: message that names the Secret and the key, never the value.
+ReadSecret = Callable[[str, str], str]
+
+
+def _no_secrets(name: str, key: str) -> str:
+    raise LookupError(f"Secret {name} key {key!r}: no Secret reader given")
+
+
+def measure(name: str, spec: PrometheusMetric, *, read_secret: ReadSecret = _no_secrets) -> RawMeasurement:
     url = spec.address.rstrip("/") + "/api/v1/query?" + urllib.parse.urlencode({"query": spec.query})
+    headers = {header.name: header.value for header in spec.headers}
+    if spec.bearer_token_secret_ref is not None:
+        ref = spec.bearer_token_secret_ref
+        headers["Authorization"] = f"Bearer {read_secret(ref.name, ref.key).strip()}"
+    request = urllib.request.Request(url, headers={"User-Agent": "modelmon-rollout", **headers})
+    context = tls_context(spec, read_secret=read_secret)
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - http(s) by the spec's pattern
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS, context=context) as response:  # noqa: S310 - http(s) by the spec's pattern
             body = json.loads(response.read().decode())
     except urllib.error.HTTPError as error:
         return RawMeasurement(metric=name, error=f"Prometheus answered {error.code}: {_reason(error)}")
     except (urllib.error.URLError, OSError, ValueError) as error:
         return RawMeasurement(metric=name, error=f"Prometheus at {_shown(spec.address)} not reachable: {error}")
     return reduce(name, body)
+
+
+def tls_context(spec: PrometheusMetric, *, read_secret: ReadSecret) -> ssl.SSLContext | None:
+    """None: urllib's default (the system's CAs). A CA bundle from a Secret, or no checking at all."""
+    if not spec.address.startswith("https://") or spec.tls is None:
+        return None
+    if spec.tls.insecure_skip_verify:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if spec.tls.ca_secret_ref is not None:
+        ref = spec.tls.ca_secret_ref
+        try:
+            return ssl.create_default_context(cadata=read_secret(ref.name, ref.key))
+        except ssl.SSLError as error:
+            raise ValueError(f"Secret {ref.name} key {ref.key!r} is not a PEM CA bundle ({error.reason})") from None
+    return None
 
 
 def _shown(address: str) -> str:
