@@ -87,7 +87,6 @@ def configure_logging(log_format: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import kopf
-    import prometheus_client
 
     from modelmon.controller import handlers
     from modelmon.k8s.peering import ensure_peering_objects
@@ -103,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_format)
     metrics = OperatorMetrics()
     if settings.metrics_port:
-        prometheus_client.start_http_server(settings.metrics_port, registry=metrics.registry)
+        metrics.serve(settings.metrics_port)  # the status series from their cached rendering
     registry = kopf.OperatorRegistry()
     handlers.register(registry, settings=settings, metrics=metrics)
 

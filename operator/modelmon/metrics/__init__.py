@@ -17,10 +17,15 @@ registry, so tests and several operators in one process never collide.
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 import prometheus_client as prom
+from prometheus_client.registry import Collector
 
+from modelmon.metrics import exposition
 from modelmon.metrics.collectors import BuildInfoCollector, StatusCollector
 from modelmon.metrics.status_index import StatusIndex
 from modelmon.metrics.status_series import HEALTH_STATES, PERFORMANCE_SEVERITY, ROLLOUT_PHASES
@@ -29,22 +34,29 @@ __all__ = ["HEALTH_STATES", "PERFORMANCE_SEVERITY", "ROLLOUT_PHASES", "OperatorM
 
 
 class OperatorMetrics:
+    """``registry`` holds every metric, the status series included, for reading in tests and tools;
+    :meth:`exposition` (what :meth:`serve` answers on /metrics) is the same text, with the status
+    series joined from their cached rendering instead of formatted sample by sample."""
+
     def __init__(self, registry: prom.CollectorRegistry | None = None) -> None:
-        self.registry = registry or prom.CollectorRegistry()
+        #: The event-driven metrics, process, runtime and build info: formatted at each scrape.
+        self.counted = prom.CollectorRegistry()
         #: The watch's statuses (the controllers put every ModelMonitor/RetrainingJob event here).
         self.statuses = StatusIndex()
+        self.registry = registry or prom.CollectorRegistry()
+        self.registry.register(_Forward(self.counted))
         self.registry.register(StatusCollector(self.statuses))
-        self.registry.register(BuildInfoCollector())
+        self.counted.register(BuildInfoCollector())
         # process_* (CPU, memory, file descriptors) and python_info, as every client library serves them.
-        prom.ProcessCollector(registry=self.registry)
-        prom.PlatformCollector(registry=self.registry)
-        prom.GCCollector(registry=self.registry)
+        prom.ProcessCollector(registry=self.counted)
+        prom.PlatformCollector(registry=self.counted)
+        prom.GCCollector(registry=self.counted)
         sink = ["namespace", "monitor", "sink", "sink_type"]
         self.notifications_sent = prom.Counter(
             "modelmon_notifications_sent",
             "Alert notifications delivered to a sink (one grouped message each).",
             sink,
-            registry=self.registry,
+            registry=self.counted,
         )
         self.notifications_failed = prom.Counter(
             "modelmon_notifications_failed",
@@ -52,40 +64,67 @@ class OperatorMetrics:
             "notifications given up, by reason (error: an attempt failed and "
             "is retried; rejected, expired, dropped, closed: given up).",
             [*sink, "reason"],
-            registry=self.registry,
+            registry=self.counted,
         )
         self.notifications_pending = prom.Gauge(
             "modelmon_notifications_pending",
             "Alert notifications waiting in a sink's queue.",
             sink,
-            registry=self.registry,
+            registry=self.counted,
         )
         self.checks = prom.Counter(
             "modelmon_checks",
             "Drift checks assessed by this operator since it started, by outcome.",
             ["namespace", "monitor", "outcome"],
-            registry=self.registry,
+            registry=self.counted,
         )
         self.check_duration = prom.Histogram(
             "modelmon_check_duration_seconds",
             "Duration of the drift checks assessed since the operator started.",
             ["namespace", "monitor"],
-            registry=self.registry,
+            registry=self.counted,
             buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600),
         )
         self.retraining_finished = prom.Counter(
             "modelmon_retraining_finished",
             "RetrainingJobs that reached a final phase, by phase.",
             ["namespace", "phase"],
-            registry=self.registry,
+            registry=self.counted,
         )
         rollout = ["namespace", "retrainingjob"]
         self.rollout_measurements = prom.Counter(
             "modelmon_rollout_analysis_measurements",
             "Analysis measurements of rollouts, by metric and result (successful, failed, inconclusive, error).",
             [*rollout, "metric", "result"],
-            registry=self.registry,
+            registry=self.counted,
         )
+
+    def exposition(self) -> bytes:
+        """The text /metrics serves (Prometheus text format 0.0.4)."""
+        return prom.generate_latest(self.counted) + exposition.text(
+            self.statuses.rendered_monitors(), self.statuses.retraining_jobs()
+        )
+
+    def serve(self, port: int, addr: str = "0.0.0.0") -> http.server.ThreadingHTTPServer:
+        """/metrics on ``port`` in a daemon thread (as prometheus_client's start_http_server)."""
+        metrics = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                body = metrics.exposition()
+                self.send_response(200)
+                self.send_header("Content-Type", prom.CONTENT_TYPE_PLAIN_0_0_4)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # one line per scrape would drown the operator's log
+
+        server = http.server.ThreadingHTTPServer((addr, port), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, name="modelmon-metrics", daemon=True).start()
+        return server
 
     def record_check(self, *, namespace: str, monitor: str, last_check: dict[str, Any]) -> None:
         """A check the operator assessed (once per check: a stale event never counts twice)."""
@@ -158,3 +197,13 @@ def _remove(metric: prom.metrics.MetricWrapperBase, prefix: tuple[str, ...]) -> 
     for labels in list(metric._metrics):  # noqa: SLF001 - prometheus_client has no public iteration
         if labels[: len(prefix)] == prefix:
             metric.remove(*labels)
+
+
+class _Forward(Collector):
+    """Another registry's metrics, as one collector of this one."""
+
+    def __init__(self, source: prom.CollectorRegistry) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[prom.Metric]:
+        return self.source.collect()

@@ -18,35 +18,48 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from modelmon.metrics.exposition import RenderedStatus
+
 Key = tuple[str, str]  # (namespace, name)
 
 
 class StatusIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._monitors: dict[Key, Mapping[str, Any]] = {}
+        #: A monitor's status with its rendered series (exposition.py), dropped when a new status comes.
+        self._monitors: dict[Key, RenderedStatus] = {}
         self._retraining_jobs: dict[Key, Mapping[str, Any]] = {}
 
     def observe_monitor(self, body: Mapping[str, Any], *, deleted: bool) -> None:
-        self._observe(self._monitors, body, deleted=deleted)
-
-    def observe_retraining_job(self, body: Mapping[str, Any], *, deleted: bool) -> None:
-        self._observe(self._retraining_jobs, body, deleted=deleted)
-
-    def _observe(self, into: dict[Key, Mapping[str, Any]], body: Mapping[str, Any], *, deleted: bool) -> None:
-        meta = body.get("metadata") or {}
-        key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        key = _key(body)
         with self._lock:
             if deleted:
-                into.pop(key, None)
+                self._monitors.pop(key, None)
             else:
-                into[key] = body.get("status") or {}
+                self._monitors[key] = RenderedStatus(body.get("status") or {})
 
-    def monitors(self) -> list[tuple[Key, Mapping[str, Any]]]:
-        """A copy to iterate without the lock (the dicts inside are replaced, never changed, by the watch)."""
+    def observe_retraining_job(self, body: Mapping[str, Any], *, deleted: bool) -> None:
+        key = _key(body)
+        with self._lock:
+            if deleted:
+                self._retraining_jobs.pop(key, None)
+            else:
+                self._retraining_jobs[key] = body.get("status") or {}
+
+    def rendered_monitors(self) -> list[tuple[Key, RenderedStatus]]:
+        """A copy to iterate without the lock (the watch replaces entries, never changes them)."""
         with self._lock:
             return list(self._monitors.items())
+
+    def monitors(self) -> list[tuple[Key, Mapping[str, Any]]]:
+        with self._lock:
+            return [(key, entry.status) for key, entry in self._monitors.items()]
 
     def retraining_jobs(self) -> list[tuple[Key, Mapping[str, Any]]]:
         with self._lock:
             return list(self._retraining_jobs.items())
+
+
+def _key(body: Mapping[str, Any]) -> Key:
+    meta = body.get("metadata") or {}
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""))

@@ -121,7 +121,7 @@ MONITOR_STATUS: dict[str, Any] = {
 RETRAINING_STATUS = {"phase": "RollingOut", "rollout": {"phase": "Progressing", "effectiveWeight": 25.0}}
 
 
-def filled_registry() -> prom.CollectorRegistry:
+def filled_metrics() -> OperatorMetrics:
     metrics = OperatorMetrics()
     for metric in vars(metrics).values():
         if not isinstance(metric, prom.metrics.MetricWrapperBase):
@@ -144,7 +144,7 @@ def filled_registry() -> prom.CollectorRegistry:
     metrics.statuses.observe_retraining_job(
         {"metadata": {"namespace": "team-a", "name": "credit-retrain-1"}, "status": RETRAINING_STATUS}, deleted=False
     )
-    return metrics.registry
+    return metrics
 
 
 def get_json(url: str) -> Any:
@@ -194,7 +194,7 @@ def prometheus(tmp_path_factory) -> Iterator[str]:
     binary = shutil.which("prometheus")
     assert binary, "the Debian prometheus package provides /usr/bin/prometheus (hack/setup.sh installs it)"
     exporter_port, port = free_port(), free_port()
-    server, thread = prom.start_http_server(exporter_port, addr="127.0.0.1", registry=filled_registry())
+    server = filled_metrics().serve(exporter_port, addr="127.0.0.1")  # what `modelmon run` serves
     work = tmp_path_factory.mktemp("prometheus")
     (work / "prometheus.yml").write_text(
         yaml.safe_dump(
@@ -232,7 +232,7 @@ def prometheus(tmp_path_factory) -> Iterator[str]:
         process.terminate()
         process.wait(30)
         server.shutdown()
-        thread.join(5)
+        server.server_close()
 
 
 def query(prometheus: str, expr: str) -> list[dict[str, Any]]:

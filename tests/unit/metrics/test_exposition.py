@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import prometheus_client as prom
+from prometheus_client.parser import text_string_to_metric_families as parse
 
 import modelmon
 from modelmon.metrics import OperatorMetrics
@@ -78,10 +79,60 @@ def filled() -> OperatorMetrics:
     return metrics
 
 
+def samples(text: bytes) -> list[tuple[str, tuple[tuple[str, str], ...], float]]:
+    """Every sample of an exposition but the process's own (they move between two reads)."""
+    return sorted(
+        (s.name, tuple(sorted(s.labels.items())), s.value)
+        for family in parse(text.decode())
+        for s in family.samples
+        if not s.name.startswith(("process_", "python_gc_"))
+    )
+
+
+def test_the_served_text_is_the_registrys_with_the_status_series_from_their_cached_rendering():
+    metrics = filled()
+    served = metrics.exposition()
+    assert samples(served) == samples(prom.generate_latest(metrics.registry))
+    assert b'modelmon_monitor_health{namespace="team-a",monitor="credit",state="Critical"} 1.0' in served
+    status_part = served.index(b"# HELP modelmon_monitor_health")
+    assert metrics.exposition()[status_part:] == served[status_part:]  # the second scrape joins the first's rendering
+
+
+def test_a_new_status_replaces_the_cached_series_and_a_deleted_monitor_leaves_the_text():
+    metrics = filled()
+    metrics.exposition()
+    body = {"metadata": {"namespace": "team-a", "name": "credit"}, "status": {**STATUS, "health": "Healthy"}}
+    metrics.statuses.observe_monitor(body, deleted=False)
+    served = metrics.exposition()
+    assert b'state="Healthy"} 1.0' in served and b'state="Critical"} 1.0' not in served
+    metrics.statuses.observe_monitor(body, deleted=True)
+    assert b'monitor="credit"' not in metrics.exposition().split(b"modelmon_notifications")[0]
+
+
+def test_label_values_are_escaped():
+    metrics = OperatorMetrics()
+    status = {
+        "lastCheck": {
+            "time": "2026-11-23T10:00:00Z",
+            "features": [
+                {"name": 'a "quoted"\\path\nname', "kind": "numeric", "method": "psi", "score": 0.1, "severityScore": 1}
+            ],
+        }
+    }
+    metrics.statuses.observe_monitor({"metadata": {"namespace": "ns", "name": "m"}, "status": status}, deleted=False)
+    (feature,) = {
+        s.labels["feature"]
+        for f in parse(metrics.exposition().decode())
+        for s in f.samples
+        if s.name == "modelmon_feature_drift_distance"
+    }
+    assert feature == 'a "quoted"\\path\nname'
+
+
 def test_promtool_check_metrics_finds_nothing():
     promtool = shutil.which("promtool")
     assert promtool, "promtool comes with the Debian prometheus package (hack/setup.sh installs it)"
-    exposition = prom.generate_latest(filled().registry)
+    exposition = filled().exposition()  # what /metrics serves
     result = subprocess.run(
         [promtool, "check", "metrics"], input=exposition, capture_output=True, check=False, timeout=60
     )
