@@ -184,3 +184,12 @@ def test_kubectl_explain_shows_the_descriptions(kubectl: Kubectl):
     assert "driftShare" in text and "share of judged features drifted" in text
     thresholds = kubectl("explain", "modelmonitor.spec.drift.thresholds").stdout
     assert "Per-method overrides of the default cut points." in thresholds
+
+
+def test_a_duration_window_may_rest_on_time_partitions(custom: Any, namespace: str):
+    # The CEL rule on spec.current: a duration needs a timestamp column or the source's timePartitions.
+    current = {"uri": "s3://ml-logs/credit/", "timePartitions": {}, "window": {"duration": "6h"}}
+    created = create(custom, namespace, MINIMAL | {"current": current})
+    assert created["spec"]["current"]["timePartitions"] == {"dateKey": "date", "hourKey": "hour"}
+    stored = create(custom, namespace, MINIMAL | {"current": {"uri": "file:///data/c.csv"}})
+    assert "window" not in stored["spec"]["current"]  # the rule holds without a window at all
