@@ -17,6 +17,7 @@ import os
 import urllib.parse
 from collections.abc import Mapping
 
+import pyarrow as pa
 import pyarrow.fs as pa_fs
 
 from modelmon.api.sources import DataSource
@@ -90,6 +91,11 @@ def _azure(source: DataSource, *, environ: Mapping[str, str]) -> pa_fs.AzureFile
     options = source.azure
     if options is None:
         raise DataError("uri: an az:// uri needs azure.accountName (the storage account)")
+    if not hasattr(pa_fs, "AzureFileSystem"):  # Python bindings since pyarrow 16, and only in builds with Azure
+        raise DataError(
+            f"uri: this check's pyarrow {pa.__version__} has no Azure filesystem; run the check with "
+            f"pyarrow 16 or later (the image modelmon ships has it)"
+        )
     kwargs: dict[str, str] = {}
     if options.endpoint:
         parsed = urllib.parse.urlsplit(options.endpoint)

@@ -306,3 +306,10 @@ def test_credentials_in_an_endpoint_variable_are_not_taken_for_the_host():
     options = located.filesystem.__reduce__()[1][0]
     assert options["endpoint_override"] == "minio.storage:9000" and options["scheme"] == "http"
     assert "pa55word" not in repr(options)
+
+
+def test_a_pyarrow_without_azure_is_named(monkeypatch):
+    monkeypatch.delattr(pa_fs, "AzureFileSystem")
+    source = DataSource.model_validate({"uri": "az://predictions/credit/", "azure": {"accountName": "mlstore1"}})
+    with pytest.raises(DataError, match=r"^uri: this check's pyarrow .* has no Azure filesystem; run the check with"):
+        filesystems.locate(source, environ={})
