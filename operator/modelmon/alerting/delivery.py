@@ -256,7 +256,8 @@ class Dispatcher:
         sink.in_flight = message
         try:
             if self._session is None:
-                self._session = aiohttp.ClientSession()
+                # trust_env: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, as the operator's other HTTP clients honour them.
+                self._session = aiohttp.ClientSession(trust_env=True)
             await sinks.send(message.spec, message.batch, secrets=secrets, session=self._session,
                              timeout=self._timeout, now=now)
         except sinks.DeliveryError as error:

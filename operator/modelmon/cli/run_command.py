@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
-import json
 import logging
 import os
 import random
@@ -13,6 +12,9 @@ import sys
 import time
 from collections.abc import Mapping
 from typing import Any
+
+import pythonjsonlogger.core
+import pythonjsonlogger.json
 
 
 def register(commands: Any) -> None:
@@ -48,16 +50,29 @@ def in_cluster_server(environ: Mapping[str, str], *, default: str) -> str:
     return f"https://{host}:{port}"
 
 
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                 "message": record.getMessage()}
+class _JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """One JSON object a line, by python-json-logger: ``time`` (UTC, to the millisecond), ``level``,
+    ``logger``, ``message``, a record's own extra fields, and ``exc_info`` (the whole traceback, as
+    text) when the record carries an exception: the hand-written formatter this replaces dropped it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            # kopf's extras: the object goes out as ``object`` below; its settings are not for a log.
+            reserved_attrs=[*pythonjsonlogger.core.RESERVED_ATTRS, "k8s_ref", "k8s_skip", "settings"],
+        )
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+        super().add_fields(log_data, record, message_dict)
         # kopf tags its per-object records with the object: keep it, or a message such as
         # "Handler ... failed" says nothing about which monitor.
         ref = getattr(record, "k8s_ref", None)
         if isinstance(ref, dict):
-            entry["object"] = {k: ref[k] for k in ("kind", "namespace", "name") if ref.get(k)}
-        return json.dumps(entry)
+            log_data["object"] = {k: ref[k] for k in ("kind", "namespace", "name") if ref.get(k)}
 
 
 class _TextFormatter(logging.Formatter):
