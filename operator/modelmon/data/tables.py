@@ -89,7 +89,11 @@ class Table:
 
     @property
     def columns(self) -> list[str]:
-        return list(self.schema.names)
+        """The data's columns. A dataset's hive partition keys (``date``, ``hour``) come from its
+        paths, not from what the model saw: they are readable, but never checked as features or
+        reported as new columns."""
+        keys = set(self._scan.partitions.names) if self._scan is not None else set()
+        return [name for name in self.schema.names if name not in keys]
 
     def kind(self, column: str) -> ColumnKind:
         return kind_of(self.schema.field(column).type)

@@ -195,3 +195,11 @@ def test_row_windows_read_further_back_while_labels_lag(log):
         expected, _ = accuracy_of_last(log["predictions"], labels, rows)
         verdict = next(v for v in performance.metrics if v.window == f"last {rows}")
         assert (verdict.samples, verdict.value) == (rows, pytest.approx(expected))
+
+
+def test_partition_keys_are_not_new_columns(log):
+    root = log["root"]
+    spec = spec_for(root, window={"rows": 500}).model_copy(update={"features": None, "performance": None})
+    report, _, _ = check_job.check_data(spec, namespace="ns", clock=lambda: NOW)
+    new = sorted(issue.column for issue in report.quality_issues if issue.check == "newColumn")
+    assert new == ["id", "prediction", "timestamp"]  # in the log, not in the reference; date and hour are paths
