@@ -42,7 +42,7 @@ FORMATTED += operator/modelmon/check_history.py operator/modelmon/api/history.py
 # The kubectl plugin and its shared cluster commands (#19).
 FORMATTED += operator/modelmon/cli/cluster.py operator/modelmon/cli/exit_codes.py operator/modelmon/cli/get_command.py \
 	operator/modelmon/cli/steer_command.py operator/modelmon/cli/steering.py operator/modelmon/cli/tables.py \
-	tests/unit/cli/test_plugin_parser.py tests/unit/cli/test_steering.py tests/unit/cli/test_tables.py \
+	tests/unit/cli/test_plugin_parser.py tests/unit/cli/test_steering.py tests/unit/cli/test_plugin_tables.py \
 	tests/integration/test_kubectl_plugin.py
 # Argo CD health, Prometheus analysis auth, timestamps in the CRDs, the checker's identity (#19).
 FORMATTED += tests/unit/gitops tests/unit/api/test_crd_formats.py tests/unit/manifests/test_checker_identity.py \

@@ -44,12 +44,13 @@ def test_runs_modelmon_run_as_a_numeric_non_root_user():
 
 
 def test_installs_the_product_only_from_wheels_only():
-    """No extras: the demo and the emulator are kits, never part of the operator's image."""
+    """The product and its report extra only (the check job publishes HTML reports): the demo and the
+    emulator are kits, and test tools never reach the operator's image."""
     builds = " ".join(instruction("RUN", DOCKERFILE))
-    assert re.search(r"pip wheel [^&]*--wheel-dir /wheels \.(\s|$)", builds), builds
+    assert re.search(r'pip wheel [^&]*--wheel-dir /wheels "\.\[report\]"(\s|$)', builds), builds
     install = " ".join(line for line in instruction("RUN", final_stage()) if "pip install" in line)
-    assert "--no-index" in install and re.search(r"--find-links /wheels modelmon(\s|$)", install), install
-    assert "[" not in install
+    assert "--no-index" in install and re.search(r'--find-links /wheels "modelmon\[report\]"(\s|$)', install), install
+    assert not re.search(r"demo|test|kits", install)
 
 
 def test_the_numeric_user_has_a_passwd_entry():
