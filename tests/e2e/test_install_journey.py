@@ -178,7 +178,7 @@ def test_helm_uninstall_leaves_what_the_docs_say(real_cluster: Cluster) -> None:
     wait_for("the operator's pods to go",
              lambda: not cluster.get("pods", "-n", NAMESPACE)["items"], timeout=120, cluster=cluster)
     assert cluster.run("kubectl", "-n", NAMESPACE, "get", "deployment", "modelmon", check=False).returncode != 0
-    # Kept, as Helm does for a chart's crds/: the CRDs, so the monitors and their status stay.
+    # Kept (helm.sh/resource-policy: keep on the CRD templates): the CRDs, so the monitors and their status stay.
     crds = cluster.kubectl("get", "crd", "-o", "name")
     assert "modelmonitors.modelmon.io" in crds and "retrainingjobs.modelmon.io" in crds
     assert _health(cluster) == "Critical"
