@@ -250,3 +250,38 @@ def test_control_equal_priorities_pause_every_replica_and_nothing_is_reconciled(
         time.sleep(10)
         assert "status" not in get_monitor(admin, namespace, "credit")
         assert check_jobs(admin, namespace) == []
+
+
+def test_a_namespaced_install_peers_in_each_watched_namespace(control_plane, admin, namespace, tmp_path):
+    """watchNamespaces: the replicas meet in a KopfPeering in the watched namespace (the Role
+    there, not a ClusterRole, allows it); one reconciles, the other stays paused."""
+    values = {**VALUES, "fullnameOverride": "mm-ha-ns", "watchNamespaces": [namespace]}
+    with replicas(control_plane, admin, tmp_path, values) as start:
+        first = start("first")
+        wait_for(lambda: first.said("Resuming operations"), what="the first replica active", timeout=60)
+        second = start("second")
+        live = wait_for(
+            lambda: (
+                (
+                    body := kubernetes.client.CustomObjectsApi(admin).get_namespaced_custom_object(
+                        "kopf.dev", "v1", namespace, "kopfpeerings", "modelmon"
+                    )
+                )
+                and len(body.get("status") or {}) == 2
+                and body
+            ),
+            what="both replicas in the namespace's KopfPeering",
+            timeout=30,
+        )
+        assert len({peer["priority"] for peer in live["status"].values()}) == 2
+        kubernetes.client.CustomObjectsApi(admin).create_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, monitor_body("credit")
+        )
+        wait_for(
+            lambda: (c := condition(get_monitor(admin, namespace, "credit"), "Ready")) and c["status"] == "True",
+            what="Ready=True",
+            timeout=60,
+        )
+        assert first.touched(namespace), first.tail()
+        assert second.touched(namespace) == [], "the standby acted while paused"
+        assert not second.said("Resuming operations")
