@@ -20,7 +20,8 @@ test: setup control-plane lint
 # is left out and why), ruff's formatter on what has been formatted so far (FORMATTED; the rest
 # follows as its owners format it), mypy (strict on the pure core, [tool.mypy]). The import-linter
 # contracts run as a test (tests/unit/test_architecture.py).
-FORMATTED = kits tests/conftest.py tests/support tests/integration/conftest.py tests/unit/test_architecture.py \
+FORMATTED = operator/modelmon/policies/collected_source.py tests/unit/policies/test_collected_source.py \
+	kits tests/conftest.py tests/support tests/integration/conftest.py tests/unit/test_architecture.py \
 	tests/unit/policies/test_alert_updates.py tests/unit/policies/test_monitor_status.py \
 	tests/unit/policies/test_retraining_monitor_plan.py operator/modelmon/timestamps.py \
 	operator/modelmon/k8s/errors.py operator/modelmon/k8s/objects.py operator/modelmon/rollout/ticks.py \

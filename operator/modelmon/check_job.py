@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from modelmon.drift.results import DriftReport
 from modelmon.k8s import client, errors, sources
 from modelmon.performance import assessment
 from modelmon.performance.report import PerformanceReport
-from modelmon.policies import active_model
+from modelmon.policies import active_model, collected_source
 
 
 #: status.lastCheck.error's maxLength in the CRD.
@@ -75,9 +76,15 @@ def read_spec(*, namespace: str, name: str) -> api.ModelMonitorSpec:
         raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {errors.api_message(error)}") from error
     try:
         spec = api.parse_spec(body.get("spec") or {})
-        return active_model.judged_spec(spec, raw_spec=body.get("spec") or {}, status=body.get("status"))
+        spec = active_model.judged_spec(spec, raw_spec=body.get("spec") or {}, status=body.get("status"))
+        # the operator passes its collector store only to a check whose current data needs it
+        current = collected_source.resolve(spec.current, namespace=namespace,
+                                           store=os.environ.get(collected_source.STORE_ENV, ""))
+        return spec.model_copy(update={"current": current})
     except pydantic.ValidationError as error:
         raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error.errors()[0]['msg']}") from error
+    except collected_source.Unresolvable as error:
+        raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error}") from error
 
 
 def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:

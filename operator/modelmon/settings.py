@@ -42,6 +42,10 @@ class OperatorSettings(pydantic_settings.BaseSettings):
     """backoffLimit of a training Job whose template sets none."""
     operator_namespace: str = "modelmon-system"
     """The operator's own namespace (the chart sets it): the Secrets of default_alerts' sinks are read here."""
+    collector_store: str = ""
+    """Where the chart's collector writes (collector.store.uri, set only when collector.enabled): a
+    monitor's spec.current.inferenceService reads <store>/<namespace>/<name>/<component>/ there.
+    Empty: no collector, and such a monitor is InvalidSpec."""
     default_alerts: AlertsSpec | None = None
     """Operator-wide alert policy and sinks (JSON in MODELMON_DEFAULT_ALERTS, same fields as spec.alerts).
     A monitor's spec.alerts overrides it field by field; a monitor listing sinks replaces these sinks."""

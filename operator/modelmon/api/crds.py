@@ -383,9 +383,12 @@ MODELMONITOR = CustomResource(
     extensions={
         "spec.reference": {"x-kubernetes-validations": [_EXACTLY_ONE_SOURCE]},
         "spec.current": {"x-kubernetes-validations": [
-            _EXACTLY_ONE_SOURCE,
+            {"rule": "[has(self.uri), has(self.configMapKeyRef), has(self.inferenceService)].filter(x, x).size() == 1",
+             "message": "set exactly one of uri, configMapKeyRef or inferenceService"},
+            {"rule": "!has(self.inferenceService) || !has(self.format) || self.format == 'parquet'",
+             "message": "inferenceService: the collector writes parquet; leave format out"},
             {"rule": "!has(self.window) || !has(self.window.duration) || has(self.window.timestampColumn) "
-                     "|| has(self.timePartitions)",
+                     "|| has(self.timePartitions) || has(self.inferenceService)",
              "message": "window.duration needs window.timestampColumn or timePartitions"}]},
         "spec.features": {"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"]},
         "spec.drift.thresholds": {"x-kubernetes-validations": [

@@ -58,16 +58,38 @@ class Window(SpecModel):
     (then whole hours: every row of each partition the window overlaps)."""
 
 
+class InferenceServiceRef(SpecModel):
+    """A KServe InferenceService in the monitor's namespace whose predictions the collector captures."""
+
+    name: str = pydantic.Field(min_length=1, max_length=63, pattern=DNS_LABEL)
+    """The InferenceService's name."""
+    component: str = pydantic.Field(default="predictor", min_length=1, max_length=63, pattern=DNS_LABEL)
+    """Its component whose events are logged (KServe's ce-component): predictor, transformer, ..."""
+
+
 class CurrentData(DataSource):
+    inference_service: InferenceServiceRef | None = None
+    """Read what `modelmon collect` captured from this InferenceService (chart value collector.enabled):
+    the check reads <collector.store.uri>/<namespace>/<name>/<component>/ as parquet, pruned by its
+    date/hour partitions (docs/kserve.md). Instead of uri or configMapKeyRef."""
     window: Window | None = None
     """The window of current data to check; all of it when absent. Pushed down: only the files
     and row groups that can hold the window are read, one column at a time."""
+
+    def _given(self) -> dict[str, bool]:
+        return {**super()._given(), "inferenceService": self.inference_service is not None}
+
+    @pydantic.model_validator(mode="after")
+    def _collected_as_parquet(self) -> CurrentData:
+        if self.inference_service is not None and self.format not in (None, "parquet"):
+            raise ValueError("inferenceService: the collector writes parquet; leave format out")
+        return self
 
     @pydantic.model_validator(mode="after")
     def _duration_needs_time(self) -> CurrentData:
         win = self.window
         if win is not None and win.duration is not None and win.timestamp_column is None \
-                and self.time_partitions is None:
+                and self.time_partitions is None and self.inference_service is None:
             raise ValueError("window.duration needs window.timestampColumn or timePartitions")
         return self
 

@@ -126,10 +126,18 @@ class DataSource(SpecModel):
     time_partitions: TimePartitions | None = None
     """Hive keys of a dataset partitioned by time, used to prune a duration window."""
 
+    def _given(self) -> dict[str, bool]:
+        """The ways this source may be given, and which are: exactly one must be."""
+        return {"uri": self.uri is not None, "configMapKeyRef": self.config_map_key_ref is not None}
+
     @pydantic.model_validator(mode="after")
     def _exactly_one(self) -> DataSource:
-        if (self.uri is None) == (self.config_map_key_ref is None):
-            raise ValueError("set exactly one of uri or configMapKeyRef")
+        given = self._given()
+        if sum(given.values()) != 1:
+            *first, last = given
+            raise ValueError(f"set exactly one of {', '.join(first)} or {last}")
+        if self.uri is None and self.config_map_key_ref is None:
+            return self  # a reference resolved into a uri later (spec.current.inferenceService), checked then
         is_s3 = self.uri is not None and self.uri.startswith("s3://")
         if is_s3 and not _S3_URI.match(self.uri or ""):
             raise ValueError("uri: write s3://BUCKET/KEY, with a valid bucket name (3-63 lowercase letters, "

@@ -16,6 +16,7 @@ from modelmon.api import monitor as api
 from modelmon.k8s import apply, client
 from modelmon.manifests import checkjob, limits
 from modelmon.manifests.naming import child_name
+from modelmon.policies import collected_source
 from modelmon.settings import OperatorSettings
 
 CHECK_NOW = "modelmon.io/check-now"
@@ -36,8 +37,12 @@ def desired_children(body: dict[str, Any], spec: api.ModelMonitorSpec, settings:
     """The children, or InvalidSpec for what the API server would refuse in them (a name too long
     for a label): one condition naming the field instead of a 422 on every child, every retry."""
     meta = body["metadata"]
+    unresolvable = collected_source.problem(spec.current, store=settings.collector_store)
+    if unresolvable:
+        raise InvalidSpec(unresolvable)
     children = checkjob.build_children(monitor=meta["name"], namespace=meta["namespace"], uid=meta["uid"], spec=spec,
-                                       image=settings.check_image, pull_policy=settings.check_image_pull_policy)
+                                       image=settings.check_image, pull_policy=settings.check_image_pull_policy,
+                                       collector_store=settings.collector_store)
     problems = limits.plan_problems(children, monitor=meta["name"])
     if problems:
         raise InvalidSpec("; ".join(problems))

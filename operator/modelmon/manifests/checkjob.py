@@ -13,6 +13,7 @@ from typing import Any
 
 from modelmon.api import history as history_api
 from modelmon.api import monitor as api
+from modelmon.policies import collected_source
 from modelmon.manifests.naming import child_name
 
 Manifest = dict[str, Any]
@@ -46,7 +47,9 @@ def _security_context() -> dict[str, Any]:
 
 
 def build_cronjob(*, monitor: str, namespace: str, uid: str, spec: api.ModelMonitorSpec, image: str,
-                  pull_policy: str = "IfNotPresent") -> Manifest:
+                  pull_policy: str = "IfNotPresent", collector_store: str = "") -> Manifest:
+    """``collector_store``: the operator's collector store, passed to a check whose current data is
+    an inferenceService (it resolves it: policies/collected_source.py); no variable otherwise."""
     job = spec.check_job
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}]
     mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": "/tmp"}]
@@ -63,6 +66,8 @@ def build_cronjob(*, monitor: str, namespace: str, uid: str, spec: api.ModelMoni
         "imagePullPolicy": pull_policy,
         "args": ["check", "--monitor", f"{namespace}/{monitor}"],
         "env": [{"name": "MODELMON_MONITOR", "value": f"{namespace}/{monitor}"}]
+               + ([{"name": collected_source.STORE_ENV, "value": collector_store}]
+                  if spec.current.inference_service is not None and collector_store else [])
                + [{"name": e.name, "valueFrom": {"secretKeyRef": {"name": e.secret_key_ref.name,
                                                                   "key": e.secret_key_ref.key}}}
                   for e in job.env],
@@ -139,14 +144,15 @@ def build_role_binding(*, monitor: str, namespace: str, uid: str) -> Manifest:
 
 
 def build_children(*, monitor: str, namespace: str, uid: str, spec: api.ModelMonitorSpec, image: str,
-                   pull_policy: str = "IfNotPresent") -> list[Manifest]:
+                   pull_policy: str = "IfNotPresent", collector_store: str = "") -> list[Manifest]:
     """Every child of a monitor, RBAC first so the job never starts without its rights."""
     return [
         build_service_account(monitor=monitor, namespace=namespace, uid=uid,
                               annotations=spec.check_job.service_account_annotations),
         build_role(monitor=monitor, namespace=namespace, uid=uid, spec=spec),
         build_role_binding(monitor=monitor, namespace=namespace, uid=uid),
-        build_cronjob(monitor=monitor, namespace=namespace, uid=uid, spec=spec, image=image, pull_policy=pull_policy),
+        build_cronjob(monitor=monitor, namespace=namespace, uid=uid, spec=spec, image=image, pull_policy=pull_policy,
+                      collector_store=collector_store),
     ]
 
 

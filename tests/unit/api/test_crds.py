@@ -197,9 +197,12 @@ def test_cross_field_rules_are_there(schema: dict[str, Any]):
         return [r["rule"] for r in node.get("x-kubernetes-validations", [])]
 
     assert rules(spec["reference"]) == ["has(self.uri) != has(self.configMapKeyRef)"]
-    assert rules(spec["current"]) == ["has(self.uri) != has(self.configMapKeyRef)",
+    assert rules(spec["current"]) == ["[has(self.uri), has(self.configMapKeyRef), has(self.inferenceService)]"
+                                      ".filter(x, x).size() == 1",
+                                      "!has(self.inferenceService) || !has(self.format) || self.format == 'parquet'",
                                       "!has(self.window) || !has(self.window.duration) || "
-                                      "has(self.window.timestampColumn) || has(self.timePartitions)"]
+                                      "has(self.window.timestampColumn) || has(self.timePartitions) "
+                                      "|| has(self.inferenceService)"]
     thresholds = rules(spec["drift"]["properties"]["thresholds"])
     assert len(thresholds) == 3
     assert "self[m].moderate < self[m].significant" in thresholds[1]

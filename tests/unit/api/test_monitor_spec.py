@@ -63,7 +63,7 @@ def test_a_source_with_both_uri_and_configmap_is_named():
 
 
 def test_a_source_with_neither_is_named():
-    assert problem(current={"format": "csv"}) == "spec.current: set exactly one of uri or configMapKeyRef"
+    assert problem(current={"format": "csv"}) == "spec.current: set exactly one of uri, configMapKeyRef or inferenceService"
 
 
 def test_a_configmap_source_alone_is_fine():
