@@ -90,7 +90,8 @@ def images() -> dict[str, Image]:
     version = project_version()
     return {
         "modelmon": Image("modelmon", f"ghcr.io/modelmon/modelmon:{version}", ROOT,
-                          ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md", "operator")),
+                          ("Dockerfile", ".dockerignore", "pyproject.toml", "README.md", "LICENSE", "requirements",
+                           "operator")),
         "model-server": Image("model-server", "ghcr.io/modelmon/example-model-server:0.1.0",
                               ROOT / "examples" / "model-server", ("Dockerfile", "server.py", "models")),
         "trainer": Image("trainer", "ghcr.io/modelmon/example-trainer:0.1.0",

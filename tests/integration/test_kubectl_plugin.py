@@ -252,6 +252,25 @@ def test_check_now_ack_and_undo_annotate_the_monitor(control_plane, admin, names
     code, _, err = plugin("ack", "credit", "drift-nope", "-n", namespace, kubeconfig=kubeconfig)
     assert code == exit_codes.REFUSED and "no firing alert drift-nope (firing: drift-income)" in one_line_error(err)
 
+    # Undo: refused while nothing was promoted (the operator's own rule, policies/undo.py) ...
+    code, _, err = plugin("undo", "credit", "-n", namespace, kubeconfig=kubeconfig)
+    assert code == exit_codes.REFUSED and "no model was promoted here" in one_line_error(err)
+    assert "modelmon.io/undo" not in annotations(admin, namespace, "modelmonitors", "credit")
+    # ... and set once a promoted model has a trained one before it.
+    trained = {"version": "2", "uri": "s3://models/credit/2", "sha256": "ab" * 32, "retrainingJob": "credit-rt-1"}
+    objects(admin).patch_namespaced_custom_object_status(
+        GROUP,
+        VERSION,
+        namespace,
+        "modelmonitors",
+        "credit",
+        {
+            "status": {
+                "activeModel": {**trained, "version": "3", "uri": "s3://models/credit/3"},
+                "previousModels": [trained],
+            }
+        },
+    )
     code, _, err = plugin("undo", "credit", "-n", namespace, kubeconfig=kubeconfig)
     assert code == 0, err
     assert "modelmon.io/undo" in annotations(admin, namespace, "modelmonitors", "credit")

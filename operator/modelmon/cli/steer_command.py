@@ -88,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
         session.annotate(cluster.MONITORS, args.name, {ACK: value})
         print(f"{ACK}={value} set on ModelMonitor {where}; its alerts stay silent until they escalate")
         return exit_codes.OK
+    if args.verb == "undo":
+        # The operator's own rules (policies/undo.py), so the CLI refuses exactly what it would ignore.
+        from modelmon.policies import undo
+
+        decision = undo.plan_undo(token="cli", status=body.get("status"), active=[], rollout_problem=None)
+        if not decision.create:
+            raise cluster.CliError(exit_codes.REFUSED, f"ModelMonitor {where}: {decision.why}; nothing changed")
     key = CHECK_NOW if args.verb == "check-now" else UNDO
     # A fresh value each time: the annotation's change is the event, and the operator removes it.
     session.annotate(cluster.MONITORS, args.name, {key: str(int(time.time()))})

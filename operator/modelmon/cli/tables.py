@@ -28,6 +28,7 @@ def monitor_row(body: Mapping[str, Any], *, now: datetime.datetime, wide: bool) 
         active = ((status.get("retraining") or {}).get("active") or {}).get("name")
         row += [
             (spec.get("model") or {}).get("version") or "-",
+            (status.get("activeModel") or {}).get("version") or "-",  # the version checks judge (#17)
             (spec.get("schedule") or "-"),
             str(len(alerts)),
             active or "-",
@@ -61,7 +62,7 @@ def retraining_row(body: Mapping[str, Any], *, now: datetime.datetime, wide: boo
 HEADERS = {
     "ModelMonitor": (
         ["NAME", "HEALTH", "DRIFTED", "LAST CHECK", "MODEL", "AGE"],
-        ["VERSION", "SCHEDULE", "ALERTS", "RETRAINING"],
+        ["VERSION", "ACTIVE", "SCHEDULE", "ALERTS", "RETRAINING"],
     ),
     "RetrainingJob": (
         ["NAME", "PHASE", "MODEL", "REASON", "MONITOR", "AGE"],

@@ -28,9 +28,9 @@ def instruction(name: str, text: str) -> list[str]:
     return re.findall(rf"^{name}\s+(.+)$", joined, flags=re.M)
 
 
-def test_users_pull_the_official_python_base_by_default():
+def test_users_pull_the_official_python_base_by_default_pinned_by_digest():
     (base,) = instruction("ARG", DOCKERFILE.split("FROM", 1)[0])
-    assert base == "BASE=python:3.11-slim"
+    assert re.fullmatch(r"BASE=python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base), base
     assert all(stage.startswith("${BASE}") for stage in re.split(r"^FROM\s", DOCKERFILE, flags=re.M)[1:])
 
 
@@ -47,10 +47,43 @@ def test_installs_the_product_only_from_wheels_only():
     """The product and its report extra only (the check job publishes HTML reports): the demo and the
     emulator are kits, and test tools never reach the operator's image."""
     builds = " ".join(instruction("RUN", DOCKERFILE))
-    assert re.search(r'pip wheel [^&]*--wheel-dir /wheels "\.\[report\]"(\s|$)', builds), builds
+    # the dependencies from the hash-checked lock file, then the package alone
+    assert re.search(r"pip wheel [^&]*--require-hashes [^&]*--wheel-dir /wheels -r requirements/image\.txt", builds)
+    assert re.search(r"pip wheel [^&]*--no-deps [^&]*--wheel-dir /wheels \.(\s|$)", builds), builds
     install = " ".join(line for line in instruction("RUN", final_stage()) if "pip install" in line)
     assert "--no-index" in install and re.search(r'--find-links /wheels "modelmon\[report\]"(\s|$)', install), install
     assert not re.search(r"demo|test|kits", install)
+
+
+LOCK = ROOT / "requirements" / "image.txt"
+
+
+def locked() -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, sha256 hashes) of the image's lock file."""
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for block in re.split(r"\n(?=[a-z0-9])", LOCK.read_text(), flags=re.I):
+        match = re.match(r"([A-Za-z0-9_.-]+)==(\S+)", block)
+        if match:
+            name = match.group(1).lower().replace("_", "-")
+            pins[name] = (match.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
+    return pins
+
+
+def test_the_lock_file_pins_every_dependency_of_the_image_with_hashes():
+    """Made by pip-compile from pyproject.toml with the report extra: every dependency the package
+    declares is pinned to one version, with its hashes, inside the declared range."""
+    from packaging.requirements import Requirement
+
+    header = LOCK.read_text().split("\n\n", 1)[0]
+    assert "pip-compile" in header and "--extra=report" in header and "--generate-hashes" in header
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = locked()
+    assert len(pins) > 20 and all(hashes for _, hashes in pins.values()), "every pin carries its hashes"
+    for text in project["dependencies"] + project["optional-dependencies"]["report"]:
+        requirement = Requirement(text)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is not in {LOCK.name}: run the pip-compile of its header"
+        assert requirement.specifier.contains(pins[name][0]), f"{name}=={pins[name][0]} is outside {requirement}"
 
 
 def test_the_numeric_user_has_a_passwd_entry():

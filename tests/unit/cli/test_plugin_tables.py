@@ -37,6 +37,7 @@ MONITOR = {
         "lastCheck": {"time": "2026-12-01T11:58:00Z"},
         "alerts": [{"id": "a", "state": "firing"}, {"id": "b", "state": "resolved"}],
         "retraining": {"active": {"name": "credit-rt-1", "phase": "Training"}},
+        "activeModel": {"version": "4"},
     },
 }
 JOB = {
@@ -64,11 +65,29 @@ def test_monitor_table_wide_and_across_namespaces():
             "MODEL",
             "AGE",
             "VERSION",
+            "ACTIVE",
             "SCHEDULE",
             "ALERTS",
             "RETRAINING",
         ],
-        ["ml", "credit", "Critical", "2", "2m", "credit-model", "3d", "3", "0", "*", "*", "*", "*", "1", "credit-rt-1"],
+        [
+            "ml",
+            "credit",
+            "Critical",
+            "2",
+            "2m",
+            "credit-model",
+            "3d",
+            "3",
+            "4",
+            "0",
+            "*",
+            "*",
+            "*",
+            "*",
+            "1",
+            "credit-rt-1",
+        ],
     ]
 
 
