@@ -21,6 +21,7 @@ test: setup control-plane lint
 # follows as its owners format it), mypy (strict on the pure core, [tool.mypy]). The import-linter
 # contracts run as a test (tests/unit/test_architecture.py).
 FORMATTED = operator/modelmon/policies/collected_source.py tests/unit/policies/test_collected_source.py \
+	tests/unit/chart/test_chart_collector_store.py tests/integration/test_collected_monitor.py \
 	kits tests/conftest.py tests/support tests/integration/conftest.py tests/unit/test_architecture.py \
 	tests/unit/policies/test_alert_updates.py tests/unit/policies/test_monitor_status.py \
 	tests/unit/policies/test_retraining_monitor_plan.py operator/modelmon/timestamps.py \

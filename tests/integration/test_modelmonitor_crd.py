@@ -116,6 +116,12 @@ RULES = {
     "uri-and-configmap": (
         {"reference": {"uri": "file:///r.csv", "configMapKeyRef": {"name": "d", "key": "r.csv"}}},
         "set exactly one of uri or configMapKeyRef"),
+    "uri-and-inference-service": (
+        {"current": {"uri": "file:///c.csv", "inferenceService": {"name": "credit"}}},
+        "set exactly one of uri, configMapKeyRef or inferenceService"),
+    "inference-service-as-csv": (
+        {"current": {"inferenceService": {"name": "credit"}, "format": "csv"}},
+        "the collector writes parquet"),
     "duration-without-column": (
         {"current": {"uri": "file:///c.csv", "window": {"duration": "1h"}}},
         "window.duration needs window.timestampColumn"),
@@ -193,3 +199,10 @@ def test_a_duration_window_may_rest_on_time_partitions(custom: Any, namespace: s
     assert created["spec"]["current"]["timePartitions"] == {"dateKey": "date", "hourKey": "hour"}
     stored = create(custom, namespace, MINIMAL | {"current": {"uri": "file:///data/c.csv"}})
     assert "window" not in stored["spec"]["current"]  # the rule holds without a window at all
+
+
+def test_an_inference_service_source_stands_alone_with_its_partitions(custom: Any, namespace: str):
+    # spec.current.inferenceService: the collector's dataset, whose date/hour partitions prune a duration window
+    current = {"inferenceService": {"name": "credit"}, "window": {"duration": "6h"}}
+    created = create(custom, namespace, MINIMAL | {"current": current})
+    assert created["spec"]["current"]["inferenceService"] == {"name": "credit", "component": "predictor"}
