@@ -27,6 +27,7 @@ from support.namespaces import fresh_namespace
 from support.ports import free_port
 
 NAMESPACE_PREFIX = "plugin"
+ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = shutil.which("kubectl-modelmon") or str(Path(sys.executable).parent / "kubectl-modelmon")
 
 
@@ -47,6 +48,8 @@ def plugin(*args, kubeconfig, via_kubectl=False, timeout=60):
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
     env["PATH"] = f"{Path(PLUGIN).parent}{os.pathsep}{env.get('PATH', '')}"
     env["HOME"] = str(Path(kubeconfig).parent)  # no ~/.kube/config of the machine's user
+    # This tree's code, whichever checkout the installed script was installed from.
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "operator"), env.get("PYTHONPATH", "")])
     if kubeconfig:
         env["KUBECONFIG"] = str(kubeconfig)
     argv = (["kubectl", "modelmon"] if via_kubectl else [PLUGIN]) + list(args)
@@ -190,6 +193,7 @@ def test_watch_prints_each_change_until_the_timeout(control_plane, admin, namesp
     create_monitor(admin, namespace)
     env = {k: v for k, v in os.environ.items() if k != "KUBERNETES_SERVICE_HOST"}
     env["KUBECONFIG"] = str(control_plane.kubeconfig)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "operator"), env.get("PYTHONPATH", "")])
     watching = subprocess.Popen(
         [PLUGIN, "get", "mm", "-w", "-n", namespace, "--timeout", "8"],
         stdout=subprocess.PIPE,
