@@ -46,6 +46,9 @@ class OperatorSettings(pydantic_settings.BaseSettings):
     """Where the chart's collector writes (collector.store.uri, set only when collector.enabled): a
     monitor's spec.current.inferenceService reads <store>/<namespace>/<name>/<component>/ there.
     Empty: no collector, and such a monitor is InvalidSpec."""
+    collector_store_claim: str = ""
+    """collector.store.persistentVolumeClaim when the collector writes to a claim instead: a check job
+    in another namespace cannot mount it, so a monitor's inferenceService is refused, naming the claim."""
     default_alerts: AlertsSpec | None = None
     """Operator-wide alert policy and sinks (JSON in MODELMON_DEFAULT_ALERTS, same fields as spec.alerts).
     A monitor's spec.alerts overrides it field by field; a monitor listing sinks replaces these sinks."""

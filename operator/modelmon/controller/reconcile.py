@@ -37,7 +37,8 @@ def desired_children(body: dict[str, Any], spec: api.ModelMonitorSpec, settings:
     """The children, or InvalidSpec for what the API server would refuse in them (a name too long
     for a label): one condition naming the field instead of a 422 on every child, every retry."""
     meta = body["metadata"]
-    unresolvable = collected_source.problem(spec.current, store=settings.collector_store)
+    unresolvable = collected_source.problem(spec.current, store=settings.collector_store,
+                                            claim=settings.collector_store_claim)
     if unresolvable:
         raise InvalidSpec(unresolvable)
     children = checkjob.build_children(monitor=meta["name"], namespace=meta["namespace"], uid=meta["uid"], spec=spec,

@@ -28,10 +28,17 @@ def store_uri(store: str) -> str:
     return f"file://{store}" if store.startswith("/") else store
 
 
-def problem(current: CurrentData, *, store: str) -> str | None:
-    """Why ``current`` cannot be resolved with this store (empty: no collector), or None."""
+def problem(current: CurrentData, *, store: str, claim: str = "") -> str | None:
+    """Why ``current`` cannot be resolved with this store (empty: no collector, or one writing to the
+    PersistentVolumeClaim ``claim`` in the operator's namespace), or None."""
     if current.inference_service is None:
         return None
+    if not store_uri(store) and claim:
+        return (
+            f"{FIELD}: the collector writes to the PersistentVolumeClaim {claim!r} in the operator's namespace, "
+            f"which check jobs cannot mount; set the chart's collector.store.uri (an object store) instead, "
+            f"or spec.current.uri with checkJob.volumeClaim (docs/kserve.md)"
+        )
     if not store_uri(store):
         return (
             f"{FIELD}: this operator has no collector store; install the chart with collector.enabled=true "

@@ -27,9 +27,15 @@ def test_the_operator_gets_the_collectors_store_uri():
     [
         {},
         {"enabled": False, "store": {"uri": "s3://preds/kserve"}},
-        # a claim in the release's namespace, which check jobs in other namespaces cannot mount
-        {"enabled": True, "store": {"persistentVolumeClaim": "predictions"}},
     ],
 )
 def test_no_store_without_a_collector_writing_to_a_uri(collector):
-    assert "MODELMON_COLLECTOR_STORE" not in operator_env({"collector": collector} if collector else {})
+    env = operator_env({"collector": collector} if collector else {})
+    assert "MODELMON_COLLECTOR_STORE" not in env and "MODELMON_COLLECTOR_STORE_CLAIM" not in env
+
+
+def test_a_claim_store_is_only_named_to_the_operator():
+    # a claim in the release's namespace, which check jobs in other namespaces cannot mount
+    env = operator_env({"collector": {"enabled": True, "store": {"persistentVolumeClaim": "predictions"}}})
+    assert "MODELMON_COLLECTOR_STORE" not in env
+    assert env["MODELMON_COLLECTOR_STORE_CLAIM"] == "predictions"

@@ -161,6 +161,15 @@ def test_an_operator_without_a_collector_reports_invalid_spec():
         reconcile.desired_children(body(), spec(CREDIT), OperatorSettings())
 
 
+def test_a_collector_writing_to_a_claim_is_named_with_the_fix():
+    settings = OperatorSettings(collector_store_claim="predictions")
+    with pytest.raises(reconcile.InvalidSpec) as caught:
+        reconcile.desired_children(body(), spec(CREDIT), settings)
+    message = str(caught.value)
+    assert message.startswith("spec.current.inferenceService: the collector writes to the PersistentVolumeClaim")
+    assert "'predictions'" in message and "collector.store.uri" in message and "\n" not in message
+
+
 def test_build_cronjob_leaves_the_store_out_when_the_operator_has_none():
     manifests = checkjob.build_children(
         monitor="credit", namespace="ml", uid="u-1", spec=spec(CREDIT), image="modelmon:test"
