@@ -279,6 +279,16 @@ def test_check_now_ack_and_undo_annotate_the_monitor(control_plane, admin, names
     assert code == 0, err
     assert "modelmon.io/undo" in annotations(admin, namespace, "modelmonitors", "credit")
 
+    # History: the models it judged and its RetrainingJobs, from the cluster.
+    create_retraining_job(admin, namespace, name="credit-rt-1", status={"phase": "Succeeded"})
+    code, out, err = plugin("history", "credit", "-n", namespace, kubeconfig=kubeconfig, via_kubectl=True)
+    assert code == 0, err
+    assert [line.split()[:2] for line in out.splitlines() if line.startswith(("active", "previous"))] == [
+        ["active", "3"],
+        ["previous", "2"],
+    ]
+    assert any(line.split()[:3] == ["credit-rt-1", "manual", "Succeeded"] for line in out.splitlines()), out
+
 
 def test_failures_are_one_line_with_their_own_exit_code(control_plane, admin, namespace, tmp_path):
     # No kubeconfig at all (and not in a pod).

@@ -46,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check_command", "check current data against a reference for drift and data quality"),
     "collect": ("collect_command", "receive KServe inference-logger CloudEvents and write them as partitioned Parquet"),
     "report": ("report_command", "check current data against a reference and write an HTML report with plots"),
-    "history": ("history_command", "print the checks recorded in a history store"),
+    "history": ("history_command", "a monitor's models and RetrainingJobs (from the cluster), or the checks in a history store"),
     "profile": ("profile_command", "profile reference data once (sorted values, bins, category counts) into a .npz file"),
     "crds": ("crds_command", "print the CRD YAML generated from the spec and status models"),
     "docs": ("docs_command", "print documentation generated from the code (the configuration reference)"),

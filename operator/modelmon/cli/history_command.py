@@ -9,16 +9,23 @@ from pathlib import Path
 from typing import Any
 
 from modelmon.api import history as history_api
+from modelmon.cli import cluster, model_history
 from modelmon.history import records, store
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "history",
-        help="print the checks recorded in a history store",
+        help="a monitor's models and RetrainingJobs (from the cluster), or the checks in a history store",
         description="Print the checks that `modelmon check/report --history STORE` recorded, oldest first.",
     )
     where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "name",
+        nargs="?",
+        metavar="MONITOR",
+        help="from the cluster: the models MONITOR judged and its RetrainingJobs (kubectl modelmon history MONITOR)",
+    )
     where.add_argument(
         "--store",
         metavar="STORE",
@@ -39,10 +46,17 @@ def register(commands: Any) -> None:
     parser.add_argument("--last", metavar="N", type=int, default=20, help="the newest N checks (default 20)")
     parser.add_argument("--feature", metavar="NAME", help="one feature's score and severity over the checks")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="what to print (default table)")
+    cluster.add_options(parser, suppress=True)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.name:
+        session = cluster.Cluster.connect(args)
+        monitor = session.get(cluster.MONITORS, args.name)
+        jobs = session.list(cluster.RETRAINING_JOBS).get("items") or []
+        print(model_history.render(monitor, jobs))
+        return 0
     if args.last < 1:
         print("modelmon history: error: --last must be at least 1", file=sys.stderr)
         return 2
