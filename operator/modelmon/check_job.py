@@ -84,7 +84,10 @@ def read_spec(*, namespace: str, name: str) -> api.ModelMonitorSpec:
     except pydantic.ValidationError as error:
         raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error.errors()[0]['msg']}") from error
     except collected_source.Unresolvable as error:
-        raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error}") from error
+        # outside its job (modelmon report --monitor on a laptop) the variable is the user's to set
+        hint = "" if os.environ.get(collected_source.STORE_ENV) else \
+            f" (outside the check job, set {collected_source.STORE_ENV} to the collector's store)"
+        raise MonitorCheckError(f"ModelMonitor {namespace}/{name} has an invalid spec: {error}{hint}") from error
 
 
 def run_monitor_check(*, namespace: str, name: str, clock: Callable[[], float] = time.time) -> Outcome:

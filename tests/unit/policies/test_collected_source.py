@@ -198,5 +198,7 @@ def test_the_check_job_reads_the_resolved_source(monkeypatch):
 def test_the_check_job_without_the_store_says_the_spec_is_invalid(monkeypatch):
     monkeypatch.setattr(check_job.client, "custom_objects", lambda: FakeObjects(RAW))
     monkeypatch.delenv("MODELMON_COLLECTOR_STORE", raising=False)
-    with pytest.raises(check_job.MonitorCheckError, match=r"invalid spec: spec.current.inferenceService: "):
+    with pytest.raises(check_job.MonitorCheckError, match=r"invalid spec: spec.current.inferenceService: ") as caught:
         check_job.read_spec(namespace="ml", name="credit")
+    # the check job always has it from the operator: missing, it is someone running the check by hand
+    assert str(caught.value).endswith("(outside the check job, set MODELMON_COLLECTOR_STORE to the collector's store)")
