@@ -49,7 +49,8 @@ FORMATTED += operator/modelmon/cli/cluster.py operator/modelmon/cli/exit_codes.p
 # Argo CD health, Prometheus analysis auth, timestamps in the CRDs, the checker's identity (#19).
 FORMATTED += tests/unit/gitops tests/unit/api/test_crd_formats.py tests/unit/manifests/test_checker_identity.py \
 	tests/integration/test_prometheus_auth.py hack/argocd_fixtures.py tests/unit/cli/test_json_logs.py \
-	tests/integration/alerting/test_sink_proxy.py operator/modelmon/cli/model_history.py tests/unit/cli/test_model_history.py
+	tests/integration/alerting/test_sink_proxy.py operator/modelmon/cli/model_history.py tests/unit/cli/test_model_history.py \
+	tests/integration/test_crd_timestamps.py
 # Datasets, not files (#18).
 FORMATTED += operator/modelmon/data/datasets.py operator/modelmon/data/filesystems.py tests/unit/data/test_datasets.py \
 	tests/unit/data/test_windowed_check.py tests/unit/data/test_data_sources_doc.py tests/integration/test_s3_datasets.py \
