@@ -24,13 +24,10 @@ from kubernetes.client.exceptions import ApiException
 
 from modelmon import check_job
 from modelmon.cli import main as cli_main
-from modelmon.k8s import client as k8s_client
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 from operator_harness import running_operator
-from rollout_servers import Exporter, running_prometheus
-from support.crds import install_generated_crds
 from support.waiting import wait_for
 
 GROUP, VERSION = "modelmon.io", "v1alpha1"
@@ -40,29 +37,8 @@ MESSAGE = "kwok.modelmon.io/termination-message"
 SETTINGS = OperatorSettings(check_image="modelmon:test", retraining_poll_seconds=1)
 NAMESPACE_PREFIX = "am"
 
+GENERATED_CRDS = True  # both kinds, as the models generate them (conftest.kube)
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def kube(control_plane):
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
-    api = kubernetes.client.ApiClient()
-    k8s_client.configure(api)
-    install_generated_crds(control_plane.kubeconfig)
-    yield api
-
-
-@pytest.fixture(scope="module")
-def exporter():
-    server = Exporter()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory, exporter):
-    with running_prometheus(tmp_path_factory.mktemp("prometheus"), exporter) as server:
-        yield server
 
 
 def objects(kube):

@@ -18,12 +18,10 @@ import kubernetes
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from modelmon.k8s import client as k8s_client
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 from operator_harness import running_operator
-from support.crds import install_generated_crds
 from support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,16 +33,8 @@ MESSAGE = "kwok.modelmon.io/termination-message"
 
 NAMESPACE_PREFIX = "rt"
 
+GENERATED_CRDS = True  # both kinds, as the models generate them (conftest.kube)
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def kube(control_plane):
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig))
-    api = kubernetes.client.ApiClient()
-    k8s_client.configure(api)
-    install_generated_crds(control_plane.kubeconfig)
-    yield api
 
 
 SETTINGS = OperatorSettings(check_image="modelmon:test", max_training_jobs=2, retraining_poll_seconds=1)

@@ -11,21 +11,8 @@ from modelmon.api.rollout import AnalysisMetric
 from modelmon.rollout import analysis
 from modelmon import metric_providers as providers
 
-from rollout_servers import Exporter, Webhook, running_prometheus
+from rollout_servers import Webhook
 from support.ports import free_port
-
-
-@pytest.fixture(scope="module")
-def exporter():
-    server = Exporter()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def prometheus(tmp_path_factory, exporter):
-    with running_prometheus(tmp_path_factory.mktemp("prometheus"), exporter) as server:
-        yield server
 
 
 @pytest.fixture
