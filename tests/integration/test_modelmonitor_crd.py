@@ -173,9 +173,16 @@ def test_kubectl_get_shows_the_printer_columns(kubectl: Kubectl, custom: Any, na
         "health": "Warning", "driftedFeatures": 2,
         "lastCheck": {"time": "2026-01-01T00:00:00Z", "durationSeconds": 1.5}}})
     header, *rows = kubectl("get", "mm", "-n", namespace).stdout.splitlines()
-    assert re.split(r"\s{2,}", header.strip()) == ["NAME", "HEALTH", "DRIFTED", "LAST CHECK", "MODEL", "AGE"]
+    assert re.split(r"\s{2,}", header.strip()) == ["NAME", "HEALTH", "DRIFTED", "LAST CHECK", "MODEL", "ACTIVE", "AGE"]
     [row] = [re.split(r"\s{2,}", r.strip()) for r in rows]
     assert row[:3] == [name, "Warning", "2"] and row[4] == "credit"
+    # -o wide adds the link to the last check's report (spec.history.reportURL)
+    custom.patch_namespaced_custom_object_status(GROUP, VERSION, namespace, PLURAL, name, {"status": {
+        "lastCheck": {"time": "2026-01-01T00:00:00Z", "durationSeconds": 1.5,
+                      "history": {"reportURL": "https://reports.example/r.html"}}}})
+    header, *rows = kubectl("get", "mm", "-n", namespace, "-o", "wide").stdout.splitlines()
+    assert "REPORT" in re.split(r"\s{2,}", header.strip())
+    assert "https://reports.example/r.html" in rows[0]
     assert kubectl("get", "ml", "-n", namespace, "-o", "name").stdout.strip() == f"modelmonitor.{GROUP}/{name}"
 
 
