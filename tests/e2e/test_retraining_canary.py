@@ -343,7 +343,8 @@ def test_critical_drift_starts_the_retraining_and_the_loop_survives_operator_res
     cluster = loop_cluster
     stable_version = _model_version(cluster)
     template = yaml.safe_load((ROOT / "examples" / "retraining-canary" / "retrainingjob.yaml").read_text())["spec"]
-    policy = {"enabled": True, "triggers": {"criticalDrift": True}, "cooldown": "1h",
+    # The cooldown counts from the last promotion (the blue-green test's, a minute ago): kept short here.
+    policy = {"enabled": True, "triggers": {"criticalDrift": True}, "cooldown": "10s",
               "template": {key: template[key] for key in ("validation", "jobTemplate", "rollout")}}
     cluster.kubectl("patch", "mm", "credit-default", "-n", NAMESPACE, "--type", "merge",
                     "-p", json.dumps({"spec": {"retraining": policy}}))
@@ -391,3 +392,49 @@ def test_critical_drift_starts_the_retraining_and_the_loop_survives_operator_res
     wait_for("the new model through the Service", lambda: sampler.one() == status["model"]["version"],
              timeout=60, cluster=cluster)
     assert sampler.burst(100) == Counter({status["model"]["version"]: 100})
+
+
+def test_the_monitor_follows_the_promoted_model_and_undo_brings_the_previous_one_back(loop_cluster: Cluster) -> None:
+    """Day two on real pods: after the promotions above the monitor judges the model now serving; an
+    undo (as a person types it) rolls the previous model back through the same canary, without
+    training, while real requests keep being answered, and the monitor follows."""
+    cluster = loop_cluster
+    # No drift-triggered retraining from here on: the cooldown now outlasts the test.
+    cluster.kubectl("patch", "mm", "credit-default", "-n", NAMESPACE, "--type", "merge",
+                    "-p", json.dumps({"spec": {"retraining": {"cooldown": "1h"}}}))
+    serving = _model_version(cluster)
+    status = cluster.get("mm", "credit-default", "-n", NAMESPACE)["status"]
+    assert status["activeModel"]["version"] == serving
+    previous = status["previousModels"][0]["version"]
+    assert previous not in (serving, "1.4.0") and status["previousModels"][0]["uri"].startswith("file:///models/")
+    before = {item["metadata"]["name"] for item in cluster.get("rtj", "-n", NAMESPACE)["items"]}
+
+    sampler = Sampler(_service_url(cluster))
+    sampler.start()
+    cluster.run("modelmon", "rollout", "undo", "credit-default", "-n", NAMESPACE)
+
+    def undo_job() -> str | None:
+        names = {item["metadata"]["name"] for item in cluster.get("rtj", "-n", NAMESPACE)["items"]} - before
+        return next(iter(names), None)
+
+    name = wait_for("the undo's RetrainingJob", undo_job, timeout=120, interval=1, cluster=cluster)
+    spec = _rtj(cluster, name)["spec"]
+    assert spec["reason"] == "undo" and spec["restore"]["model"]["version"] == previous
+    wait_for("the undo's canary at weight 25", lambda: _at_weight(cluster, name, 25), timeout=240, interval=0.5,
+             cluster=cluster)
+    result = _finished(cluster, name, "the undo to finish", timeout=420)
+    assert result["phase"] == "Succeeded" and "jobName" not in result, result  # nothing was trained
+    _wait_canary_gone(cluster)
+    cluster.kubectl("-n", NAMESPACE, "rollout", "status", "deployment/credit-default", "--timeout=120s", timeout=140)
+    _wait_only_version(cluster, previous)
+    throughout = sampler.stop()
+    after = sampler.burst(200)
+    print(f"\nundo {serving} -> {previous}: requests throughout {dict(throughout)}; after {dict(after)}")
+    assert not [a for a in throughout if a.startswith("error")], throughout
+    assert set(throughout) <= {serving, previous} and throughout[previous] > 0
+    assert after == Counter({previous: 200})
+    followed = cluster.get("mm", "credit-default", "-n", NAMESPACE)["status"]
+    assert followed["activeModel"]["version"] == previous and followed["activeModel"]["retrainingJob"] == name
+    assert followed["previousModels"][0]["version"] == serving
+    annotations = cluster.get("mm", "credit-default", "-n", NAMESPACE)["metadata"].get("annotations") or {}
+    assert "modelmon.io/undo" not in annotations
