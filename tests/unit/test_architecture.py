@@ -33,3 +33,13 @@ def test_the_product_wheel_holds_modelmon_only():
     assert "modelmon" in packages
     assert all(name == "modelmon" or name.startswith("modelmon.") for name in packages), packages
     assert not any(name.split(".")[1:2] in (["emulation"], ["demo"]) for name in packages), packages
+
+
+def test_test_modules_have_unique_names():
+    """Test folders are not packages, so pytest imports each module by its file name: two modules of
+    one name stop the whole run at collection ("import file mismatch"), as CI found twice."""
+    names: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if not (path.parent / "__init__.py").exists():
+            names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert not {name: paths for name, paths in names.items() if len(paths) > 1}
