@@ -26,7 +26,8 @@ import pytest
 from support.namespaces import fresh_namespace
 from support.ports import free_port
 from support.waiting import wait_for
-from test_chart_rbac import (
+from support.chart_cluster import (
+    chart_admin,
     GROUP,
     PLURAL,
     RELEASE_NAMESPACE,
@@ -34,7 +35,6 @@ from test_chart_rbac import (
     condition,
     downward_api,
     get_monitor,
-    install_chart_crds,
     install_rbac,
     monitor_body,
     token_kubeconfig,
@@ -51,13 +51,7 @@ CHECK_NOW = "modelmon.io/check-now"
 
 @pytest.fixture(scope="module")
 def admin(control_plane) -> kubernetes.client.ApiClient:
-    configuration = kubernetes.client.Configuration()
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
-    api = kubernetes.client.ApiClient(configuration)
-    install_chart_crds(control_plane)
-    with contextlib.suppress(kubernetes.client.ApiException):
-        kubernetes.client.CoreV1Api(api).create_namespace({"metadata": {"name": RELEASE_NAMESPACE}})
-    return api
+    return chart_admin(control_plane)
 
 
 @pytest.fixture

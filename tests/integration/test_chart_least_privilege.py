@@ -27,12 +27,12 @@ from modelmon.settings import OperatorSettings
 from modelmon_kits.emulation import operator_thread
 from support.namespaces import fresh_namespace
 from support.waiting import wait_for
-from test_chart_rbac import (
+from support.chart_cluster import (
+    chart_admin,
     GROUP,
     PLURAL,
     RELEASE_NAMESPACE,
     VERSION,
-    install_chart_crds,
     install_rbac,
     kubectl,
     monitor_body,
@@ -54,15 +54,7 @@ RBAC_KINDS = (
 
 @pytest.fixture(scope="module")
 def admin(control_plane) -> kubernetes.client.ApiClient:
-    configuration = kubernetes.client.Configuration()
-    kubernetes.config.load_kube_config(config_file=str(control_plane.kubeconfig), client_configuration=configuration)
-    api = kubernetes.client.ApiClient(configuration)
-    install_chart_crds(control_plane)
-    try:
-        kubernetes.client.CoreV1Api(api).create_namespace({"metadata": {"name": RELEASE_NAMESPACE}})
-    except kubernetes.client.ApiException as error:
-        assert error.status == 409
-    return api
+    return chart_admin(control_plane)
 
 
 @pytest.fixture

@@ -12,9 +12,7 @@ raises.
 from __future__ import annotations
 
 import base64
-import json
 import logging
-import urllib.parse
 from typing import Any
 
 import aiohttp
@@ -29,17 +27,13 @@ from modelmon.alerting.batches import build_batch
 from modelmon.alerting.redaction import Redactor
 from modelmon.alerting.sinks.common import REPLY_LIMIT
 from modelmon.api.alerts import SinkSpec
+from support.leaks import assert_no_leak, forms
 
 TOKEN = "am-T0ken-4f9c2e7b1d8a6035e1c9b7d2a4f6"  # 38 characters, as in the attack run
 PASSWORD = "Pa55-w0rd-7c1e9a3f5b2d8e6a"
 SLACK_PATH = "/services/T0SEC/B0SEC/xS3cretSlackPath9d2e7b1d8a60"
 QUERY_TOKEN = "q-t0k3n-91ad6e2f7c3b5e8d0a4c"
 HEADER_KEY = "api-key-6e2f7c3b5e8d0a4c91ad"
-
-
-def forms(text: str) -> list[str]:
-    raw = text.encode()
-    return [text, urllib.parse.quote(text, safe=""), base64.b64encode(raw).decode(), json.dumps(text)[1:-1]]
 
 
 class EchoReceiver(HttpReceiver):
@@ -97,15 +91,6 @@ def sink_specs(url: str) -> dict[str, tuple[dict[str, Any], dict[tuple[str, str]
             [QUERY_TOKEN, HEADER_KEY],
         ),
     }
-
-
-def assert_no_leak(text: str, credentials: list[str], where: str) -> None:
-    """Neither a credential nor any 8 consecutive characters of one, in any of its encoded forms."""
-    for credential in credentials:
-        for form in forms(credential):
-            pieces = {form[i : i + 8] for i in range(len(form) - 7)}
-            leaked = sorted(p for p in pieces if p in text)
-            assert not leaked, f"{where} leaks {leaked[:3]} of a credential: {text!r}"
 
 
 def pads() -> list[int]:

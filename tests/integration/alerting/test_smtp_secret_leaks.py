@@ -17,7 +17,7 @@ import pytest
 from alert_samples import body, notification, ref
 from conftest import Certificate, wait_until
 from support.ports import free_port
-from test_secret_leaks import assert_no_leak
+from support.leaks import assert_no_leak
 
 PASSWORD = "smtp-Pa55-9d2e7b1d8a6035e1"
 USER = "alerts@example.com"
