@@ -30,6 +30,7 @@ from typing import Any
 
 import kopf
 import kubernetes
+import urllib3
 import pydantic
 
 from modelmon import timestamps
@@ -382,6 +383,23 @@ def _scheduled(spec: kopf.Spec, **_: Any) -> bool:
     return bool(retraining.get("enabled") and (retraining.get("triggers") or {}).get("schedule"))
 
 
+
+def retry_later(error: BaseException, *, retry: int, cap: float, what: str,
+                also: tuple[int, ...] = ()) -> kopf.TemporaryError | None:
+    """A retry for an error worth retrying, else None: the API's temporary answers (and ``also``), and no
+    answer at all (connection refused or reset while the API server restarts). The delay doubles from 1 s
+    and never exceeds ``cap``, the poll interval, so a rollout's pauses and steps resume within one poll
+    of the API's return (kopf's default backoff is a minute)."""
+    delay = min(cap, 2.0 ** min(retry, 16))
+    if isinstance(error, kubernetes.client.ApiException):
+        if errors.is_temporary(error) or error.status in also:
+            return kopf.TemporaryError(f"{what} {error.status} {error.reason}", delay=delay)
+        return None
+    if isinstance(error, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
+        return kopf.TemporaryError(f"{what}: the API server did not answer ({type(error).__name__})", delay=delay)
+    return None
+
+
 def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings,
              metrics: OperatorMetrics) -> RetrainingController:
     """The RetrainingJob's one reconciler: its event handler and its timer step the training and,
@@ -391,22 +409,25 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings,
     controller = RetrainingController(settings=settings, metrics=metrics, locks=locks)
     rollout = rollouts.RolloutController(metrics=metrics, locks=locks)
 
+    cap = settings.retraining_poll_seconds
+
     def step(namespace: str, name: str, retry: int = 0) -> None:
         try:
             controller.reconcile_retraining_job(namespace, name)
-        except kubernetes.client.ApiException as error:
-            if errors.is_temporary(error):
-                raise kopf.TemporaryError(f"API error {error.status} {error.reason}", delay=min(60, 2 ** retry)) \
-                    from error
+        except Exception as error:
+            later = retry_later(error, retry=retry, cap=cap, what="API error")
+            if later is not None:
+                raise later from error
             raise
 
     def tick(namespace: str, name: str, retry: int = 0) -> None:
         try:
             rollout.reconcile(namespace, name)
-        except kubernetes.client.ApiException as error:
-            if errors.is_temporary(error) or error.status == 422:
-                raise kopf.TemporaryError(f"rollout: API error {error.status} {error.reason}",
-                                          delay=min(60, 2 ** retry)) from error
+        except Exception as error:
+            # 422: the guarded patch of the target found it changed meanwhile; the next tick reads it again
+            later = retry_later(error, retry=retry, cap=cap, what="rollout: API error", also=(422,))
+            if later is not None:
+                raise later from error
             raise
 
     @kopf.on.event(*RTJ, registry=registry)
@@ -424,7 +445,8 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings,
 
     # Active phases are re-examined on a timer (so kopf's finalizer is only on those): training
     # and validation step by step, a rollout tick by tick.
-    @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_ticking, registry=registry)
+    @kopf.timer(*RTJ, interval=settings.retraining_poll_seconds, when=_ticking, backoff=settings.retraining_poll_seconds,
+                registry=registry)
     def retraining_job_tick(body: kopf.Body, **kwargs: Any) -> None:
         namespace, name, retry = str(body.metadata.namespace), str(body.metadata.name), int(kwargs.get("retry") or 0)
         if rollouts.rolling_out(body):
