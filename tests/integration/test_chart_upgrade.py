@@ -2,7 +2,7 @@
 
 1. The last chart that shipped its CRDs in crds/ (Helm installs those once and never
    upgrades them) is installed, and a ModelMonitor created.
-2. `helm upgrade --take-ownership` to this chart, whose CRDs are templates: Helm adopts the
+2. `helm upgrade --take-ownership --force-conflicts` to this chart, whose CRDs are templates: Helm adopts the
    CRDs it installed from crds/ (once; the documented migration step), the monitor is kept.
 3. A plain `helm upgrade` to a copy of this chart whose ModelMonitor CRD has a new field:
    the new schema is applied, the field is accepted and stored (under the old schema the API
@@ -163,7 +163,17 @@ def test_helm_upgrade_upgrades_the_crds_and_keeps_the_objects(control_plane, hel
     assert NEW_FIELD not in pruned["spec"]
 
     # 2. To this chart: the CRDs become the release's templates (adopted once).
-    helm("upgrade", release, str(ROOT / "charts" / "modelmon"), "-n", release_namespace, "--take-ownership")
+    # --force-conflicts: CRDs applied earlier by kubectl --server-side (as the old docs said to upgrade them,
+    # and as other tests here do) have fields of another manager; adopting them takes those too.
+    helm(
+        "upgrade",
+        release,
+        str(ROOT / "charts" / "modelmon"),
+        "-n",
+        release_namespace,
+        "--take-ownership",
+        "--force-conflicts",
+    )
     crd = extensions.read_custom_resource_definition(CRD)
     assert crd.metadata.annotations["helm.sh/resource-policy"] == "keep"
     assert crd.metadata.annotations["meta.helm.sh/release-name"] == release

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from modelmon.api.monitor import parse_spec
+from modelmon.policies import collected_source
 from modelmon.collector import layout
 from modelmon.collector.events import ModelKey
 from modelmon.collector.metrics import CollectorMetrics
@@ -33,9 +34,14 @@ def test_the_monitor_reads_the_dataset_the_collector_writes_for_the_inference_se
     (monitor,) = [d for d in docs if d.get("kind") == "ModelMonitor"]
     spec = parse_spec(monitor["spec"])
     model = ModelKey(service["metadata"]["namespace"], service["metadata"]["name"])
-    assert spec.current.uri == f"{values['collector']['store']['uri']}/{layout.model_root(model)}/"
-    assert spec.current.time_partitions is not None and spec.current.window is not None
-    assert spec.current.window.timestamp_column == "timestamp"
+    # the monitor names the InferenceService; its check reads what the collector wrote for it
+    assert spec.current.inference_service is not None and spec.current.inference_service.name == model.name
+    current = collected_source.resolve(
+        spec.current, namespace=monitor["metadata"]["namespace"], store=values["collector"]["store"]["uri"]
+    )
+    assert current.uri == f"{values['collector']['store']['uri']}/{layout.model_root(model)}/"
+    assert current.time_partitions is not None and current.window is not None
+    assert current.window.timestamp_column == "timestamp"
     assert spec.performance is not None and spec.performance.ground_truth is not None
     assert spec.performance.ground_truth.id_column == "id"
     assert spec.performance.prediction_column == "prediction"
