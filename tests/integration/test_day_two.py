@@ -174,11 +174,16 @@ def finished(kube, namespace, name: str) -> dict[str, Any]:
 
 
 def new_rtj(kube, namespace, known: set[str]) -> dict[str, Any]:
-    fresh = wait_for(
-        lambda: [r for r in rtjs(kube, namespace) if r["metadata"]["name"] not in known],
-        what="a new RetrainingJob",
-        timeout=60,
-    )
+    def fresh_ones() -> list[dict[str, Any]] | str:
+        found = [r for r in rtjs(kube, namespace) if r["metadata"]["name"] not in known]
+        # when none comes, the failure shows what the trigger decided instead
+        return found or ""
+
+    try:
+        fresh = wait_for(fresh_ones, what="a new RetrainingJob", timeout=120)
+    except AssertionError as error:
+        decided = (monitor(kube, namespace).get("status") or {}).get("retraining")
+        raise AssertionError(f"{error}; the monitor's retraining status: {decided}") from None
     assert len(fresh) == 1, [r["metadata"]["name"] for r in fresh]
     return fresh[0]
 

@@ -196,9 +196,10 @@ def test_success_records_model_lineage_and_conditions(kube, namespace, operator,
                                     "reports no validationSamples, so the margin could not be tested): pass"]
     conditions = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
     assert conditions == {"Complete": ("True", "ValidationPassed"), "Validated": ("True", "ValidationPassed")}
-    reasons = [r for _, r, _ in events_of(kube, namespace, "r1")]
-    for reason in ("Queued", "JobCreated", "TrainingFinished", "ValidationPassed"):
-        assert reason in reasons
+    # Events are posted after the status write that records the step (docs/troubleshooting.md):
+    # the last one may arrive a moment after the phase is seen.
+    wanted = {"Queued", "JobCreated", "TrainingFinished", "ValidationPassed"}
+    wait_for(lambda: wanted <= {r for _, r, _ in events_of(kube, namespace, "r1")}, what=f"the Events {sorted(wanted)}")
     # the Job is owned by the RetrainingJob and hardened
     job = kubernetes.client.BatchV1Api(kube).read_namespaced_job("r1-train", namespace)
     assert job.metadata.owner_references[0].uid == body["metadata"]["uid"]
