@@ -74,6 +74,10 @@ def read_spec(*, namespace: str, name: str) -> api.ModelMonitorSpec:
             api.GROUP, api.VERSION, namespace, api.PLURAL, name))
     except kubernetes.client.ApiException as error:
         raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: {errors.api_message(error)}") from error
+    except kubernetes.config.ConfigException as error:
+        # a person's CLI run (report/history --monitor) with no kubeconfig and not in a pod
+        raise MonitorCheckError(f"cannot read ModelMonitor {namespace}/{name}: no cluster to talk to ({error}); "
+                                "set KUBECONFIG or run inside the cluster") from error
     try:
         spec = api.parse_spec(body.get("spec") or {})
         spec = active_model.judged_spec(spec, raw_spec=body.get("spec") or {}, status=body.get("status"))

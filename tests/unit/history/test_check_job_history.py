@@ -148,3 +148,24 @@ def test_history_of_a_monitor_without_one_or_not_mounted_is_one_line(
     assert main(["history", "--monitor", "risk/credit-default", "--mount", str(tmp_path / "absent")]) == 2
     err = capsys.readouterr().err
     assert "PersistentVolumeClaim credit-history" in err and "--mount" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["history", "--monitor", "risk/credit-default"],
+        ["report", "--monitor", "risk/credit-default", "--output", "r.html"],
+    ],
+)
+def test_without_a_cluster_a_monitor_command_says_so_in_one_line(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from modelmon.k8s import client
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setattr(client, "_client", None)  # an earlier test may have configured one
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "no cluster to talk to" in err and "set KUBECONFIG" in err and len(err.strip().splitlines()) == 1
