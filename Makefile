@@ -71,6 +71,9 @@ FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_
 FORMATTED += operator/modelmon/policies/active_model.py operator/modelmon/policies/undo.py \
 	tests/unit/policies/test_active_model.py tests/unit/performance/test_trading_metrics.py \
 	tests/unit/test_defaults_doc.py tests/unit/test_example_references.py tests/unit/cli/test_rollout_undo.py
+# Stuck drift-check pods surfaced on Ready (#20).
+FORMATTED += operator/modelmon/policies/check_pods.py operator/modelmon/controller/check_pods.py \
+	tests/unit/policies/test_check_pods.py tests/integration/test_stuck_check_pods.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -131,11 +131,15 @@ def test_a_namespaced_install_cannot_act_where_it_does_not_watch(control_plane, 
         ("create", "roles"),
         ("patch", "modelmonitors.modelmon.io/status"),
         ("list", "pods"),
+        ("watch", "pods"),  # the drift-check pods (controller/check_pods.py)
     ):
         assert can_i(control_plane, operator, verb, resource, namespace), (verb, resource)
         assert not can_i(control_plane, operator, verb, resource, "kube-system"), (verb, resource)
         assert not can_i(control_plane, operator, verb, resource, "default"), (verb, resource)
         assert not can_i(control_plane, operator, verb, resource, None), (verb, resource)
+    # Pods are only listed and watched: never read one by one, written or deleted.
+    for verb in ("get", "patch", "delete", "create"):
+        assert not can_i(control_plane, operator, verb, "pods", namespace), verb
     # Only read-only discovery remains cluster-wide.
     assert can_i(control_plane, operator, "list", "namespaces", None)
     assert not can_i(control_plane, operator, "get", "secrets", namespace)

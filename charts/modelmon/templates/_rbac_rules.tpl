@@ -36,10 +36,13 @@ a Role in each watched namespace; cluster-scoped rules always need a ClusterRole
   resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # The training pod's termination message carries its result (model URI, metrics): the
-# pods of a training Job are listed by its job-name label (k8s/retraining.py).
+# pods of a training Job are listed by its job-name label (k8s/retraining.py). Drift-check
+# pods are watched (only those with the check labels, a server-side selector) so that an
+# image that cannot be pulled turns the monitor's Ready False at once (controller/check_pods.py).
+# RBAC cannot restrict by label; no get, no writes.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list"]
+  verbs: ["list", "watch"]
 # The ServiceAccount, Role and RoleBinding each drift-check job runs as (k8s/apply.py).
 - apiGroups: [""]
   resources: ["serviceaccounts"]

@@ -13,12 +13,13 @@ from typing import Any
 import kopf
 
 from modelmon.api import monitor as api
-from modelmon.controller import alerting, check_jobs, diffbase, monitors, retraining
+from modelmon.controller import alerting, check_jobs, check_pods, diffbase, monitors, retraining
 from modelmon.manifests.checkjob import LABEL_COMPONENT, LABEL_MONITOR
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 RESOURCE = (api.GROUP, api.VERSION, api.PLURAL)
+CHECK_POD_SELECTOR = f"{LABEL_MONITOR},{LABEL_COMPONENT}=drift-check"
 
 
 def register(
@@ -45,6 +46,8 @@ def register(
         settings.persistence.diffbase_storage = diffbase.DigestingDiffBaseStorage(prefix="kopf.modelmon.io")
         settings.persistence.finalizer = "modelmon.io/finalizer"
         settings.posting.level = logging.WARNING
+        # Only the drift-check pods are listed and watched (server-side), never every pod.
+        settings.watching.label_selectors["", "v1", "pods"] = CHECK_POD_SELECTOR
 
     @kopf.on.resume(*RESOURCE, registry=registry)
     @kopf.on.create(*RESOURCE, registry=registry)
@@ -68,6 +71,14 @@ def register(
         """A finished drift-check Job's verdict onto its monitor's CheckFailed condition."""
         if event.get("type") != "DELETED":
             check_jobs.observe_check_job(dict(body), monitor=body.metadata.labels[LABEL_MONITOR])
+
+    @kopf.on.event(
+        "", "v1", "pods", labels={LABEL_MONITOR: kopf.PRESENT, LABEL_COMPONENT: "drift-check"}, registry=registry
+    )
+    def observe_check_pod(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
+        """A drift-check pod stuck on its image or configuration: its monitor's Ready False, at once."""
+        if event.get("type") != "DELETED":
+            check_pods.observe_check_pod(dict(body), monitor=body.metadata.labels[LABEL_MONITOR])
 
     @kopf.on.event("batch", "v1", "cronjobs", labels={LABEL_MONITOR: kopf.PRESENT}, registry=registry)
     def restore_child(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:

@@ -24,7 +24,7 @@ from modelmon.controller.retraining import RetrainingController
 from modelmon.k8s import errors, events, objects
 from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
-from modelmon.policies import active_model, alert_state, alert_updates, monitor_status
+from modelmon.policies import active_model, alert_state, alert_updates, check_pods, monitor_status
 from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,11 @@ class MonitorController:
                 events.post_event(body=raw, type="Warning", reason=MonitorReason.MISSING_SECRET.value, message=message)
             raise kopf.TemporaryError(message, delay=60)
         changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
-        ready = _ready(raw, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date")
+        held = check_pods.holds_ready(raw)
+        if held is None:
+            ready = _ready(raw, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date")
+        else:  # the same spec's check pod cannot start: a resume or an annotation change does not hide it
+            ready = _ready(raw, ok=False, reason=MonitorReason(held["reason"]), message=held["message"])
         # a spec change may override the active model (or stop doing so): ActiveModel says which one wins
         told = active_model.plan_condition(
             {**raw, "status": {**(raw.get("status") or {}), **ready}}, now=timestamps.format_time(timestamps.now())
