@@ -46,3 +46,30 @@ def test_the_limit_is_on_the_encoded_essence():
     essence = {"spec": {"x": "a" * 100}}
     assert digest_large_spec(essence, limit=200) is essence
     assert DIGEST_KEY in digest_large_spec(essence, limit=50)["spec"]
+
+
+def test_the_essence_is_kopfs_own_without_copying_status_and_system_metadata():
+    """The slim body kopf is given must not change the essence, or every monitor would look
+    updated after an upgrade: compared with kopf's own on a body with everything a live one has."""
+    raw = dict(body(10))
+    raw["metadata"] = {
+        **raw["metadata"],
+        "uid": "u-1",
+        "resourceVersion": "42",
+        "generation": 3,
+        "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
+        "ownerReferences": [{"kind": "Team", "name": "ml", "uid": "u-0"}],
+        "annotations": {
+            "team.example/owner": "ml",
+            "kubectl.kubernetes.io/last-applied-configuration": "{}",
+            "kopf.modelmon.io/last-handled-configuration": '{"spec":{}}\n',
+            "kopf.modelmon.io/kopf-managed": "yes",
+        },
+    }
+    raw["status"] = {"health": "Critical", "lastCheck": {"features": [{"name": "f", "score": 0.5}]}}
+    storage = DigestingDiffBaseStorage(prefix="kopf.modelmon.io")
+    plain = kopf.AnnotationsDiffBaseStorage(prefix="kopf.modelmon.io")
+    essence = storage.build(body=kopf.Body(raw))
+    assert essence == plain.build(body=kopf.Body(raw))
+    assert essence["metadata"] == {"labels": {"team": "ml"}, "annotations": {"team.example/owner": "ml"}}
+    assert "status" not in essence

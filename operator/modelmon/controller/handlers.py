@@ -7,6 +7,7 @@ Registered into a given registry (never globally), so tests run each operator fr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -81,7 +82,11 @@ def register(
             check_pods.observe_check_pod(dict(body), monitor=body.metadata.labels[LABEL_MONITOR])
 
     @kopf.on.event("batch", "v1", "cronjobs", labels={LABEL_MONITOR: kopf.PRESENT}, registry=registry)
-    def restore_child(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
-        """A deleted drift-check CronJob is recreated at once (level-triggered repair)."""
+    async def restore_child(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
+        """A deleted drift-check CronJob is recreated at once (level-triggered repair).
+
+        Async so that the other events of every CronJob (its creation, each run) return in the
+        event loop: a sync handler costs kopf a hop to a worker thread per event."""
         if event.get("type") == "DELETED":
-            controller.restore_child(str(body.metadata.namespace), body.metadata.labels[LABEL_MONITOR])
+            namespace, monitor = str(body.metadata.namespace), body.metadata.labels[LABEL_MONITOR]
+            await asyncio.to_thread(controller.restore_child, namespace, monitor)
