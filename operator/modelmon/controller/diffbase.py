@@ -25,6 +25,14 @@ import kopf
 #: 256 KiB annotation budget, which kopf's progress annotations and the user's share.
 INLINE_LIMIT = 64 * 1024
 DIGEST_KEY = "modelmon.io/sha256"
+#: The prefix of kopf's annotations on our objects (controller/handlers.py), and its diff base's key.
+PREFIX = "kopf.modelmon.io"
+LAST_HANDLED = f"{PREFIX}/last-handled-configuration"
+
+
+def is_handled(body: Mapping[str, Any]) -> bool:
+    """Whether kopf has handled this object's spec once (its diff base is stored)."""
+    return LAST_HANDLED in ((body.get("metadata") or {}).get("annotations") or {})
 
 
 def digest_large_spec(essence: dict[str, Any], *, limit: int = INLINE_LIMIT) -> dict[str, Any]:

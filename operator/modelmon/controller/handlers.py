@@ -42,9 +42,9 @@ def register(
     @kopf.on.startup(registry=registry)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         # kopf's bookkeeping lives in annotations, so our status is ours alone.
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="kopf.modelmon.io")
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=diffbase.PREFIX)
         # a spec too large for an annotation is kept as its digest (controller/diffbase.py)
-        settings.persistence.diffbase_storage = diffbase.DigestingDiffBaseStorage(prefix="kopf.modelmon.io")
+        settings.persistence.diffbase_storage = diffbase.DigestingDiffBaseStorage(prefix=diffbase.PREFIX)
         settings.persistence.finalizer = "modelmon.io/finalizer"
         settings.posting.level = logging.WARNING
         # Only the drift-check pods are listed and watched (server-side), never every pod.

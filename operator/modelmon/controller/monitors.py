@@ -19,7 +19,7 @@ import kubernetes
 
 from modelmon import timestamps
 from modelmon.conditions import MonitorReason
-from modelmon.controller import alerting, reconcile
+from modelmon.controller import alerting, diffbase, reconcile
 from modelmon.controller.retraining import RetrainingController
 from modelmon.k8s import errors, events, objects
 from modelmon.manifests import checkjob
@@ -118,6 +118,13 @@ class MonitorController:
     def _observe(self, raw: dict[str, Any], patch: kopf.Patch) -> None:
         plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
         if plan is not None:
+            if monitor_status.is_first_alert_record(raw, plan) and not _ready_written(raw):
+                # A new monitor: its first record goes with Ready in kopf's status patch, one write
+                # instead of two. Once kopf has handled it (its diff base stored) that patch is on
+                # its way, and the event that brings it follows this one.
+                if not diffbase.is_handled(raw):
+                    patch.status.update(plan.patch)
+                return
             # Written once, onto the version it was planned from; a newer event plans again.
             if reconcile.write_status_if_unchanged(raw, plan.patch):
                 self._tell(raw, plan)
@@ -151,6 +158,10 @@ class MonitorController:
             log.warning("check-now for %s failed: %s", raw["metadata"]["name"], error.status)
             return  # keep the annotation: the next event retries
         patch.metadata.annotations[reconcile.CHECK_NOW] = None
+
+
+def _ready_written(body: dict[str, Any]) -> bool:
+    return any(c.get("type") == "Ready" for c in (body.get("status") or {}).get("conditions") or [])
 
 
 def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:

@@ -66,3 +66,19 @@ def test_an_event_without_a_check_changes_nothing():
     seen = monitor_status.plan_event(body({}), policy=Policy(), now=NOW)
     assert seen is not None and seen.check is None
     assert monitor_status.plan_event(body(seen.status), policy=Policy(), now=NOW) is None
+
+
+
+def test_only_a_new_monitors_first_alert_record_may_go_with_kopfs_patch():
+    new = body({})
+    first = monitor_status.plan_event(new, policy=Policy(), now=NOW)
+    assert first is not None and monitor_status.is_first_alert_record(new, first)
+    assert first.patch["alerts"] == [] and "alertLifecycleSeen" in first.patch
+    # a check to judge: written on its own version, then told
+    checked = body({"lastCheck": CHECK, "health": "Healthy"})
+    judged = monitor_status.plan_event(checked, policy=Policy(), now=NOW)
+    assert judged is not None and not monitor_status.is_first_alert_record(checked, judged)
+    # a later lifecycle record (a retraining started) is never written over a newer one unguarded
+    started = body({**first.status, "retraining": {"active": {"name": "credit-retrain-1", "phase": "Training"}}})
+    later = monitor_status.plan_event(started, policy=Policy(), now=NOW)
+    assert later is not None and not monitor_status.is_first_alert_record(started, later)
