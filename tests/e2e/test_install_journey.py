@@ -82,6 +82,61 @@ def test_helm_install_brings_the_operator_up(real_cluster: Cluster) -> None:
     assert shipped.strip() == "['modelmon']"
 
 
+UNPULLABLE = """
+apiVersion: modelmon.io/v1alpha1
+kind: ModelMonitor
+metadata:
+  name: unpullable
+spec:
+  model: {name: unpullable, version: "1"}
+  schedule: "0 0 1 1 *"
+  reference: {configMapKeyRef: {name: unpullable-reference, key: reference.csv}}
+  current: {configMapKeyRef: {name: unpullable-current, key: current.csv}}
+  features: [{name: age, type: numeric}]
+  checkJob: {image: "localhost:1/absent:1"}
+"""
+
+
+def test_an_unpullable_check_image_turns_ready_false_within_a_minute(real_cluster: Cluster) -> None:
+    """The real kubelet cannot pull localhost:1/absent:1 (nothing listens there): the monitor says
+    so on Ready (ImagePullFailed, naming the image and the field) long before the Job gives up."""
+    cluster = real_cluster
+    cluster.kubectl("apply", "-f", "-", input=UNPULLABLE)
+    try:
+        cluster.kubectl("wait", "--for=condition=Ready", "mm/unpullable", "--timeout=60s", timeout=80)
+        started = time.monotonic()
+        cluster.kubectl("annotate", "mm", "unpullable", f"modelmon.io/check-now={int(time.time())}")
+
+        def told() -> dict[str, Any] | None:
+            conditions = cluster.get("mm", "unpullable").get("status", {}).get("conditions", [])
+            ready = next((c for c in conditions if c["type"] == "Ready"), {})
+            return ready if ready.get("reason") == "ImagePullFailed" else None
+
+        ready = wait_for("Ready False with ImagePullFailed", told, timeout=90, cluster=cluster)
+        took = time.monotonic() - started
+        assert ready["status"] == "False"
+        assert "cannot pull image 'localhost:1/absent:1'" in ready["message"], ready
+        assert "Fix spec.checkJob.image" in ready["message"], ready
+        assert took < 60, took
+
+        def backed_off() -> bool:
+            pods = cluster.get("pods", "-l", "modelmon.io/monitor=unpullable")["items"]
+            states = [s.get("state", {}).get("waiting", {}).get("reason") for p in pods
+                      for s in p["status"].get("containerStatuses", [])]
+            return "ImagePullBackOff" in states
+
+        # The kubelet rewrites the pod on every retry: the Event was posted once all the same.
+        wait_for("the kubelet's back-off", backed_off, timeout=60, cluster=cluster)
+        time.sleep(2)
+        events = [e for e in cluster.get("events")["items"]
+                  if e["involvedObject"]["name"] == "unpullable" and e["reason"] == "ImagePullFailed"]
+        assert len(events) == 1 and events[0].get("count", 1) == 1, events
+        assert events[0]["type"] == "Warning" and events[0]["message"] == ready["message"]
+        print(f"Ready=False {took:.1f} s after check-now")
+    finally:
+        cluster.kubectl("delete", "mm", "unpullable", "--ignore-not-found", "--timeout=60s", timeout=80)
+
+
 def test_operator_metrics_are_scraped_through_its_service(real_cluster: Cluster) -> None:
     service = next(s for s in real_cluster.get("services", "-n", NAMESPACE)["items"]
                    if any(p.get("name") == "metrics" for p in s["spec"]["ports"]))
