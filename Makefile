@@ -74,6 +74,8 @@ FORMATTED += operator/modelmon/policies/active_model.py operator/modelmon/polici
 # Stuck drift-check pods surfaced on Ready (#20).
 FORMATTED += operator/modelmon/policies/check_pods.py operator/modelmon/controller/check_pods.py \
 	tests/unit/policies/test_check_pods.py tests/integration/test_stuck_check_pods.py
+# The operator SIGKILLed at every retraining and rollout step (#20).
+FORMATTED += tests/integration/test_operator_kills.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)
