@@ -67,6 +67,8 @@ FORMATTED += tests/integration/alerting/test_secret_leaks.py tests/unit/data/tes
 # Metrics served from status, the scale benchmark (#19).
 FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_dashboard_queries.py \
 	tests/integration/test_metrics_restart.py bench/operator_scale.py
+# The rollout planned on typed status (#16).
+FORMATTED += tests/unit/rollout/test_golden_ticks.py
 # The active model, undo and the trading metrics (#17).
 FORMATTED += operator/modelmon/policies/active_model.py operator/modelmon/policies/undo.py \
 	tests/unit/policies/test_active_model.py tests/unit/performance/test_trading_metrics.py \

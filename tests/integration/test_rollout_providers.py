@@ -35,7 +35,8 @@ def prom_metric(address, query, **bounds):
 
 
 def judge(metric, raw):
-    return analysis.assess_measurement(metric, raw, at="2026-11-23T10:00:00Z")
+    """The measurement's status entry, as stored in status.rollout."""
+    return analysis.assess_measurement(metric, raw, at="2026-11-23T10:00:00Z").wire()
 
 
 def test_prometheus_value_within_and_outside_bounds(prometheus, exporter):

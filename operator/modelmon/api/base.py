@@ -1,9 +1,9 @@
-"""Base model for specs (camelCase field names as in Kubernetes, unknown fields rejected), and the
+"""Base models for specs and status (camelCase field names as in Kubernetes, unknown fields rejected), and the
 metav1.Condition both resources report."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import pydantic
 from pydantic.alias_generators import to_camel
@@ -22,6 +22,19 @@ class SpecModel(pydantic.BaseModel):
         # was written in the spec: someone may have pasted a token where a SecretRef belongs.
         hide_input_in_errors=True,
     )
+
+
+class StatusModel(SpecModel):
+    """A part of status the planners change as they go: the same strict, camelCase model, but mutable,
+    so a planner works on its own copy (``model_copy(deep=True)``) with type-checked assignments. It is
+    written back as :meth:`wire` gives it, the one serialisation status gets."""
+
+    model_config = pydantic.ConfigDict(frozen=False)
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object stored in status: camelCase keys, no nulls (a merge patch would read a null as
+        a deletion)."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
 class Condition(SpecModel):

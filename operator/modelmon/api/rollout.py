@@ -9,13 +9,14 @@ semantics; these models are the source of truth for the CRD schema.
 
 from __future__ import annotations
 
+import enum
 import re
 from typing import Literal
 
 import pydantic
 from pydantic.config import JsonDict
 
-from modelmon.api.base import SpecModel
+from modelmon.api.base import SpecModel, StatusModel
 from modelmon.api.durations import Duration
 from modelmon.api.secret_refs import SecretKeyRef
 
@@ -329,13 +330,37 @@ class RolloutSpec(SpecModel):
 
 # --- status ---------------------------------------------------------------------------------
 
-MeasurementResult = Literal["Successful", "Failed", "Inconclusive", "Error"]
-RunPhase = Literal["Running", "Successful", "Failed", "Inconclusive", "Error"]
-RolloutPhase = Literal["Progressing", "Paused", "Promoting", "Finalizing", "Succeeded", "RollingBack",
-                       "RolledBack", "Failed"]
+# The vocabularies of status.rollout, defined here only (the planner and the CRD schema both use them);
+# StrEnum, so a value compares equal to, and prints as, the word stored in status.
 
 
-class Measurement(SpecModel):
+class MeasurementResult(enum.StrEnum):
+    SUCCESSFUL = "Successful"
+    FAILED = "Failed"
+    INCONCLUSIVE = "Inconclusive"
+    ERROR = "Error"
+
+
+class RunPhase(enum.StrEnum):
+    RUNNING = "Running"
+    SUCCESSFUL = "Successful"
+    FAILED = "Failed"
+    INCONCLUSIVE = "Inconclusive"
+    ERROR = "Error"
+
+
+class RolloutPhase(enum.StrEnum):
+    PROGRESSING = "Progressing"
+    PAUSED = "Paused"
+    PROMOTING = "Promoting"
+    FINALIZING = "Finalizing"
+    SUCCEEDED = "Succeeded"
+    ROLLING_BACK = "RollingBack"
+    ROLLED_BACK = "RolledBack"
+    FAILED = "Failed"
+
+
+class Measurement(StatusModel):
     metric: str
     """The metric's name."""
     result: MeasurementResult
@@ -348,7 +373,7 @@ class Measurement(SpecModel):
     """When it was measured (RFC 3339)."""
 
 
-class MeasurementCounts(SpecModel):
+class MeasurementCounts(StatusModel):
     successful: int = pydantic.Field(default=0, ge=0)
     """Within bounds."""
     failed: int = pydantic.Field(default=0, ge=0)
@@ -359,7 +384,7 @@ class MeasurementCounts(SpecModel):
     """Not measured."""
 
 
-class AnalysisRun(SpecModel):
+class AnalysisRun(StatusModel):
     template: str
     """The analysis template."""
     step: int | None = None
@@ -378,18 +403,18 @@ class AnalysisRun(SpecModel):
     """The result in words."""
     measurements: list[Measurement] = pydantic.Field(default_factory=list, max_length=100)
     """The measurements taken, most recent last (the last 100; the last 10 once a newer run started)."""
-    counts: dict[str, MeasurementCounts] = pydantic.Field(default_factory=dict)
+    counts: dict[str, MeasurementCounts] | None = None
     """Measurements per metric and result over the whole run: what decided it."""
 
 
-class DeploymentSummary(SpecModel):
+class DeploymentSummary(StatusModel):
     desired: int = pydantic.Field(ge=0)
     """Replicas asked for."""
     ready: int = pydantic.Field(ge=0)
     """Ready replicas seen."""
 
 
-class RolloutStatus(SpecModel):
+class RolloutStatus(StatusModel):
     """The rollout's state: everything needed to resume it after an operator restart."""
 
     strategy: Literal["canary", "blueGreen"]

@@ -66,7 +66,14 @@ class RolloutController:
         except pydantic.ValidationError as error:
             self._invalid(body, api_errors.describe(error, prefix="spec.rollout"), now=moment)
             return
-        state = status.get("rollout")
+        try:  # parsed once: the planner works on the typed status and completion writes it back once
+            state = api.RolloutStatus.model_validate(status["rollout"]) if status.get("rollout") else None
+        except pydantic.ValidationError as error:
+            # only this operator writes it and the CRD schema prunes what the model does not know: a
+            # hand edit; planning on a guess could undo a promotion, so the rollout waits for a person
+            log.error("RetrainingJob %s/%s: status.rollout is unreadable, the rollout waits (fix or remove it): %s",
+                      namespace, name, api_errors.describe(error, prefix="status.rollout"))
+            return
         target_body = k8s.read_deployment(namespace, spec.target_ref.name)
         observed = self._observe(body, spec, target_body)
         due = machine.due_analysis(spec=spec, state=state, now=moment)
@@ -80,10 +87,10 @@ class RolloutController:
         # told once decided and persisted: an action failing below is retried without a second Event
         for event in plan.events:
             events.post_event(body=body, type=event.type, reason=event.reason, message=event.message)
-        self._apply(body, spec, target_body, plan)
-        self.metrics.record_rollout(namespace=namespace, retrainingjob=name, phase=plan.state.get("phase"),
-                                    effective_weight=float(plan.state.get("effectiveWeight") or 0.0),
-                                    measurements=plan.measurements)
+        self._apply(body, spec, target_body, plan, before=state)
+        self.metrics.record_rollout(namespace=namespace, retrainingjob=name, phase=plan.state.phase,
+                                    effective_weight=plan.state.effective_weight,
+                                    measurements=[measurement.wire() for measurement in plan.measurements])
 
     def _observe(self, body: dict[str, Any], spec: api.RolloutSpec,
                  target_body: dict[str, Any] | None) -> obs.Observed:
@@ -123,7 +130,7 @@ class RolloutController:
         return dataclasses.replace(observed, measurements=taken)
 
     def _apply(self, body: dict[str, Any], spec: api.RolloutSpec, target_body: dict[str, Any] | None,
-               plan: obs.Plan) -> None:
+               plan: obs.Plan, *, before: api.RolloutStatus | None) -> None:
         meta = body["metadata"]
         namespace, uid = meta["namespace"], meta["uid"]
         track_name = manifests.track_name(spec.target_ref.name, _track(spec))
@@ -139,7 +146,7 @@ class RolloutController:
                 values = handover.calculate_values(spec.handover, model=_model(body))
                 manifest = manifests.build_track(target=target_body, track=action.track, replicas=action.replicas,
                                                  rollout=meta["name"], owner=body, container_index=found[0],
-                                                 values=values, hidden_keys=self._hidden_keys(body, spec))
+                                                 values=values, hidden_keys=self._hidden_keys(body, spec, before))
                 k8s.ensure_track(manifest, owner_uid=uid)
             elif isinstance(action, obs.SetHandover):
                 found = manifests.model_container(target_body, spec.container)
@@ -149,12 +156,13 @@ class RolloutController:
             elif isinstance(action, obs.SetSelector):
                 k8s.set_service_selector(namespace, action.service, action.selector)
 
-    def _hidden_keys(self, body: dict[str, Any], spec: api.RolloutSpec) -> frozenset[str]:
+    def _hidden_keys(self, body: dict[str, Any], spec: api.RolloutSpec,
+                     before: api.RolloutStatus | None) -> frozenset[str]:
         """Blue-green: the active Service's own selector keys, which the preview's pods must not carry."""
         bg = spec.strategy.blue_green
         if bg is None:
             return frozenset()
-        recorded = (((body.get("status") or {}).get("rollout") or {}).get("originalSelectors") or {})
+        recorded = (before.original_selectors if before is not None else None) or {}
         original = recorded.get(bg.active_service) or k8s.service_selector(body["metadata"]["namespace"],
                                                                            bg.active_service) or {}
         return frozenset(original) - {api.TRACK_LABEL, api.ROLLOUT_LABEL}

@@ -19,11 +19,9 @@ switched selector names.
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
-from modelmon.api.rollout import BlueGreenStrategy
+from modelmon.api.rollout import BlueGreenStrategy, RolloutPhase, RunPhase
 from modelmon.conditions import RolloutReason
 from modelmon.rollout import ticks
 from modelmon.rollout.ticks import BLUE_GREEN_STAGES, Tick
@@ -37,13 +35,13 @@ def _strategy(tick: Tick) -> BlueGreenStrategy:
     return strategy
 
 
-def _enter(tick: Tick, stage: str, phase: str = "Progressing") -> None:
+def _enter(tick: Tick, stage: str, phase: RolloutPhase = RolloutPhase.PROGRESSING) -> None:
     tick.enter(stage=stage, step=BLUE_GREEN_STAGES.index(stage), phase=phase)
 
 
 def begin(tick: Tick) -> None:
     _enter(tick, "preview")
-    tick.state["weight"] = 0
+    tick.state.weight = 0
     tick.tell("Normal", RolloutReason.PREVIEW_STARTED, f"preview of model {tick.version()} starting")
 
 
@@ -53,7 +51,7 @@ def promote_step(tick: Tick) -> int:
 
 def progress(tick: Tick) -> None:
     ticks.summarize(tick)
-    stage = tick.state["stage"]
+    stage = tick.state.stage
     bg = _strategy(tick)
     if stage == "preview":
         _preview(tick, bg)
@@ -94,7 +92,7 @@ def _preview(tick: Tick, bg: BlueGreenStrategy) -> None:
 
 def _enter_await(tick: Tick, bg: BlueGreenStrategy) -> None:
     if not bg.auto_promotion:
-        _enter(tick, "awaitPromotion", phase="Paused")
+        _enter(tick, "awaitPromotion", phase=RolloutPhase.PAUSED)
         tick.pause(RolloutReason.AWAITING_PROMOTION, "preview ready; switch the active Service with "
                                               "modelmon.io/promote=true")
         return
@@ -109,7 +107,7 @@ def _await(tick: Tick, bg: BlueGreenStrategy) -> None:
     if not bg.auto_promotion:
         return
     delay = parse_duration(bg.auto_promotion_after) if bg.auto_promotion_after else 0.0
-    if timestamps.elapsed(tick.state["stepStartedAt"], tick.now) >= delay:
+    if timestamps.elapsed(tick.state.step_started_at, tick.now) >= delay:
         _enter_switch(tick, bg)
 
 
@@ -120,7 +118,7 @@ def _enter_switch(tick: Tick, bg: BlueGreenStrategy) -> None:
 
 def _switch(tick: Tick, bg: BlueGreenStrategy) -> None:
     if tick.observed.selectors.get(bg.active_service) == tick.track_selector():
-        tick.state["weight"] = 100
+        tick.state.weight = 100
         tick.tell("Normal", RolloutReason.SERVICE_SWITCHED, f"Service {bg.active_service} serves model {tick.version()}")
         if bg.post_promotion_analysis:
             _enter(tick, "postPromotionAnalysis")
@@ -135,19 +133,20 @@ def _switch(tick: Tick, bg: BlueGreenStrategy) -> None:
 
 
 def _analysis(tick: Tick, template: str, stage: str, *, then: str) -> None:
-    if tick.state["phase"] == "Paused":
+    if tick.state.phase == RolloutPhase.PAUSED:
         return
     phase = tick.advance_run(template, stage=stage, step=None)
-    run = tick.current_run(stage=stage, step=None) or {}
+    run = tick.current_run(stage=stage, step=None)
+    message = run.message if run is not None else None
     label = "pre-promotion" if stage == "prePromotion" else "post-promotion"
-    if phase == "Successful":
-        tick.tell("Normal", RolloutReason.ANALYSIS_SUCCESSFUL, f"{label} analysis {template} successful: {run.get('message')}")
+    if phase == RunPhase.SUCCESSFUL:
+        tick.tell("Normal", RolloutReason.ANALYSIS_SUCCESSFUL, f"{label} analysis {template} successful: {message}")
         _after_analysis(tick, then)
-    elif phase in ("Failed", "Error"):
-        reason = RolloutReason.ANALYSIS_FAILED if phase == "Failed" else RolloutReason.ANALYSIS_ERROR
-        tick.rollback(reason, f"{label} analysis {template} {phase.lower()}: {run.get('message')}")
-    elif phase == "Inconclusive":
-        tick.pause(RolloutReason.ANALYSIS_INCONCLUSIVE, f"{label} analysis {template} inconclusive: {run.get('message')}")
+    elif phase in (RunPhase.FAILED, RunPhase.ERROR):
+        reason = RolloutReason.ANALYSIS_FAILED if phase == RunPhase.FAILED else RolloutReason.ANALYSIS_ERROR
+        tick.rollback(reason, f"{label} analysis {template} {phase.lower()}: {message}")
+    elif phase == RunPhase.INCONCLUSIVE:
+        tick.pause(RolloutReason.ANALYSIS_INCONCLUSIVE, f"{label} analysis {template} inconclusive: {message}")
 
 
 def _after_analysis(tick: Tick, then: str) -> None:
@@ -159,7 +158,7 @@ def _after_analysis(tick: Tick, then: str) -> None:
 
 def promote(tick: Tick) -> bool:
     """modelmon.io/promote: switch now when waiting for it; skip a running or inconclusive analysis."""
-    stage = tick.state["stage"]
+    stage = tick.state.stage
     bg = _strategy(tick)
     if stage in ("awaitPromotion", "prePromotionAnalysis"):
         tick.tell("Normal", RolloutReason.PROMOTED, f"modelmon.io/promote: {stage} skipped; switching")
@@ -174,45 +173,45 @@ def promote(tick: Tick) -> bool:
 
 
 def promoted(tick: Tick) -> None:
-    _enter(tick, "restore", phase="Finalizing")
+    _enter(tick, "restore", phase=RolloutPhase.FINALIZING)
     tick.tell("Normal", RolloutReason.PROMOTING, f"Deployment {tick.spec.target_ref.name} rolled out model "
                                           f"{tick.version()}; giving the Services their selectors back")
 
 
 def finalize(tick: Tick) -> None:
     ticks.summarize(tick)
-    stage = tick.state["stage"]
+    stage = tick.state.stage
     if stage == "restore":
-        originals = tick.state.get("originalSelectors") or {}
+        originals = tick.state.original_selectors or {}
         if all(tick.observed.selectors.get(svc) in (None, sel) for svc, sel in originals.items()):
-            _enter(tick, "scaleDown", phase="Finalizing")
+            _enter(tick, "scaleDown", phase=RolloutPhase.FINALIZING)
             tick.tell("Normal", RolloutReason.SELECTORS_RESTORED, f"Services restored; the preview goes in "
                                                            f"{_strategy(tick).scale_down_delay}")
     elif stage == "scaleDown" and tick.observed.track is None and _delay_over(tick):
-        tick.finish("Succeeded")
+        tick.finish(RolloutPhase.SUCCEEDED)
         tick.tell("Normal", RolloutReason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "
                                                f"{tick.spec.target_ref.name} serves it; the preview is gone")
 
 
 def _delay_over(tick: Tick) -> bool:
-    return timestamps.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(_strategy(tick).scale_down_delay)
+    return timestamps.elapsed(tick.state.step_started_at, tick.now) >= parse_duration(_strategy(tick).scale_down_delay)
 
 
 def track_replicas(tick: Tick) -> int | None:
-    phase, stage = tick.state.get("phase"), tick.state.get("stage")
-    if phase == "RollingBack" or (stage == "scaleDown" and _delay_over(tick)):
+    phase, stage = tick.state.phase, tick.state.stage
+    if phase == RolloutPhase.ROLLING_BACK or (stage == "scaleDown" and _delay_over(tick)):
         return None
     target = tick.observed.target
     return max(1, target.replicas if target else 1)
 
 
-def selectors(tick: Tick) -> dict[str, Any]:
+def selectors(tick: Tick) -> dict[str, dict[str, str]]:
     """The Services' selectors the state asks for; originals are recorded before the first change."""
     bg = _strategy(tick)
-    phase, stage = tick.state.get("phase"), tick.state.get("stage")
-    originals: dict[str, Any] = dict(tick.state.get("originalSelectors") or {})
-    restoring = phase in ("Finalizing", "RollingBack")
-    wanted: dict[str, Any] = {}
+    phase, stage = tick.state.phase, tick.state.stage
+    originals = dict(tick.state.original_selectors or {})
+    restoring = phase in (RolloutPhase.FINALIZING, RolloutPhase.ROLLING_BACK)
+    wanted: dict[str, dict[str, str]] = {}
     if restoring:
         return {svc: sel for svc, sel in originals.items() if tick.observed.selectors.get(svc) is not None}
     switched = [bg.active_service] if stage in _SWITCHED else []
@@ -224,5 +223,5 @@ def selectors(tick: Tick) -> dict[str, Any]:
             originals[service] = dict(current)
         wanted[service] = tick.track_selector()
     if originals:
-        tick.state["originalSelectors"] = originals
+        tick.state.original_selectors = originals
     return wanted

@@ -9,11 +9,9 @@ analyses do not.
 
 from __future__ import annotations
 
-from typing import Any
-
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
-from modelmon.api.rollout import CanaryStrategy
+from modelmon.api.rollout import CanaryStrategy, RolloutPhase, RunPhase
 from modelmon.conditions import RolloutReason
 from modelmon.rollout import ticks, weights
 from modelmon.rollout.ticks import Tick
@@ -42,7 +40,7 @@ def enter_step(tick: Tick, index: int) -> None:
     label = f"step {index + 1}/{len(steps)}"
     if step.set_weight is not None:
         tick.enter(stage="setWeight", step=index)
-        tick.state["weight"] = step.set_weight
+        tick.state.weight = step.set_weight
         target = tick.observed.target
         stable = target.replicas if target else 0
         replicas = weights.calculate_canary_replicas(weight=step.set_weight, stable_replicas=stable,
@@ -64,7 +62,7 @@ def enter_step(tick: Tick, index: int) -> None:
 def progress(tick: Tick) -> None:
     ticks.summarize(tick)
     steps = _strategy(tick).steps
-    index = int(tick.state["step"])
+    index = tick.state.step
     if index >= len(steps):  # steps were removed from the spec during the rollout: nothing is left to run
         enter_step(tick, index)
         return
@@ -74,7 +72,7 @@ def progress(tick: Tick) -> None:
         track, desired = tick.observed.track, track_replicas(tick) or 0
         if track is not None and track.owned and track.rolled_out(desired):
             tick.tell("Normal", RolloutReason.WEIGHT_REACHED, f"{label}: canary ready, effective weight "
-                                                       f"{tick.state['effectiveWeight']}% (asked {step.set_weight}%)")
+                                                       f"{tick.state.effective_weight}% (asked {step.set_weight}%)")
             enter_step(tick, index + 1)
         elif tick.past_deadline():
             tick.rollback(RolloutReason.PROGRESS_DEADLINE_EXCEEDED, f"{label}: the canary did not become ready within "
@@ -84,7 +82,7 @@ def progress(tick: Tick) -> None:
                                                   "rename or delete it")
     elif step.pause is not None:
         if step.pause.duration is not None and \
-                timestamps.elapsed(tick.state["stepStartedAt"], tick.now) >= parse_duration(step.pause.duration):
+                timestamps.elapsed(tick.state.step_started_at, tick.now) >= parse_duration(step.pause.duration):
             tick.tell("Normal", RolloutReason.PAUSE_ENDED, f"{label}: pause of {step.pause.duration} over")
             enter_step(tick, index + 1)
     else:
@@ -93,30 +91,31 @@ def progress(tick: Tick) -> None:
 
 
 def _analysis(tick: Tick, template: str, *, index: int, label: str) -> None:
-    if tick.state["phase"] == "Paused":
+    if tick.state.phase == RolloutPhase.PAUSED:
         return  # inconclusive: a person decides
     phase = tick.advance_run(template, stage="step", step=index)
-    run = tick.current_run(stage="step", step=index) or {}
-    if phase == "Successful":
-        tick.tell("Normal", RolloutReason.ANALYSIS_SUCCESSFUL, f"{label}: analysis {template} successful: {run.get('message')}")
+    run = tick.current_run(stage="step", step=index)
+    message = run.message if run is not None else None
+    if phase == RunPhase.SUCCESSFUL:
+        tick.tell("Normal", RolloutReason.ANALYSIS_SUCCESSFUL, f"{label}: analysis {template} successful: {message}")
         enter_step(tick, index + 1)
-    elif phase in ("Failed", "Error"):
-        reason = RolloutReason.ANALYSIS_FAILED if phase == "Failed" else RolloutReason.ANALYSIS_ERROR
-        tick.rollback(reason, f"{label}: analysis {template} {phase.lower()}: {run.get('message')}")
-    elif phase == "Inconclusive":
-        tick.pause(RolloutReason.ANALYSIS_INCONCLUSIVE, f"{label}: analysis {template} inconclusive: {run.get('message')}")
+    elif phase in (RunPhase.FAILED, RunPhase.ERROR):
+        reason = RolloutReason.ANALYSIS_FAILED if phase == RunPhase.FAILED else RolloutReason.ANALYSIS_ERROR
+        tick.rollback(reason, f"{label}: analysis {template} {phase.lower()}: {message}")
+    elif phase == RunPhase.INCONCLUSIVE:
+        tick.pause(RolloutReason.ANALYSIS_INCONCLUSIVE, f"{label}: analysis {template} inconclusive: {message}")
 
 
 def promote(tick: Tick) -> bool:
     """modelmon.io/promote: the current step is skipped (a pause ends, an analysis counts as passed)."""
-    index = int(tick.state["step"])
+    index = tick.state.step
     tick.tell("Normal", RolloutReason.PROMOTED, f"modelmon.io/promote: step {index + 1} skipped")
     enter_step(tick, index + 1)
     return True
 
 
 def promoted(tick: Tick) -> None:
-    tick.enter(stage="cleanup", step=promote_step(tick), phase="Finalizing")
+    tick.enter(stage="cleanup", step=promote_step(tick), phase=RolloutPhase.FINALIZING)
     tick.tell("Normal", RolloutReason.PROMOTING, f"Deployment {tick.spec.target_ref.name} rolled out model "
                                           f"{tick.version()}; removing the canary")
 
@@ -124,22 +123,22 @@ def promoted(tick: Tick) -> None:
 def finalize(tick: Tick) -> None:
     ticks.summarize(tick)
     if tick.observed.track is None:
-        tick.finish("Succeeded")
+        tick.finish(RolloutPhase.SUCCEEDED)
         tick.tell("Normal", RolloutReason.ROLLED_OUT, f"model {tick.version()} promoted: Deployment "
                                                f"{tick.spec.target_ref.name} serves it; the canary is gone")
 
 
 def track_replicas(tick: Tick) -> int | None:
     """The canary's replicas for the state; None: it must not exist."""
-    if tick.state.get("phase") in ("Finalizing", "RollingBack"):
+    if tick.state.phase in (RolloutPhase.FINALIZING, RolloutPhase.ROLLING_BACK):
         return None
     target = tick.observed.target
-    return weights.calculate_canary_replicas(weight=int(tick.state.get("weight") or 0),
+    return weights.calculate_canary_replicas(weight=tick.state.weight,
                                              stable_replicas=target.replicas if target else 0,
                                              max_replicas=_strategy(tick).max_canary_replicas)
 
 
-def selectors(tick: Tick) -> dict[str, Any]:
+def selectors(tick: Tick) -> dict[str, dict[str, str]]:
     return {}
 
 

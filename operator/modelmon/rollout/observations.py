@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from modelmon.api.rollout import Measurement, RolloutPhase, RolloutStatus
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class DeploymentState:
@@ -93,21 +95,22 @@ class Event:
 class Outcome:
     """The RetrainingJob's final phase when the rollout ended."""
 
-    phase: Literal["Succeeded", "RolledBack", "Failed"]
+    phase: RolloutPhase
+    """Succeeded, RolledBack or Failed."""
     reason: str
     message: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Plan:
-    state: dict[str, Any]
-    """The new status.rollout."""
+    state: RolloutStatus
+    """The new status.rollout (serialised once, by :func:`modelmon.rollout.completion.status_patch`)."""
     actions: list[Action] = dataclasses.field(default_factory=list)
     events: list[Event] = dataclasses.field(default_factory=list)
     consume: list[str] = dataclasses.field(default_factory=list)
     """Manual annotations acted on (removed from the RetrainingJob)."""
     outcome: Outcome | None = None
-    measurements: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    measurements: list[Measurement] = dataclasses.field(default_factory=list)
     """Measurements judged this tick (for metrics)."""
     restarted: bool = False
     """A finished rollout restarted by modelmon.io/retry: the RetrainingJob is RollingOut again."""

@@ -6,7 +6,7 @@ the methods); :data:`modelmon.rollout.machine.STRATEGIES` is checked against it 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from modelmon.rollout.ticks import Tick
 
@@ -33,5 +33,5 @@ class Strategy(Protocol):
     def track_replicas(self, tick: Tick) -> int | None:
         """Replicas of the new model's own Deployment for the current state; None when it must not exist."""
 
-    def selectors(self, tick: Tick) -> dict[str, Any]:
+    def selectors(self, tick: Tick) -> dict[str, dict[str, str]]:
         """The Services' selectors for the current state (blue-green), by Service name."""

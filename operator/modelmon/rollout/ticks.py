@@ -9,18 +9,27 @@ machine, so there is no import cycle.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
-from modelmon.api.rollout import ROLLOUT_LABEL, TRACK_LABEL, RolloutSpec
+from modelmon.api.rollout import (
+    ROLLOUT_LABEL,
+    TRACK_LABEL,
+    AnalysisRun,
+    DeploymentSummary,
+    Measurement,
+    RolloutPhase,
+    RolloutSpec,
+    RolloutStatus,
+    RunPhase,
+)
 from modelmon.conditions import RolloutReason
 from modelmon.rollout import analysis, handover, weights
 from modelmon.rollout.observations import Event, Observed
 
-FINAL = frozenset({"Succeeded", "RolledBack", "Failed"})
-ACTIVE = frozenset({"Progressing", "Paused"})
+FINAL = frozenset({RolloutPhase.SUCCEEDED, RolloutPhase.ROLLED_BACK, RolloutPhase.FAILED})
+ACTIVE = frozenset({RolloutPhase.PROGRESSING, RolloutPhase.PAUSED})
 MAX_RUNS = 10
 #: Measurements an earlier run keeps once a newer one starts (its counts stay whole).
 KEPT_OF_EARLIER_RUNS = 10
@@ -38,42 +47,54 @@ BLUE_GREEN_STAGES = (
 
 
 class Tick:
-    """One planning pass: the state being changed, and what it asks for."""
+    """One planning pass: the state being changed (a copy of the status it started from), and what it
+    asks for."""
 
     def __init__(
         self,
         *,
         spec: RolloutSpec,
-        state: Mapping[str, Any] | None,
+        state: RolloutStatus | None,
         observed: Observed,
         now: datetime.datetime,
         name: str,
     ) -> None:
         self.spec, self.observed, self.now, self.name = spec, observed, now, name
         self.stamp = timestamps.format_time(now)
-        self.state: dict[str, Any] = dict(state or {})
+        self._state = state.model_copy(deep=True) if state is not None else None
         self.events: list[Event] = []
         self.consume: list[str] = []
-        self.measured: list[dict[str, Any]] = []
+        self.measured: list[Measurement] = []
         self.restarted = False
+
+    @property
+    def state(self) -> RolloutStatus:
+        """The state being planned (the rollout has started: every path of the machine starts it first)."""
+        assert self._state is not None, "the rollout has not started"
+        return self._state
+
+    @state.setter
+    def state(self, value: RolloutStatus) -> None:
+        self._state = value
 
     # --- helpers shared by the strategies ---------------------------------------------------
 
     def tell(self, type: Literal["Normal", "Warning"], reason: RolloutReason, message: str) -> None:
         self.events.append(Event(type=type, reason=reason.value, message=message))
-        self.state["message"] = message
+        self.state.message = message
 
-    def enter(self, *, stage: str, step: int, phase: str = "Progressing") -> None:
-        self.state.update(
-            stage=stage, step=step, phase=phase, stepStartedAt=self.stamp, progressAt=self.stamp, pausedReason=None
-        )
+    def enter(self, *, stage: str, step: int, phase: RolloutPhase = RolloutPhase.PROGRESSING) -> None:
+        state = self.state
+        state.stage, state.step, state.phase = stage, step, phase
+        state.step_started_at = state.progress_at = self.stamp
+        state.paused_reason = None
 
     def pause(self, reason: RolloutReason, message: str) -> None:
-        self.state.update(phase="Paused", pausedReason=reason.value)
+        self.state.phase, self.state.paused_reason = RolloutPhase.PAUSED, reason.value
         self.tell("Normal", reason, message)
 
     def past_deadline(self) -> bool:
-        return timestamps.elapsed(self.state.get("progressAt"), self.now) > parse_duration(self.spec.progress_deadline)
+        return timestamps.elapsed(self.state.progress_at, self.now) > parse_duration(self.spec.progress_deadline)
 
     def new_values(self) -> dict[str, str]:
         return handover.calculate_values(self.spec.handover, model=self.observed.model)
@@ -85,54 +106,50 @@ class Tick:
         return {TRACK_LABEL: "preview", ROLLOUT_LABEL: self.name}
 
     def rollback(self, reason: RolloutReason, message: str) -> None:
-        self.state.update(
-            phase="RollingBack",
-            stage="rollback",
-            abortReason=reason.value,
-            pausedReason=None,
-            stepStartedAt=self.stamp,
-            progressAt=self.stamp,
+        state = self.state
+        state.phase, state.stage, state.abort_reason, state.paused_reason = (
+            RolloutPhase.ROLLING_BACK,
+            "rollback",
+            reason.value,
+            None,
         )
+        state.step_started_at = state.progress_at = self.stamp
         self.tell("Warning", reason, f"{message}; rolling back (the previous model keeps serving)")
 
-    def current_run(self, *, stage: str, step: int | None) -> dict[str, Any] | None:
-        runs = self.state.get("analysisRuns") or []
+    def current_run(self, *, stage: str, step: int | None) -> AnalysisRun | None:
+        runs = self.state.analysis_runs
         if runs:
             run = runs[-1]
-            if (
-                run.get("stage") == stage
-                and run.get("step") == step
-                and run["startedAt"] >= self.state["stepStartedAt"]
-            ):
-                return dict(run)
+            if run.stage == stage and run.step == step and run.started_at >= self.state.step_started_at:
+                return run
         return None
 
-    def save_run(self, run: dict[str, Any]) -> None:
-        runs = list(self.state.get("analysisRuns") or [])
+    def save_run(self, run: AnalysisRun) -> None:
+        runs = list(self.state.analysis_runs)
         if (
             runs
-            and runs[-1]["startedAt"] == run["startedAt"]
-            and runs[-1]["template"] == run["template"]
-            and runs[-1].get("stage") == run.get("stage")
+            and runs[-1].started_at == run.started_at
+            and runs[-1].template == run.template
+            and (runs[-1].stage == run.stage)
         ):
             runs[-1] = run
         else:
-            runs = [{**r, "measurements": (r.get("measurements") or [])[-KEPT_OF_EARLIER_RUNS:]} for r in runs]
+            runs = [r.model_copy(update={"measurements": r.measurements[-KEPT_OF_EARLIER_RUNS:]}) for r in runs]
             runs.append(run)
-        self.state["analysisRuns"] = runs[-MAX_RUNS:]
+        self.state.analysis_runs = runs[-MAX_RUNS:]
 
     def start_run(self, template: str, *, stage: str, step: int | None, label: str) -> None:
         self.save_run(analysis.start_run(template=template, stage=stage, step=step, now=self.stamp))
         self.tell("Normal", RolloutReason.ANALYSIS_STARTED, f"{label}: analysis {template} started")
 
-    def advance_run(self, template_name: str, *, stage: str, step: int | None) -> str:
+    def advance_run(self, template_name: str, *, stage: str, step: int | None) -> RunPhase:
         """Record this tick's measurements into the current run; its phase after them."""
         run = self.current_run(stage=stage, step=step)
         if run is None:
             self.start_run(template_name, stage=stage, step=step, label=stage)
-            return "Running"
+            return RunPhase.RUNNING
         template = self.spec.template(template_name)
-        if run["phase"] == "Running" and self.observed.measurements:
+        if run.phase == RunPhase.RUNNING and self.observed.measurements:
             by_name = {raw.metric: raw for raw in self.observed.measurements}
             entries = [
                 analysis.assess_measurement(metric, by_name[metric.name], at=self.stamp)
@@ -142,11 +159,11 @@ class Tick:
             self.measured += entries
             run = analysis.record_round(run, template, entries, now=self.stamp)
             self.save_run(run)
-            self.state["progressAt"] = self.stamp
-        return str(run["phase"])
+            self.state.progress_at = self.stamp
+        return run.phase
 
-    def finish(self, outcome_phase: str) -> None:
-        self.state.update(phase=outcome_phase, finishedAt=self.stamp, pausedReason=None)
+    def finish(self, outcome_phase: RolloutPhase) -> None:
+        self.state.phase, self.state.finished_at, self.state.paused_reason = outcome_phase, self.stamp, None
 
 
 def start_promotion(tick: Tick, *, step: int) -> None:
@@ -154,9 +171,9 @@ def start_promotion(tick: Tick, *, step: int) -> None:
     target = tick.observed.target
     assert target is not None
     new = tick.new_values()
-    if tick.state.get("previousHandover") is None:
-        tick.state["previousHandover"] = {key: target.handover.get(key, "") for key in new}
-    tick.enter(stage="promote", step=step, phase="Promoting")
+    if tick.state.previous_handover is None:
+        tick.state.previous_handover = {key: target.handover.get(key, "") for key in new}
+    tick.enter(stage="promote", step=step, phase=RolloutPhase.PROMOTING)
     tick.tell("Normal", RolloutReason.PROMOTING, f"promoting: Deployment {target.name} gets {handover.describe(new)}")
 
 
@@ -165,20 +182,21 @@ def summarize(tick: Tick) -> None:
     target, track = tick.observed.target, tick.observed.track
     if target is None:
         return
+    state = tick.state
     canary_ready = track.ready if track is not None and track.owned else 0
-    previous = tick.state.get("canary") or {}
-    desired = (tick.state.get("canary") or {}).get("desired", 0)
-    tick.state["canary"] = {"desired": desired, "ready": canary_ready}
-    tick.state["stable"] = {"desired": target.replicas, "ready": target.ready}
-    tick.state["effectiveWeight"] = _effective(tick, canary_ready=canary_ready, stable_ready=target.ready)
-    if canary_ready > int(previous.get("ready") or 0):
-        tick.state["progressAt"] = tick.stamp
+    previous_ready = state.canary.ready if state.canary is not None else 0
+    desired = state.canary.desired if state.canary is not None else 0
+    state.canary = DeploymentSummary(desired=desired, ready=canary_ready)
+    state.stable = DeploymentSummary(desired=target.replicas, ready=target.ready)
+    state.effective_weight = _effective(tick, canary_ready=canary_ready, stable_ready=target.ready)
+    if canary_ready > previous_ready:
+        state.progress_at = tick.stamp
 
 
 def _effective(tick: Tick, *, canary_ready: int, stable_ready: int) -> float:
     """The new model's share of traffic: its share of ready pods for a canary; for blue-green all
     or nothing, by where the active Service points; all once the target serves it."""
-    if tick.state.get("phase") in ("Finalizing", "Succeeded"):
+    if tick.state.phase in (RolloutPhase.FINALIZING, RolloutPhase.SUCCEEDED):
         return 100.0
     blue_green = tick.spec.strategy.blue_green
     if blue_green is not None:

@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 from typing import Any
 
-from modelmon.api.rollout import RolloutSpec
+from modelmon.api.rollout import RolloutSpec, RolloutStatus
 from modelmon.rollout import machine
 from modelmon.rollout.analysis import RawMeasurement
 from modelmon.rollout.observations import DeleteTrack, DeploymentState, EnsureTrack, Observed, SetHandover, SetSelector
@@ -64,10 +64,12 @@ class World:
             raws.append(RawMeasurement(metric=metric, value=value))
         for metric, error in (errors or {}).items():
             raws.append(RawMeasurement(metric=metric, error=error))
-        plan = machine.plan(spec=self.spec, state=self.state, observed=self.observed(tuple(raws)), now=self.now,
+        # as the controller does: status.rollout parsed once, planned on, written back once
+        status = RolloutStatus.model_validate(self.state) if self.state else None
+        plan = machine.plan(spec=self.spec, state=status, observed=self.observed(tuple(raws)), now=self.now,
                             name="credit-retrain")
         self.plans.append(plan)
-        self.state = plan.state
+        self.state = plan.state.wire()
         self.events += plan.events
         self.actions += plan.actions
         for key in plan.consume:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from modelmon.api.rollout import AnalysisMetric, AnalysisTemplate
+from modelmon.api.rollout import AnalysisMetric, AnalysisTemplate, Measurement, RunPhase
 from modelmon.rollout import analysis
 from modelmon.rollout.analysis import RawMeasurement
 
@@ -28,14 +28,16 @@ def metric(**bounds):
     ({"max": 0}, RawMeasurement(metric="m", value=-math.inf), "Successful"),
 ], ids=["at-min", "below-min", "above-max", "nan", "no-data", "error", "inf-above-min", "minus-inf-below-max"])
 def test_measurement(bounds, raw, result):
-    entry = analysis.assess_measurement(metric(**bounds), raw, at="2026-11-23T10:00:00Z")
+    entry = analysis.assess_measurement(metric(**bounds), raw, at="2026-11-23T10:00:00Z").wire()
     assert entry["result"] == result
 
 
 def test_webhook_pass_fail_without_bounds():
     hook = AnalysisMetric.model_validate({"name": "m", "webhook": {"url": "http://x/"}})
-    assert analysis.assess_measurement(hook, RawMeasurement(metric="m", passed=True), at="t")["result"] == "Successful"
-    assert analysis.assess_measurement(hook, RawMeasurement(metric="m", passed=False), at="t")["result"] == "Failed"
+    passed = analysis.assess_measurement(hook, RawMeasurement(metric="m", passed=True), at="t").wire()
+    failed = analysis.assess_measurement(hook, RawMeasurement(metric="m", passed=False), at="t").wire()
+    assert passed["result"] == "Successful"
+    assert failed["result"] == "Failed"
 
 
 def template(**limits):
@@ -44,7 +46,7 @@ def template(**limits):
 
 
 def entries(*pairs):
-    return [{"metric": m, "result": r} for m, r in pairs]
+    return [Measurement(metric=m, result=r, at="t") for m, r in pairs]
 
 
 @pytest.mark.parametrize(("limits", "seen", "rounds", "phase"), [
@@ -68,11 +70,12 @@ def test_counts_survive_the_trimming_of_measurements():
     long = AnalysisTemplate.model_validate({"name": "t", "count": 100, "interval": "1s", "failureLimit": 0,
                                             "metrics": [{"name": "a", "min": 0, "prometheus": PROM}]})
     run = analysis.start_run(template="t", stage="step", step=0, now="t0")
-    run = analysis.record_round(run, long, [{"metric": "a", "result": "Failed", "at": "t1"}], now="t1")
-    assert run["phase"] == "Failed"
-    run = {**run, "phase": "Running"}
+    run = analysis.record_round(run, long, entries(("a", "Failed")), now="t1")
+    assert run.wire()["phase"] == "Failed"
+    run = run.model_copy(update={"phase": RunPhase.RUNNING})
     for i in range(150):
         run = analysis.record_round(run, long.model_copy(update={"failure_limit": 5}),
-                                    [{"metric": "a", "result": "Successful", "at": f"t{i}"}], now="t")
+                                    [Measurement(metric="a", result="Successful", at=f"t{i}")], now="t")
+    run = run.wire()
     assert len(run["measurements"]) == analysis.MAX_MEASUREMENTS
     assert run["counts"] == {"a": {"successful": 150, "failed": 1, "inconclusive": 0, "error": 0}}

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from modelmon.api.rollout import RolloutStatus
 from modelmon.rollout import completion
 from modelmon.rollout.observations import Outcome, Plan
+
+
+def rollout(**fields):
+    """A planned status.rollout: these fields over a canary started at t0."""
+    return RolloutStatus.model_validate({"strategy": "canary", "startedAt": "t0", "stepStartedAt": "t0",
+                                         "progressAt": "t0", **fields})
 
 
 def test_keys_that_went_are_deleted_and_unchanged_ones_not_sent():
@@ -13,7 +20,7 @@ def test_keys_that_went_are_deleted_and_unchanged_ones_not_sent():
 
 
 def test_outcome_sets_the_phase_conditions_and_completion_time():
-    plan = Plan(state={"phase": "RolledBack"}, outcome=Outcome(phase="RolledBack", reason="AnalysisFailed",
+    plan = Plan(state=rollout(phase="RolledBack"), outcome=Outcome(phase="RolledBack", reason="AnalysisFailed",
                                                                 message="rolled back"))
     status = {"phase": "RollingOut", "conditions": [{"type": "Validated", "status": "True", "reason": "V",
                                                      "message": "", "lastTransitionTime": "t0"}]}
@@ -21,20 +28,20 @@ def test_outcome_sets_the_phase_conditions_and_completion_time():
     assert patch["phase"] == "RolledBack" and patch["reason"] == "AnalysisFailed" and patch["completionTime"] == "t1"
     assert [(c["type"], c["status"], c["reason"], c["lastTransitionTime"]) for c in patch["conditions"]] == [
         ("Complete", "False", "AnalysisFailed", "t1"), ("Validated", "True", "V", "t0")]
-    failed = completion.status_patch(status, Plan(state={"phase": "Failed"}, outcome=Outcome(
+    failed = completion.status_patch(status, Plan(state=rollout(phase="Failed"), outcome=Outcome(
         phase="Failed", reason="TargetNotFound", message="no target")), generation=2, now="t1")
     assert ("Failed", "True") in [(c["type"], c["status"]) for c in failed["conditions"]]
 
 
 def test_a_retried_rollout_is_rolling_out_again():
     patch = completion.status_patch({"phase": "RolledBack", "completionTime": "t0"},
-                                    Plan(state={"phase": "Progressing", "message": "retried"}, restarted=True),
+                                    Plan(state=rollout(phase="Progressing", message="retried"), restarted=True),
                                     generation=1, now="t1")
     assert patch["phase"] == "RollingOut" and patch["completionTime"] is None and patch["reason"] == "RolloutRetried"
 
 
 def test_a_pause_for_a_person_is_a_condition():
-    paused = Plan(state={"phase": "Paused", "pausedReason": "AnalysisInconclusive", "message": "no data"})
+    paused = Plan(state=rollout(phase="Paused", pausedReason="AnalysisInconclusive", message="no data"))
     patch = completion.status_patch({"rollout": {"phase": "Progressing"}}, paused, generation=3, now="t1")
     assert patch["conditions"] == [{"type": "Paused", "status": "True", "reason": "AnalysisInconclusive",
                                     "message": "no data", "observedGeneration": 3, "lastTransitionTime": "t1"}]
@@ -42,5 +49,5 @@ def test_a_pause_for_a_person_is_a_condition():
                                     generation=3, now="t2")
     assert "conditions" not in still, "written once, not every tick"
     resumed = completion.status_patch({"rollout": {"phase": "Paused"}, "conditions": patch["conditions"]},
-                                      Plan(state={"phase": "Progressing"}), generation=3, now="t3")
+                                      Plan(state=rollout(phase="Progressing")), generation=3, now="t3")
     assert [(c["type"], c["status"], c["reason"]) for c in resumed["conditions"]] == [("Paused", "False", "Resumed")]
