@@ -374,3 +374,30 @@ def test_the_real_operator_reconciles_a_monitor(cluster, api, namespace):
         custom(api).delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, "credit")
         wait_for(lambda: not batch.list_namespaced_cron_job(namespace).items, what="CronJob collected")
         assert not rbac.list_namespaced_role(namespace).items
+
+
+def test_a_new_monitor_is_written_once_by_the_operator_per_stanza(cluster, api, namespace):
+    """Scale (#19): a new monitor costs the operator one metadata patch (kopf's diff base) and one
+    status patch carrying Ready and the first alert record together; a separate write of the
+    record made one more request and one more watch event for every monitor."""
+    versions: list[dict[str, Any]] = []
+    stream = urllib.request.urlopen(  # noqa: S310 - the emulator on loopback
+        f"{cluster.url}/apis/{GROUP}/{VERSION}/namespaces/{namespace}/{PLURAL}?watch=true", timeout=30
+    )
+
+    def follow() -> None:
+        try:
+            for line in stream:
+                if line.strip():
+                    versions.append(json.loads(line)["object"])
+        except (OSError, ValueError):  # the stream times out after the test
+            return
+
+    threading.Thread(target=follow, daemon=True).start()
+    with running_operator(cluster, settings=OperatorSettings(check_image="modelmon:test"), metrics=OperatorMetrics()):
+        create_monitor(api, namespace, monitor_body("credit"))
+        body = wait_for(lambda: _ready(api, namespace, "credit"), what="Ready=True")
+        assert body["status"]["alerts"] == [] and body["status"]["alertLifecycleSeen"]
+        threading.Event().wait(2)  # anything written late would show up by now
+    assert len(versions) == 3, [sorted(v.get("status") or {}) for v in versions]
+    assert "status" not in versions[1] and versions[2]["status"] == body["status"]
