@@ -57,8 +57,11 @@ def register(
         controller.reconcile(dict(body), patch, retry=retry)
 
     @kopf.on.event(*RESOURCE, registry=registry)
-    def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        controller.observe(dict(body), patch, deleted=event.get("type") == "DELETED")
+    async def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        # In the loop when the event needs no API request (most do); in a thread otherwise.
+        rest = controller.observe_in_loop(dict(body), patch, deleted=event.get("type") == "DELETED")
+        if rest is not None:
+            await asyncio.to_thread(rest)
 
     @kopf.on.event(api.GROUP, api.VERSION, "retrainingjobs", registry=registry)
     def index_retraining_job(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:

@@ -10,14 +10,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import kopf
 import kubernetes
 
 from modelmon import timestamps
+from modelmon.api import retraining as retraining_api
 from modelmon.conditions import MonitorReason
 from modelmon.controller import alerting, diffbase, reconcile
 from modelmon.controller.retraining import RetrainingController
@@ -28,6 +31,14 @@ from modelmon.policies import active_model, alert_state, alert_updates, check_po
 from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
+
+
+class _NotPlanned:
+    """``observe`` was not handed a plan: it makes its own."""
+
+
+NOT_PLANNED = _NotPlanned()
+Planned = monitor_status.EventPlan | None | _NotPlanned
 
 
 class MonitorController:
@@ -102,7 +113,9 @@ class MonitorController:
 
     # --- watch events ----------------------------------------------------------------------
 
-    def observe(self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool) -> None:
+    def observe(
+        self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool, plan: Planned = NOT_PLANNED
+    ) -> None:
         meta = raw["metadata"]
         self.metrics.statuses.observe_monitor(raw, deleted=deleted)  # the series served from status
         if deleted:
@@ -110,15 +123,37 @@ class MonitorController:
             self.alerts.forget(meta["namespace"], meta["name"])
             return
         try:
-            self._observe(raw, patch)
+            self._observe(raw, patch, plan)
         finally:
             if not meta.get("deletionTimestamp"):
                 self.retrainings.evaluate_triggers(raw, patch)
 
-    def _observe(self, raw: dict[str, Any], patch: kopf.Patch) -> None:
+    def observe_in_loop(self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool) -> Callable[[], None] | None:
+        """``observe`` in the calling thread (kopf's event loop) when the event calls for no API
+        request, as most do (kopf's own patches, status written by others): None once done.
+        Otherwise nothing is done and the rest is returned, to run in a worker thread.
+
+        kopf hands every event to a sync handler through its thread pool; at scale that hop
+        cost more than the handler (bench/operator_scale.py)."""
+        meta = raw["metadata"]
+        annotations = meta.get("annotations") or {}
+        rest = functools.partial(self.observe, raw, patch, deleted=deleted)
+        if deleted or meta.get("deletionTimestamp") or reconcile.CHECK_NOW in annotations:
+            return rest
+        if retraining_may_act(raw):
+            return rest  # the triggers list the monitor's RetrainingJobs
         plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
+        if plan is not None and not _goes_with_ready(raw, plan):
+            return functools.partial(self.observe, raw, patch, deleted=deleted, plan=plan)
+        self.observe(raw, patch, deleted=False, plan=plan)
+        return None
+
+    def _observe(self, raw: dict[str, Any], patch: kopf.Patch, plan: Planned) -> None:
+        if plan is NOT_PLANNED:
+            plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
+        assert not isinstance(plan, _NotPlanned)
         if plan is not None:
-            if monitor_status.is_first_alert_record(raw, plan) and not _ready_written(raw):
+            if _goes_with_ready(raw, plan):
                 # A new monitor: its first record goes with Ready in kopf's status patch, one write
                 # instead of two. Once kopf has handled it (its diff base stored) that patch is on
                 # its way, and the event that brings it follows this one.
@@ -160,8 +195,23 @@ class MonitorController:
         patch.metadata.annotations[reconcile.CHECK_NOW] = None
 
 
-def _ready_written(body: dict[str, Any]) -> bool:
-    return any(c.get("type") == "Ready" for c in (body.get("status") or {}).get("conditions") or [])
+def _goes_with_ready(body: dict[str, Any], plan: monitor_status.EventPlan) -> bool:
+    """A new monitor's first alert record, before Ready was ever written (see ``_observe``)."""
+    ready = any(c.get("type") == "Ready" for c in (body.get("status") or {}).get("conditions") or [])
+    return not ready and monitor_status.is_first_alert_record(body, plan)
+
+
+def retraining_may_act(body: dict[str, Any]) -> bool:
+    """Whether the retraining triggers have anything to look at (and then API requests to make):
+    a retraining policy, or an annotation asking for a retraining or an undo. Mirrors the early
+    return of ``RetrainingController.evaluate_triggers``."""
+    annotations = body["metadata"].get("annotations") or {}
+    return (
+        (body.get("spec") or {}).get("retraining") is not None
+        or retraining_api.RETRAIN_NOW in annotations
+        or retraining_api.UNDO in annotations
+    )
+
 
 
 def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:
