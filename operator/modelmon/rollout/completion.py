@@ -8,6 +8,7 @@ from typing import Any
 
 from modelmon.api.rollout import RolloutPhase
 from modelmon.conditions import RetrainingCondition as Cond
+from modelmon.conditions import RetrainingPhase
 from modelmon.policies import conditions as cond
 from modelmon.rollout.observations import Plan
 
@@ -30,7 +31,7 @@ def status_patch(status: Mapping[str, Any], plan: Plan, *, generation: int | Non
     if rollout:
         patch["rollout"] = rollout
     if plan.restarted:
-        patch.update(phase="RollingOut", reason="RolloutRetried", message=state.message, completionTime=None)
+        patch.update(phase=RetrainingPhase.ROLLING_OUT.value, reason="RolloutRetried", message=state.message, completionTime=None)
     was_paused = (status.get("rollout") or {}).get("phase") == RolloutPhase.PAUSED
     paused = state.phase == RolloutPhase.PAUSED
     pause_update = []

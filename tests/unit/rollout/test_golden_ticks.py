@@ -67,6 +67,15 @@ def test_the_recording_covers_both_strategies_and_every_ending():
     assert any(t["due"] for t in ticks) and any(t["measurements"] for t in ticks)
 
 
+def test_every_recorded_status_reads_and_writes_back_unchanged():
+    """What the operator stored parses into RolloutStatus and serialises back to the same JSON, so
+    nothing is added (a default) or lost (a field the model does not know) by going through it."""
+    stored = [t["state"] for t in GOLDEN["ticks"] if t["state"]]
+    assert len(stored) > 120
+    for state in stored:
+        assert _canonical(RolloutStatus.model_validate(state).wire()) == _canonical(state)
+
+
 @pytest.mark.parametrize("index", range(len(GOLDEN["ticks"])))
 def test_a_recorded_tick_gives_the_same_patch(index):
     tick = GOLDEN["ticks"][index]
