@@ -61,7 +61,8 @@ class MonitorController:
         """Apply the children; Ready (or why not) goes into ``patch.status``. A spec that cannot
         work is permanent; a transient API error is retried with backoff."""
         try:
-            outcome = reconcile.reconcile_children(raw, self.settings)
+            spec = reconcile.parse(raw)
+            outcome = reconcile.reconcile_children(raw, self.settings, spec=spec)
         except reconcile.InvalidSpec as error:
             patch.status.update(_ready(raw, ok=False, reason=MonitorReason.INVALID_SPEC, message=str(error)))
             events.post_event(body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value, message=str(error))
@@ -76,7 +77,7 @@ class MonitorController:
             patch.status.update(_ready(raw, ok=False, reason=MonitorReason.RECONCILE_FAILED, message=message))
             events.post_event(body=raw, type="Warning", reason=MonitorReason.RECONCILE_FAILED.value, message=message)
             raise kopf.PermanentError(message) from error
-        missing = reconcile.missing_env_secrets(raw, reconcile.parse(raw))
+        missing = reconcile.missing_env_secrets(raw, spec)
         if missing:
             # Not Ready: the check pod could not start. Retried, so creating the Secret is enough.
             message = "; ".join(missing)
@@ -113,9 +114,7 @@ class MonitorController:
 
     # --- watch events ----------------------------------------------------------------------
 
-    def observe(
-        self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool, plan: Planned = NOT_PLANNED
-    ) -> None:
+    def observe(self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool, plan: Planned = NOT_PLANNED) -> None:
         meta = raw["metadata"]
         self.metrics.statuses.observe_monitor(raw, deleted=deleted)  # the series served from status
         if deleted:
@@ -211,7 +210,6 @@ def retraining_may_act(body: dict[str, Any]) -> bool:
         or retraining_api.RETRAIN_NOW in annotations
         or retraining_api.UNDO in annotations
     )
-
 
 
 def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:

@@ -50,9 +50,12 @@ def desired_children(body: dict[str, Any], spec: api.ModelMonitorSpec, settings:
     return children
 
 
-def reconcile_children(body: dict[str, Any], settings: OperatorSettings) -> dict[str, str]:
-    """Apply every child; returns kind -> created | patched | unchanged. Raises InvalidSpec."""
-    spec = parse(body)
+def reconcile_children(
+    body: dict[str, Any], settings: OperatorSettings, *, spec: api.ModelMonitorSpec | None = None
+) -> dict[str, str]:
+    """Apply every child; returns kind -> created | patched | unchanged. Raises InvalidSpec.
+    ``spec``: the body's spec, when the caller has parsed it already."""
+    spec = spec if spec is not None else parse(body)
     return {m["kind"]: apply.apply_child(m) for m in desired_children(body, spec, settings)}
 
 

@@ -68,7 +68,6 @@ def test_an_event_without_a_check_changes_nothing():
     assert monitor_status.plan_event(body(seen.status), policy=Policy(), now=NOW) is None
 
 
-
 def test_only_a_new_monitors_first_alert_record_may_go_with_kopfs_patch():
     new = body({})
     first = monitor_status.plan_event(new, policy=Policy(), now=NOW)
