@@ -78,6 +78,8 @@ FORMATTED += operator/modelmon/policies/active_model.py operator/modelmon/polici
 # Stuck drift-check pods surfaced on Ready (#20).
 FORMATTED += operator/modelmon/policies/check_pods.py operator/modelmon/controller/check_pods.py \
 	tests/unit/policies/test_check_pods.py tests/integration/test_stuck_check_pods.py
+# Redaction of hex, base64-shifted and split echoes (#20).
+FORMATTED += operator/modelmon/alerting/redaction.py tests/unit/alerting/test_redaction_echoes.py
 # The operator SIGKILLed at every retraining and rollout step (#20).
 FORMATTED += tests/integration/test_operator_kills.py
 lint:

@@ -1,6 +1,6 @@
 """No sink lets a credential out, whatever the server echoes back: a receiver on loopback that
 answers 401 with every header, the path and the query it received -- plain, URL-quoted, base64,
-JSON-escaped -- placed so that the 300-character cut of an error text, or the limit of how much
+JSON-escaped, hex, split over lines and spaces, interleaved with JSON escapes -- placed so that the 300-character cut of an error text, or the limit of how much
 of a reply is read, falls inside the credential. Checked on every path an error text takes: the
 operator log, ``status.alertSinks[].lastError`` (the dispatcher's sink state, which is what is
 patched there), the labels of the delivery metrics, and the message of the DeliveryError a sink
@@ -11,14 +11,18 @@ raises.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
+import string
 from typing import Any
 
 import aiohttp
 import prometheus_client
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from alert_samples import body, notification, ref
 from conftest import HttpReceiver, SecretStore, wait_until
@@ -27,7 +31,7 @@ from modelmon.alerting.batches import build_batch
 from modelmon.alerting.redaction import Redactor
 from modelmon.alerting.sinks.common import REPLY_LIMIT
 from modelmon.api.alerts import SinkSpec
-from support.leaks import assert_no_leak, forms
+from support.leaks import assert_no_leak, echoes
 
 TOKEN = "am-T0ken-4f9c2e7b1d8a6035e1c9b7d2a4f6"  # 38 characters, as in the attack run
 PASSWORD = "Pa55-w0rd-7c1e9a3f5b2d8e6a"
@@ -37,25 +41,33 @@ HEADER_KEY = "api-key-6e2f7c3b5e8d0a4c91ad"
 
 
 class EchoReceiver(HttpReceiver):
-    """Answers every POST with 401 and a reply quoting the request in several encodings after ``pad``
-    characters (so where a cut falls is chosen by the test)."""
+    """Answers every POST with 401 and a reply quoting the request in several encodings and split
+    forms (support/leaks.echoes) after ``pad`` characters (so where a cut falls is chosen by the test)."""
 
     pad = 0
 
     async def _handle(self, request: web.Request) -> web.Response:
         await request.read()
         seen = [request.path_qs, *(f"{k}: {v}" for k, v in request.headers.items())]
-        echo = " | ".join(form for item in seen for form in forms(item))
+        echo = " | ".join(form for item in seen for form in echoes(item))
         return web.Response(status=401, text="x" * self.pad + echo)
 
 
-def sink_specs(url: str) -> dict[str, tuple[dict[str, Any], dict[tuple[str, str], str], list[str]]]:
+def sink_specs(
+    url: str,
+    *,
+    token: str = TOKEN,
+    password: str = PASSWORD,
+    slack_path: str = SLACK_PATH,
+    query_token: str = QUERY_TOKEN,
+    header_key: str = HEADER_KEY,
+) -> dict[str, tuple[dict[str, Any], dict[tuple[str, str], str], list[str]]]:
     """Per sink: its spec, the Secrets it reads and the credentials that must never show."""
     return {
         "alertmanager-bearer": (
             {"name": "s", "alertmanager": {"url": url, "bearerTokenSecretRef": ref("am", "token")}},
-            {("am", "token"): TOKEN},
-            [TOKEN],
+            {("am", "token"): token},
+            [token],
         ),
         "alertmanager-basic": (
             {
@@ -65,13 +77,13 @@ def sink_specs(url: str) -> dict[str, tuple[dict[str, Any], dict[tuple[str, str]
                     "basicAuth": {"usernameSecretRef": ref("am", "user"), "passwordSecretRef": ref("am", "password")},
                 },
             },
-            {("am", "user"): "alice", ("am", "password"): PASSWORD},
-            [PASSWORD, base64.b64encode(f"alice:{PASSWORD}".encode()).decode()],
+            {("am", "user"): "alice", ("am", "password"): password},
+            [password, base64.b64encode(f"alice:{password}".encode()).decode()],
         ),
         "slack": (
             {"name": "s", "slack": {"webhookUrlSecretRef": ref("slack", "url")}},
-            {("slack", "url"): url + SLACK_PATH},
-            [SLACK_PATH.rsplit("/", 1)[1]],
+            {("slack", "url"): url + slack_path},
+            [slack_path.rsplit("/", 1)[1]],
         ),
         "webhook": (
             {
@@ -84,11 +96,11 @@ def sink_specs(url: str) -> dict[str, tuple[dict[str, Any], dict[tuple[str, str]
                 },
             },
             {
-                ("hook", "url"): f"{url}/hook?token={QUERY_TOKEN}",
-                ("hook", "key"): HEADER_KEY,
+                ("hook", "url"): f"{url}/hook?token={query_token}",
+                ("hook", "key"): header_key,
                 ("hook", "hmac"): "hmac-key-never-sent-0000",
             },
-            [QUERY_TOKEN, HEADER_KEY],
+            [query_token, header_key],
         ),
     }
 
@@ -133,6 +145,45 @@ def test_status_and_log_never_show_an_echoed_credential(kind, pad, echo, dispatc
 async def test_the_error_a_sink_raises_never_quotes_a_credential(kind, pad, echo):
     echo.pad = pad
     spec, values, credentials = sink_specs(echo.url)[kind]
+    error = await raised_by_send(spec, values)
+    assert str(error).startswith("HTTP 401")
+    assert_no_leak(str(error), credentials, "the DeliveryError")
+    assert_no_leak(repr(error.args), credentials, "the DeliveryError's args")
+
+
+URL_SAFE = string.ascii_letters + string.digits + "-_."
+HEADER_SAFE = string.ascii_letters + string.digits + string.punctuation
+
+
+@pytest.mark.parametrize("kind", ["alertmanager-bearer", "alertmanager-basic", "slack", "webhook"])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    token=st.text(HEADER_SAFE, min_size=8, max_size=48),
+    password=st.text(HEADER_SAFE + " ", min_size=8, max_size=48).map(str.strip).filter(lambda p: len(p) >= 8),
+    slack=st.text(URL_SAFE, min_size=8, max_size=48),
+    query=st.text(URL_SAFE, min_size=8, max_size=48),
+    header=st.text(HEADER_SAFE, min_size=8, max_size=48),
+    pad=st.one_of(st.integers(0, 320), st.integers(REPLY_LIMIT - 400, REPLY_LIMIT)),
+)
+def test_property_no_sink_lets_a_random_echoed_secret_out(kind, echo, token, password, slack, query, header, pad):
+    """Random credentials, echoed by the server plain, encoded, hex and split (support/leaks.echoes),
+    the cut anywhere: the sink's error never holds 8 characters of any form of one."""
+    echo.pad = pad
+    spec, values, credentials = sink_specs(
+        echo.url,
+        token=token,
+        password=password,
+        slack_path=f"/services/T0/B0/{slack}",
+        query_token=query,
+        header_key=header,
+    )[kind]
+    error = asyncio.run(raised_by_send(spec, values))
+    assert str(error).startswith("HTTP 401")
+    assert_no_leak(str(error), credentials, "the DeliveryError")
+
+
+async def raised_by_send(spec: dict[str, Any], values: dict[tuple[str, str], str]) -> sinks.DeliveryError:
+    """The error one delivery attempt of ``spec`` raises, its Secrets holding ``values``."""
     store = SecretStore()
     for (name, key), value in values.items():
         store.put("risk", name, key, value)
@@ -148,9 +199,7 @@ async def test_the_error_a_sink_raises_never_quotes_a_credential(kind, pad, echo
     async with aiohttp.ClientSession() as session:
         with pytest.raises(sinks.DeliveryError) as raised:
             await sinks.send(SinkSpec.model_validate(spec), batch, secrets=secrets, session=session, timeout=5, now=0.0)
-    assert str(raised.value).startswith("HTTP 401")
-    assert_no_leak(str(raised.value), credentials, "the DeliveryError")
-    assert_no_leak(repr(raised.value.args), credentials, "the DeliveryError's args")
+    return raised.value
 
 
 def test_a_token_secret_with_a_trailing_newline_is_sent_without_it(dispatcher, receiver, secrets):

@@ -1,8 +1,9 @@
 """The email sink lets no credential out either: an SMTP server on loopback (STARTTLS with the
 test certificate, as the sink requires for AUTH) refuses every AUTH attempt with a reply quoting
 what it received -- the base64 of AUTH PLAIN's ``\\0user\\0password`` and of AUTH LOGIN's
-password, and their decoded text. The sink's state (status.alertSinks[].lastError), the log and
-the raised DeliveryError hold no 8 characters of the password in any of those forms."""
+password, and their decoded text, also hex-encoded and split over spaces and JSON escapes. The
+sink's state (status.alertSinks[].lastError), the log and the raised DeliveryError hold no 8
+characters of the password in any of those forms."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from alert_samples import body, notification, ref
 from conftest import Certificate, wait_until
 from support.ports import free_port
-from support.leaks import assert_no_leak
+from support.leaks import assert_no_leak, echoes
 
 PASSWORD = "smtp-Pa55-9d2e7b1d8a6035e1"
 USER = "alerts@example.com"
@@ -46,7 +47,11 @@ class EchoingSmtp:
 
         def echo(received: str) -> str:
             decoded = base64.b64decode(received + "==").decode(errors="replace").replace("\0", "|")
-            return f"535 5.7.8 refused {received} ({decoded})"
+            # Encoded and split as well (hex, wrapped, spaced, JSON-interleaved): one reply line.
+            # Split first, then hex, so that the 300-character cut of the error keeps them.
+            shapes = echoes(decoded)
+            quoted = " ".join(f.replace("\r", "").replace("\n", " ") for f in [*shapes[6:], *shapes[4:6]])
+            return f"535 5.7.8 refused {quoted} {received} ({decoded})"
 
         await say("220 echo ESMTP")
         secure = False
