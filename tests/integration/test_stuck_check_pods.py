@@ -15,12 +15,13 @@ import kubernetes
 import pytest
 
 from modelmon.manifests import checkjob
-from support.monitors import condition, create_monitor, events_of, get_monitor, monitor_body, ready
+from support.monitors import condition, create_monitor, events_of, get_monitor, monitor_body, patch_monitor, ready
 from support.waiting import wait_for
 
 pytestmark = pytest.mark.cluster
 NAMESPACE_PREFIX = "pods"
 IMAGE = "localhost:1/absent:1"
+HANDLED = "kopf.modelmon.io/last-handled-configuration"
 LABELS = {checkjob.LABEL_MONITOR: "credit", checkjob.LABEL_COMPONENT: "drift-check"}
 
 
@@ -86,6 +87,14 @@ def test_an_unpullable_check_image_is_ready_false_at_once_and_clears(kube, opera
     time.sleep(3)
     assert len(pull_events(kube, namespace)) == 1
     assert condition(get_monitor(kube, namespace, "credit"), "Ready")["message"] == message
+
+    # Reconciling the same spec (here: an annotation changed) does not hide it.
+    patch_monitor(kube, namespace, "credit", {"metadata": {"annotations": {"team": "risk"}}})
+    wait_for(
+        lambda: "risk" in get_monitor(kube, namespace, "credit")["metadata"]["annotations"].get(HANDLED, ""),
+        what="the annotation change handled",
+    )
+    assert condition(get_monitor(kube, namespace, "credit"), "Ready")["reason"] == "ImagePullFailed"
 
     # A later check pod that starts (kwok runs it) clears it.
     time.sleep(1)  # created in a later second than the failure's transition

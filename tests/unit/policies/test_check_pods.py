@@ -231,3 +231,33 @@ def test_reconciling_the_same_spec_keeps_the_pods_word_a_new_spec_does_not():
     assert holds_ready(newer) is None
     assert holds_ready(monitor()) is None
     assert holds_ready(monitor({"status": "False", "reason": "InvalidSpec", "lastTransitionTime": NOW})) is None
+
+
+def test_the_pod_watch_selects_the_check_pods_and_nothing_else():
+    """The operator lists and watches pods with a server-side selector (controller/handlers.py):
+    it must match the pods of the drift-check Jobs, whose labels are set in manifests/checkjob.py."""
+    from modelmon.api import monitor as api
+    from modelmon.controller.handlers import CHECK_POD_SELECTOR
+    from modelmon.manifests import checkjob
+
+    spec = api.parse_spec(
+        {
+            "model": {"name": "credit"},
+            "schedule": "*/10 * * * *",
+            "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
+            "current": {"uri": "file:///data/current.csv"},
+        }
+    )
+    cronjob = checkjob.build_cronjob(monitor="credit", namespace="ml", uid="u-1", spec=spec, image="modelmon:test")
+    labels = cronjob["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+
+    def selects(pod_labels: dict[str, str]) -> bool:
+        for term in CHECK_POD_SELECTOR.split(","):
+            key, _, value = term.partition("=")
+            if key not in pod_labels or (value and pod_labels[key] != value):
+                return False
+        return True
+
+    assert selects(labels)
+    assert not selects({**labels, checkjob.LABEL_COMPONENT: "training"})
+    assert not selects({"app": "credit"})
