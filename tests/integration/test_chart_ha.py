@@ -36,9 +36,9 @@ from support.chart_cluster import (
     downward_api,
     get_monitor,
     install_rbac,
-    monitor_body,
     token_kubeconfig,
 )
+from support.monitors import monitor_body
 from unit.chart.chart_rendering import render
 
 pytestmark = pytest.mark.cluster

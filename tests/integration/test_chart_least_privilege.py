@@ -35,8 +35,8 @@ from support.chart_cluster import (
     VERSION,
     install_rbac,
     kubectl,
-    monitor_body,
 )
+from support.monitors import monitor_body
 from unit.chart.chart_rendering import render
 
 pytestmark = pytest.mark.cluster

@@ -50,9 +50,9 @@ from support.chart_cluster import (
     get_monitor,
     install_rbac,
     kubectl,
-    monitor_body,
     token_kubeconfig,
 )
+from support.monitors import monitor_body
 from unit.chart.chart_rendering import render
 
 ROOT = Path(__file__).resolve().parents[2]

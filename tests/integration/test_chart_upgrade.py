@@ -29,6 +29,7 @@ import yaml
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 from operator_harness import running_operator
+from support.monitors import monitor_body
 from support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,21 +44,6 @@ GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
 CRD = "modelmonitors.modelmon.io"
 #: The new field the upgraded CRD brings (a stand-in for any field a later release adds).
 NEW_FIELD = "upgradeProbe"
-
-
-def monitor(name: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "ModelMonitor",
-        "metadata": {"name": name},
-        "spec": {
-            "model": {"name": "credit", "version": "1"},
-            "schedule": "*/30 * * * *",
-            "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
-            "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}},
-            **extra,
-        },
-    }
 
 
 def old_chart(target: Path) -> Path:
@@ -155,10 +141,10 @@ def test_helm_upgrade_upgrades_the_crds_and_keeps_the_objects(control_plane, hel
             },
         },
     )
-    existing = custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, monitor("credit"))
+    existing = custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, monitor_body("credit"))
     # The control: under the old schema the API server drops the field the new one adds.
     pruned = custom.create_namespaced_custom_object(
-        GROUP, VERSION, namespace, PLURAL, monitor("probe-old", **{NEW_FIELD: "kept?"})
+        GROUP, VERSION, namespace, PLURAL, monitor_body("probe-old", **{NEW_FIELD: "kept?"})
     )
     assert NEW_FIELD not in pruned["spec"]
 
@@ -187,7 +173,7 @@ def test_helm_upgrade_upgrades_the_crds_and_keeps_the_objects(control_plane, hel
     wait_for(lambda: NEW_FIELD in crd_spec_fields(admin), what="the upgraded CRD served", timeout=30)
     created = wait_for(
         lambda: custom.create_namespaced_custom_object(
-            GROUP, VERSION, namespace, PLURAL, monitor("probe-new", **{NEW_FIELD: "kept"})
+            GROUP, VERSION, namespace, PLURAL, monitor_body("probe-new", **{NEW_FIELD: "kept"})
         ),
         what="a monitor with the field",
     )

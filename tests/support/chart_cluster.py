@@ -86,20 +86,6 @@ def install_rbac(control_plane: Any, admin: kubernetes.client.ApiClient, values:
     return TokenCluster(admin, request.status.token)
 
 
-def monitor_body(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "ModelMonitor",
-        "metadata": {"name": name},
-        "spec": {
-            "model": {"name": "credit", "version": "1"},
-            "schedule": "*/30 * * * *",
-            "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
-            "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}},
-        },
-    }
-
-
 def get_monitor(admin, namespace: str, name: str) -> dict[str, Any]:
     return kubernetes.client.CustomObjectsApi(admin).get_namespaced_custom_object(
         GROUP, VERSION, namespace, PLURAL, name
