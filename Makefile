@@ -82,6 +82,9 @@ FORMATTED += operator/modelmon/policies/check_pods.py operator/modelmon/controll
 FORMATTED += operator/modelmon/alerting/redaction.py tests/unit/alerting/test_redaction_echoes.py
 # The operator SIGKILLed at every retraining and rollout step (#20).
 FORMATTED += tests/integration/test_operator_kills.py
+# The operator at scale: children as plain JSON, the alert policy cache (#19).
+FORMATTED += operator/modelmon/k8s/apply.py operator/modelmon/k8s/client.py tests/emulation/test_apply.py \
+	tests/unit/alerting/test_policy_cache.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)
