@@ -31,7 +31,8 @@ from modelmon.policies import conditions as cond
 #: the image cannot be pulled, or its reference cannot even be parsed.
 IMAGE_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 #: The container cannot be created from what the pod references (a ConfigMap or Secret key).
-CONFIG_REASONS = frozenset({"CreateContainerConfigError", "CreateContainerError"})
+#: Not CreateContainerError: that one is often the runtime's passing trouble, and says nothing to fix.
+CONFIG_REASONS = frozenset({"CreateContainerConfigError"})
 #: Ready=False reasons this planner owns; any other (InvalidSpec, MissingSecret, ...) is the
 #: reconciler's word and stands.
 POD_REASONS = frozenset({MonitorReason.IMAGE_PULL_FAILED.value, MonitorReason.CHECK_POD_FAILING.value})

@@ -261,3 +261,8 @@ def test_the_pod_watch_selects_the_check_pods_and_nothing_else():
     assert selects(labels)
     assert not selects({**labels, checkjob.LABEL_COMPONENT: "training"})
     assert not selects({"app": "credit"})
+
+
+def test_a_runtime_hiccup_is_not_a_configuration_error():
+    hiccup = waiting("CreateContainerError", "context deadline exceeded")
+    assert plan_check_pod(monitor(), pod(hiccup), now=NOW) is None
