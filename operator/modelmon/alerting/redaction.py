@@ -45,6 +45,11 @@ RUN = 8
 #: Forms up to this long are also looked for inside a longer base64 text (at every byte offset);
 #: credentials are far shorter, a CA bundle (registered too, though public) far longer.
 _MAX_SHIFTED = 1024
+#: Runs are kept for forms up to this long (a few thousand set entries a credential); a longer
+#: value -- a CA bundle of hundreds of KiB, registered though public -- is removed only whole.
+_MAX_RUN_SOURCE = 16384
+#: How long a cut-off fragment of such a long value at either end of a text may be and still be found.
+_MAX_EDGE = 4096
 #: The pieces of a text's skeleton: a ``\\uXXXX`` escape (decoded), an escaped line break, tab,
 #: backspace or form feed (dropped, as whitespace), another JSON escape (decoded), whitespace
 #: (dropped), a run of ordinary characters (kept), a lone backslash (kept).
@@ -127,7 +132,8 @@ class Redactor:
         shapes = {shape for form in forms for shape in (form, _skeleton(form)[0])}
         shapes.update(*(_base64_cores(form) for form in short))
         for shape in shapes:
-            self._runs.update(shape[i : i + RUN] for i in range(len(shape) - RUN + 1))
+            if len(shape) <= _MAX_RUN_SOURCE:
+                self._runs.update(shape[i : i + RUN] for i in range(len(shape) - RUN + 1))
 
     def add_basic_auth(self, username: str, password: str) -> None:
         self.add(password)
@@ -189,11 +195,14 @@ class Redactor:
         for value in values:
             if len(value) < _MIN_FRAGMENTED_VALUE:
                 continue
-            for size in range(min(len(value) - 1, len(text)), _MIN_FRAGMENT - 1, -1):
+            # Fragments of RUN characters or more of a value with runs are gone already (_cut_runs):
+            # only the shorter ones are looked for, which keeps this linear in the text.
+            longest = RUN - 1 if len(value) <= _MAX_RUN_SOURCE else _MAX_EDGE
+            for size in range(min(len(value) - 1, len(text), longest), _MIN_FRAGMENT - 1, -1):
                 if text.endswith(value[:size]):
                     text = text[:-size] + REDACTED
                     break
-            for size in range(min(len(value) - 1, len(text)), _MIN_FRAGMENT - 1, -1):
+            for size in range(min(len(value) - 1, len(text), longest), _MIN_FRAGMENT - 1, -1):
                 if text.startswith(value[-size:]):
                     text = REDACTED + text[size:]
                     break
