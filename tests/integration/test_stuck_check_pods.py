@@ -103,3 +103,30 @@ def test_an_unpullable_check_image_is_ready_false_at_once_and_clears(kube, opera
     cleared = condition(body, "Ready")
     assert cleared["reason"] == "CheckPodStarted"
     assert cleared["message"] == "check pod credit-drift-check-2-k3 started"
+
+
+def test_a_missing_configmap_key_is_check_pod_failing_naming_it(kube, operator, namespace):
+    core = kubernetes.client.CoreV1Api(kube)
+    create_monitor(kube, namespace, monitor_body("credit", checkJob={"image": IMAGE}))
+    wait_for(lambda: ready(kube, namespace, "credit"), what="Ready")
+    core.create_namespaced_pod(namespace, check_pod("credit-drift-check-3-q1", gated=True))
+    detail = f"couldn't find key url in ConfigMap {namespace}/data-urls"
+    core.patch_namespaced_pod_status(
+        "credit-drift-check-3-q1", namespace, waiting("CreateContainerConfigError", detail)
+    )
+
+    def told():
+        found = condition(get_monitor(kube, namespace, "credit"), "Ready")
+        return found if found and found["reason"] == "CheckPodFailing" else None
+
+    said = wait_for(told, what="Ready False, CheckPodFailing")
+    assert said["status"] == "False"
+    assert said["message"] == (
+        f"check pod credit-drift-check-3-q1 cannot start its container: CreateContainerConfigError ({detail}). "
+        "Create the ConfigMap or Secret (and key) it names, or fix spec.checkJob.env"
+    )
+    events = wait_for(
+        lambda: [e for e in events_of(kube, namespace, "credit") if e.reason == "CheckPodFailing"],
+        what="the CheckPodFailing Event",
+    )
+    assert len(events) == 1 and events[0].message == said["message"]
