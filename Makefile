@@ -70,7 +70,7 @@ FORMATTED += tests/integration/alerting/test_secret_leaks.py tests/unit/data/tes
 FORMATTED += operator/modelmon/metrics tests/unit/metrics tests/unit/chart/test_dashboard_queries.py \
 	tests/integration/test_metrics_restart.py bench/operator_scale.py
 # The rollout planned on typed status (#16).
-FORMATTED += tests/unit/rollout/test_golden_ticks.py
+FORMATTED += tests/unit/rollout/test_golden_ticks.py tests/unit/policies/test_retraining_job_golden.py
 # The active model, undo and the trading metrics (#17).
 FORMATTED += operator/modelmon/policies/active_model.py operator/modelmon/policies/undo.py \
 	tests/unit/policies/test_active_model.py tests/unit/performance/test_trading_metrics.py \

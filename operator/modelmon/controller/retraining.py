@@ -98,12 +98,20 @@ class RetrainingController:
 
     def _step(self, body: dict[str, Any]) -> str | None:
         """One step; returns the new phase when the phase changed (so another step may follow)."""
-        meta, status = body["metadata"], dict(body.get("status") or {})
+        meta = body["metadata"]
         namespace, name = meta["namespace"], meta["name"]
+        try:  # parsed once; the planner reads the typed status
+            status = api.RetrainingJobStatus.model_validate(body.get("status") or {})
+        except pydantic.ValidationError as error:
+            # the CRD schema is generated from the same model, so only a hand edit gets here; a guess could
+            # fail or restart a training, so the RetrainingJob waits for a person
+            log.error("RetrainingJob %s/%s: its status is unreadable, it waits (fix or remove it): %s", namespace,
+                      name, api_errors.describe(error, prefix="status"))
+            return None
         spec, spec_error = _parse(body)
         monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
         monitor = objects.get_monitor(namespace, monitor_name) if monitor_name else None
-        job_name = status.get("jobName") or training.job_name(name)
+        job_name = status.job_name or training.job_name(name)
         job = k8s.observe_job(namespace, job_name)
         stamp = timestamps.format_time(timestamps.now())
 
@@ -112,7 +120,7 @@ class RetrainingController:
             return retraining_job.plan_step(spec=spec, spec_error=spec_error, status=status, job_name=job_name,
                                             generation=meta.get("generation"), observed=observed, now=stamp)
         step = plan(False)
-        if step.phase is None and status.get("phase") == Phase.PENDING.value and spec is not None and job is None:
+        if step.phase is None and status.phase == Phase.PENDING.value and spec is not None and job is None:
             with self.admission:  # decide and create under one lock: no two jobs take one slot
                 admitted, note = self._admission(namespace, name, spec.monitor_ref.name)
                 step = plan(admitted, note)
@@ -137,11 +145,11 @@ class RetrainingController:
         return (namespace, name) in chosen, note
 
     def _create_job(self, body: dict[str, Any], spec: api.RetrainingJobSpec, step: retraining_job.Step, *,
-                    status: dict[str, Any], stamp: str) -> retraining_job.Step:
+                    status: api.RetrainingJobStatus, stamp: str) -> retraining_job.Step:
         meta = body["metadata"]
         manifest = training.build_training_job(
             name=meta["name"], namespace=meta["namespace"], uid=meta["uid"], spec=spec,
-            parent_version=(status.get("lineage") or {}).get("parentVersion"),
+            parent_version=status.lineage.parent_version if status.lineage is not None else None,
             active_deadline_seconds=self.settings.training_active_deadline_seconds,
             backoff_limit=self.settings.training_backoff_limit)
         account = training_accounts.requested_account(manifest["spec"]["template"].get("spec") or {})

@@ -24,7 +24,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from modelmon.api.retraining import ACTIVE_PHASES, FINISHED_PHASES, RetrainingJobSpec, TrainedModel
+from modelmon.api.retraining import ACTIVE_PHASES, FINISHED_PHASES, RetrainingJobSpec, RetrainingJobStatus, TrainedModel
 from modelmon.conditions import RetrainingCondition as Cond
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason
@@ -81,10 +81,10 @@ class Step:
         return self.status.get("phase")
 
 
-def plan_step(*, spec: RetrainingJobSpec | None, spec_error: str | None, status: Mapping[str, Any],
+def plan_step(*, spec: RetrainingJobSpec | None, spec_error: str | None, status: RetrainingJobStatus,
               generation: int | None, job_name: str, observed: Observed, now: str) -> Step:
-    """The next step of one RetrainingJob (see the module docstring)."""
-    phase = status.get("phase")
+    """The next step of one RetrainingJob (see the module docstring), from its status as stored."""
+    phase = status.phase
     if phase in FINISHED_PHASES or phase == Phase.ROLLING_OUT.value:
         return _observe_generation(status, generation)
     if spec is None:
@@ -103,13 +103,13 @@ def plan_step(*, spec: RetrainingJobSpec | None, spec_error: str | None, status:
     return _observe_generation(status, generation)
 
 
-def _pending(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: int | None, job_name: str,
+def _pending(spec: RetrainingJobSpec, status: RetrainingJobStatus, *, generation: int | None, job_name: str,
              observed: Observed, now: str) -> Step:
     if observed.monitor is None:
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.MONITOR_NOT_FOUND,
                       message=f"ModelMonitor {spec.monitor_ref.name} does not exist in this namespace: "
                               "create it or fix spec.monitorRef.name (it provides the previous model and the baseline)")
-    if status.get("phase") is None:
+    if status.phase is None:
         monitor_spec = observed.monitor.get("spec") or {}
         # the model the monitor judges now: its active model once one was promoted, else the spec's
         version = active_model.judged_version(monitor_spec, observed.monitor.get("status"))
@@ -130,15 +130,15 @@ def _pending(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: 
         created = observed.job is None
         message = f"training: Job {job_name} " + ("created" if created else "found (created before a restart)")
         patch = {"phase": Phase.TRAINING.value, "reason": RetrainingReason.JOB_CREATED.value, "message": message,
-                 "observedGeneration": generation, "jobName": job_name, "startTime": status.get("startTime") or now}
+                 "observedGeneration": generation, "jobName": job_name, "startTime": status.start_time or now}
         return Step(status=patch, create_job=created, event=("Normal", RetrainingReason.JOB_CREATED.value, message))
     message = f"waiting for a training slot: {observed.queue_note}" if observed.queue_note else "waiting for a training slot"
-    return _only_changed(status, {"message": message, "observedGeneration": generation})
+    return _only_changed(status, generation=generation, message=message)
 
 
-def _training(status: Mapping[str, Any], *, generation: int | None, observed: Observed, now: str) -> Step:
+def _training(status: RetrainingJobStatus, *, generation: int | None, observed: Observed, now: str) -> Step:
     job = observed.job
-    name = status.get("jobName")
+    name = status.job_name
     if job is None or job.deleting:
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.JOB_LOST,
                       message=f"the training Job {name} was deleted before it finished; create a new RetrainingJob "
@@ -146,7 +146,7 @@ def _training(status: Mapping[str, Any], *, generation: int | None, observed: Ob
     if job.outcome == "Failed":
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, **_training_failure(job))
     if job.outcome != "Complete":
-        return _only_changed(status, {"message": f"training: Job {job.name} running", "observedGeneration": generation})
+        return _only_changed(status, generation=generation, message=f"training: Job {job.name} running")
     message = job.termination.message if job.termination else None
     try:
         model = training_results.parse_result(message)
@@ -179,14 +179,13 @@ def _training_failure(job: JobState) -> dict[str, Any]:
     return {"reason": reason, "message": head + (f": {detail}" if detail else "")}
 
 
-def _validating(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generation: int | None,
+def _validating(spec: RetrainingJobSpec, status: RetrainingJobStatus, *, generation: int | None,
                 observed: Observed, now: str) -> Step:
     if observed.monitor is None:
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.MONITOR_NOT_FOUND,
                       message=f"ModelMonitor {spec.monitor_ref.name} no longer exists; the new model was not validated")
-    try:
-        model = TrainedModel.model_validate(status.get("model") or {})
-    except ValueError:
+    model = status.model  # a damaged one is refused by the CRD schema and by the status model
+    if model is None:
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.INVALID_RESULT,
                       message="status.model is missing or damaged; the training result is lost, retrain")
     # the model to beat is the one the monitor judges: the active model's baseline once one was promoted
@@ -206,14 +205,14 @@ def _validating(spec: RetrainingJobSpec, status: Mapping[str, Any], *, generatio
         text = f"model {model.version} validated{checked}; rolling out"
         patch = {"phase": Phase.ROLLING_OUT.value, "reason": RetrainingReason.ROLLOUT_REQUESTED.value, "message": text,
                  "observedGeneration": generation, **extra,
-                 "conditions": cond.merge_conditions(status.get("conditions"), [validated], now=now)}
+                 "conditions": cond.merge_conditions(_conditions(status), [validated], now=now)}
         return Step(status=patch, event=("Normal", RetrainingReason.ROLLOUT_REQUESTED.value, text))
     return finish(status, generation=generation, now=now, phase=Phase.SUCCEEDED, reason=RetrainingReason.VALIDATION_PASSED,
                   message=f"model {model.version} validated{checked}; ready at {model.uri}", extra=extra,
                   also=[validated])
 
 
-def finish(status: Mapping[str, Any], *, generation: int | None, now: str, phase: Phase, reason: RetrainingReason,
+def finish(status: RetrainingJobStatus, *, generation: int | None, now: str, phase: Phase, reason: RetrainingReason,
            message: str, delete_job: bool = False, extra: Mapping[str, Any] | None = None,
            also: list[dict[str, Any]] | None = None) -> Step:
     """The step into a final phase, with its conditions and completion time."""
@@ -231,17 +230,28 @@ def finish(status: Mapping[str, Any], *, generation: int | None, now: str, phase
                                       generation=generation))
     patch = {"phase": phase.value, "reason": reason.value, "message": message, "observedGeneration": generation,
              "completionTime": now, **(extra or {}),
-             "conditions": cond.merge_conditions(status.get("conditions"), updates, now=now)}
+             "conditions": cond.merge_conditions(_conditions(status), updates, now=now)}
     kind = "Normal" if phase == Phase.SUCCEEDED else "Warning"
     return Step(status=patch, delete_job=delete_job, event=(kind, reason.value, message))
 
 
-def _observe_generation(status: Mapping[str, Any], generation: int | None) -> Step:
-    return _only_changed(status, {"observedGeneration": generation})
+def _observe_generation(status: RetrainingJobStatus, generation: int | None) -> Step:
+    return _only_changed(status, generation=generation)
 
 
-def _only_changed(status: Mapping[str, Any], wanted: Mapping[str, Any]) -> Step:
-    return Step(status={k: v for k, v in wanted.items() if status.get(k) != v})
+def _only_changed(status: RetrainingJobStatus, *, generation: int | None, message: str | None = None) -> Step:
+    """The message and observed generation, where they differ from status."""
+    patch: dict[str, Any] = {}
+    if message is not None and status.message != message:
+        patch["message"] = message
+    if status.observed_generation != generation:
+        patch["observedGeneration"] = generation
+    return Step(status=patch)
+
+
+def _conditions(status: RetrainingJobStatus) -> list[dict[str, Any]]:
+    """The stored conditions, as merge_conditions takes and the status patch carries them."""
+    return [c.model_dump(by_alias=True, exclude_none=True, mode="json") for c in status.conditions]
 
 
 def _model_status(model: TrainedModel) -> dict[str, Any]:

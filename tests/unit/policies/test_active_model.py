@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from modelmon.api.monitor import ModelMonitorSpec
-from modelmon.api.retraining import RestoreSpec, RetrainingJobSpec, RetrainingSpec, TrainedModel
+from modelmon.api.retraining import RestoreSpec, RetrainingJobSpec, RetrainingJobStatus, RetrainingSpec, TrainedModel
 from modelmon import timestamps
 from modelmon.policies import active_model, alert_updates, retraining_job, retraining_triggers, undo
 from modelmon.policies.alerts import Policy
@@ -179,7 +179,7 @@ def test_lineage_and_previous_models_follow_several_generations():
             }
         ),
         spec_error=None,
-        status={},
+        status=RetrainingJobStatus(),
         generation=1,
         job_name="r3-train",
         now=NOW,
@@ -289,7 +289,7 @@ def test_a_restore_retraining_job_rolls_out_without_training():
     planned = retraining_job.plan_step(
         spec=spec,
         spec_error=None,
-        status={"phase": "Pending"},
+        status=RetrainingJobStatus(phase="Pending"),
         generation=1,
         job_name="u-train",
         now=NOW,

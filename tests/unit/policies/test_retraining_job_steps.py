@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from modelmon.api.retraining import RetrainingJobSpec
+from modelmon.api.retraining import RetrainingJobSpec, RetrainingJobStatus
 from modelmon.policies.retraining_job import JobState, Observed, Termination, monitor_view, plan_step
 
 NOW = "2026-03-10T12:00:00Z"
@@ -22,7 +22,9 @@ def spec(**changes) -> RetrainingJobSpec:
 
 
 def step(status, *, s=None, monitor=MONITOR, job=None, admitted=False, note="", error=None):
-    return plan_step(spec=s if s is not None or error else spec(), spec_error=error, status=status, generation=1,
+    # as the controller does: the stored status parsed once
+    return plan_step(spec=s if s is not None or error else spec(), spec_error=error,
+                     status=RetrainingJobStatus.model_validate(status), generation=1,
                      job_name="r-train", observed=Observed(monitor=monitor, job=job, admitted=admitted, queue_note=note),
                      now=NOW)
 
