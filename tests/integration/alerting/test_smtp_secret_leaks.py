@@ -10,13 +10,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import string
 import threading
 from collections.abc import Iterator
 
+import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alert_samples import body, notification, ref
-from conftest import Certificate, wait_until
+from conftest import Certificate, SecretStore, wait_until
+from modelmon.alerting import sinks
+from modelmon.alerting.batches import build_batch
+from modelmon.alerting.redaction import Redactor
+from modelmon.api.alerts import SinkSpec
 from support.ports import free_port
 from support.leaks import assert_no_leak, echoes
 
@@ -119,3 +127,55 @@ def test_an_smtp_server_echoing_auth_never_leaks_the_password(dispatcher, echoin
     assert state["lastError"].startswith("SMTPAuthenticationError: (535"), state
     for text, where in ((state["lastError"], "status.alertSinks[].lastError"), (caplog.text, "the operator log")):
         assert_no_leak(text, [PASSWORD, PLAIN], where)
+
+
+@pytest.fixture(scope="module")
+def echoing_servers(certificate: Certificate) -> Iterator[dict[str, EchoingSmtp]]:
+    servers = {mechanism: EchoingSmtp(certificate, mechanism) for mechanism in ("PLAIN", "LOGIN")}
+    yield servers
+    for server in servers.values():
+        server.close()
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+@settings(max_examples=15, deadline=None)
+@given(
+    password=st.text(string.ascii_letters + string.digits + string.punctuation, min_size=8, max_size=40),
+    user=st.text(string.ascii_lowercase, min_size=1, max_size=12).map(lambda u: f"{u}@example.com"),
+)
+def test_property_the_email_sink_lets_no_random_password_out(mechanism, echoing_servers, certificate, password, user):
+    """Random credentials, echoed back base64, decoded, hex and split: the error the email sink raises
+    holds no 8 characters of the password or of AUTH PLAIN's base64."""
+    server = echoing_servers[mechanism]
+    store = SecretStore()
+    for key, value in (("ca.crt", certificate.cert_pem), ("username", user), ("password", password)):
+        store.put("risk", "smtp", key, value)
+    sink = {
+        "name": "mail",
+        "email": {
+            "host": "127.0.0.1",
+            "port": server.port,
+            "from": "modelmon@example.com",
+            "to": ["oncall@example.com"],
+            "tls": {"caSecretRef": ref("smtp", "ca.crt")},
+            "usernameSecretRef": ref("smtp", "username"),
+            "passwordSecretRef": ref("smtp", "password"),
+        },
+    }
+    batch = build_batch(
+        batch_id="b1", body=body(sink), notifications=[notification()], now=0.0, link_template="https://c/{monitor}"
+    )
+    secrets = sinks.Secrets(read_secret=store, namespace="risk", redactor=Redactor())
+
+    async def attempt() -> sinks.DeliveryError:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(sinks.DeliveryError) as raised:
+                await sinks.send(
+                    SinkSpec.model_validate(sink), batch, secrets=secrets, session=session, timeout=5, now=0
+                )
+        return raised.value
+
+    error = asyncio.run(attempt())
+    assert str(error).startswith("SMTPAuthenticationError: (535"), error
+    plain = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    assert_no_leak(str(error), [password, plain], "the DeliveryError")
