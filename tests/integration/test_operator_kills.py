@@ -35,6 +35,7 @@ import kubernetes
 import pytest
 import urllib3
 
+from support.ports import free_port
 from support.waiting import wait_for
 
 GROUP, VERSION = "modelmon.io", "v1alpha1"
@@ -364,10 +365,11 @@ class Operator:
         self.kills: list[tuple[str, dict[str, Any], int]] = []
 
     def _spawn(self, number: int) -> subprocess.Popen[bytes]:
+        # kopf's liveness endpoint on a port of its own: the default 0.0.0.0:8080 may be taken (by
+        # the e2e tier's operator pod on the real node, which runs beside this tier in CI)
+        argv = [*self.argv, f"--liveness=http://127.0.0.1:{free_port()}/healthz"]
         with (self.workdir / f"operator-{number}.log").open("w") as log:
-            return subprocess.Popen(
-                self.argv, env=self.env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
-            )
+            return subprocess.Popen(argv, env=self.env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
 
     def start(self) -> None:
         self.starts += 1
@@ -492,6 +494,8 @@ def kill_at(
     label, what, _ = steps
 
     def there():
+        if operator.process is None or operator.process.poll() is not None:
+            return "exited"  # (wait_for takes an exception for "not yet")
         body = objects(kube).get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)
         return (
             body
@@ -501,6 +505,7 @@ def kill_at(
 
     try:
         body = wait_for(there, what=f"status at {what}", timeout=60, interval=0.05)
+        assert body != "exited", f"the operator exited before {what}"
     except AssertionError as error:
         found = objects(kube).get_namespaced_custom_object(GROUP, VERSION, namespace, plural, name)
         raise AssertionError(
