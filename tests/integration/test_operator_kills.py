@@ -19,6 +19,7 @@ Pending; a measurement taken and not yet written).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -129,6 +130,25 @@ GOOD_STEPS: list[tuple[str, str, Callable[[str], str]]] = [
     ),
     ("finalizing", "cleanup: the canary removed", lambda o: f"{_rollout(o, 'phase', NONE)} == 'Finalizing'"),
 ]
+#: The Events of the RetrainingJob in a run without kills, by reason.
+UNINTERRUPTED_EVENTS = collections.Counter(
+    Queued=1,
+    JobCreated=1,
+    TrainingFinished=1,
+    RolloutRequested=1,
+    RolloutStarted=1,
+    WeightSet=2,
+    WeightReached=2,
+    Paused=2,
+    PauseEnded=2,
+    AnalysisStarted=1,
+    AnalysisSuccessful=1,
+    Promoting=2,
+    RolledOut=1,
+)
+ROLLED_BACK_EVENTS = collections.Counter(
+    RolloutStarted=1, WeightSet=1, WeightReached=1, AnalysisStarted=1, AnalysisFailed=1, RolledBack=1
+)
 #: The monitor held before its promotion (status.activeModel not yet the new model).
 PROMOTION = (
     "promotion",
@@ -688,24 +708,11 @@ def test_killed_at_every_step_the_retraining_job_ends_exactly_as_an_uninterrupte
     promoted = [r for r, _ in events_of(kube, namespace, "credit") if r == "Promoted"]
     assert len(promoted) <= 1, promoted
 
-    reasons = events_of(kube, namespace, "credit-retrain")
-    for told in set(reasons):
-        assert reasons.count(told) == 1, f"Event told twice: {told}"
-    assert {r for r, _ in reasons} <= {
-        "Queued",
-        "JobCreated",
-        "TrainingFinished",
-        "RolloutRequested",
-        "RolloutStarted",
-        "WeightSet",
-        "WeightReached",
-        "Paused",
-        "PauseEnded",
-        "AnalysisStarted",
-        "AnalysisSuccessful",
-        "Promoting",
-        "RolledOut",
-    }, reasons
+    # At most once (docs/troubleshooting.md): never more of a reason than an uninterrupted run posts
+    # (a step told again after a restart would be, even in other words: "Job found" after "created").
+    told = collections.Counter(reason for reason, _ in events_of(kube, namespace, "credit-retrain"))
+    assert not told - UNINTERRUPTED_EVENTS, f"Events told more often than once per step: {told}"
+    print(f"  Events lost to the kills (at most once): {dict(UNINTERRUPTED_EVENTS - told) or 'none'}")
 
 
 def test_killed_at_the_failing_measurement_and_at_rollback_the_rollout_is_rolled_back_once(
@@ -792,6 +799,6 @@ def test_killed_at_the_failing_measurement_and_at_rollback_the_rollout_is_rolled
     assert len(deployments.uids["credit-canary"]) == 1, deployments.uids
     assert "credit-canary" not in {d.metadata.name for d in apps(kube).list_namespaced_deployment(namespace).items}
 
-    reasons = events_of(kube, namespace, "credit-retrain")
-    for told in set(reasons):
-        assert reasons.count(told) == 1, f"Event told twice: {told}"
+    told = collections.Counter(reason for reason, _ in events_of(kube, namespace, "credit-retrain"))
+    assert not told - ROLLED_BACK_EVENTS, f"Events told more often than once per step: {told}"
+    print(f"  Events lost to the kills (at most once): {dict(ROLLED_BACK_EVENTS - told) or 'none'}")
