@@ -132,6 +132,29 @@ def required_by_typed_calls() -> dict[tuple[str, str, str], list[str]]:
     return needed
 
 
+#: Plain JSON requests (k8s/client.request_json, used by k8s/apply.py) name their HTTP method; the
+#: paths they reach are apply.py's collections of the kinds it applies.
+JSON_CALL = re.compile(r"request_json\(\s*\"(POST|GET|PATCH|PUT|DELETE)\"")
+HTTP_VERBS = {"POST": "create", "GET": "get", "PATCH": "patch", "PUT": "update", "DELETE": "delete"}
+
+
+def required_by_json_requests() -> dict[tuple[str, str, str], list[str]]:
+    from modelmon.k8s import apply
+
+    needed: dict[tuple[str, str, str], list[str]] = {}
+    for path, text in operator_code().items():
+        methods = JSON_CALL.findall(text)
+        if not methods:
+            continue
+        assert path == PACKAGE / "k8s" / "apply.py", f"{path}: a plain JSON request outside k8s/apply.py: name its path here"
+        for collection in apply.COLLECTIONS.values():
+            parts = collection.strip("/").split("/")  # api/v1/... or apis/GROUP/VERSION/...
+            group, plural = ("" if parts[0] == "api" else parts[1]), parts[-1]
+            for method in methods:
+                needed.setdefault((group, plural, HTTP_VERBS[method]), []).append(str(path.relative_to(PACKAGE)))
+    return needed
+
+
 def custom_resources() -> list[str]:
     """Plurals of this project's custom resources: the CRDs the chart ships."""
     plurals = []
@@ -207,7 +230,7 @@ KOPF_NEEDS = {("modelmon.io", plural, verb) for plural in ("modelmonitors", "ret
 def test_every_api_call_in_the_operator_is_allowed(values):
     documents = render(values)
     rights = granted((watched_namespace_roles(documents) or [operator_cluster_role(documents)])[0]["rules"])
-    needed = {**required_by_typed_calls(), **required_by_custom_object_calls()}
+    needed = {**required_by_typed_calls(), **required_by_custom_object_calls(), **required_by_json_requests()}
     # One peering kind per install: a ClusterKopfPeering cluster-wide, KopfPeerings per watched namespace.
     other_peering = "clusterkopfpeerings" if values.get("watchNamespaces") else "kopfpeerings"
     rights |= {right for right in needed if right[:2] == ("kopf.dev", other_peering)}
@@ -220,6 +243,7 @@ def test_every_api_call_in_the_operator_is_allowed(values):
     assert not missing, f"the chart's RBAC lacks rights the code uses: {missing}"
     assert {r for r in KOPF_NEEDS if r[:2] != ("kopf.dev", other_peering)} <= rights, KOPF_NEEDS - rights
     assert required_by_typed_calls(), "the scan found no API calls: its pattern is broken"
+    assert ("batch", "cronjobs", "create") in required_by_json_requests(), "the JSON request scan is broken"
 
 
 #: Cluster-scoped discovery kopf does on its own (its resource and namespace observers).
@@ -243,7 +267,7 @@ def test_no_right_that_no_code_uses(values):
     documents = render(values)
     rights = set().union(*(granted(role["rules"]) for role in
                            select(documents, "Role") + [operator_cluster_role(documents)]))
-    needed = set(required_by_typed_calls()) | set(required_by_custom_object_calls())
+    needed = set(required_by_typed_calls()) | set(required_by_custom_object_calls()) | set(required_by_json_requests())
     unused = rights - needed - KOPF_NEEDS - KOPF_DISCOVERY - checker_grants()
     assert not unused, f"the chart grants rights nothing uses: {sorted(unused)}"
 
