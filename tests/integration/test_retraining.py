@@ -434,8 +434,7 @@ def _now_plus(seconds: int) -> str:
 def test_performance_critical_and_schedule_triggers(kube, namespace, operator):
     template = {"jobTemplate": job_template({MESSAGE: result("2")})}
     create_monitor(kube, namespace, monitor_body("credit", retraining={
-        "enabled": True, "minNewSamples": 0, "template": template,
-        "triggers": {"criticalDrift": False, "schedule": "* * * * *"}}))
+        "enabled": True, "minNewSamples": 0, "template": template, "triggers": {"criticalDrift": False}}))
     wait_for(lambda: get_monitor(kube, namespace).get("status", {}).get("conditions"), what="monitor reconciled")
     last_check = {"time": _now_plus(1), "durationSeconds": 1.0, "currentRows": 50,
                   "dataset": {"drifted": True, "driftedFeatures": 4, "judgedFeatures": 4},
@@ -446,9 +445,12 @@ def test_performance_critical_and_schedule_triggers(kube, namespace, operator):
     (rtj,) = wait_for(lambda: list_rtjs(kube, namespace), what="a RetrainingJob")
     assert (rtj["spec"]["reason"], rtj["spec"]["priority"]) == ("performance", "critical")
     wait_phase(kube, namespace, rtj["metadata"]["name"], "Succeeded")
-    # the schedule ignores the cooldown: an unserved cron time starts the next one
+    # the schedule ignores the cooldown: an unserved cron time starts the next one. (Added only now: with
+    # it from the start, a minute boundary passing before the critical check lands fires it first.)
     objects(kube).patch_namespaced_custom_object_status(GROUP, VERSION, namespace, "modelmonitors", "credit", {
         "status": {"retraining": {"lastScheduleTime": "2026-01-01T00:00:00Z"}}})
+    objects(kube).patch_namespaced_custom_object(GROUP, VERSION, namespace, "modelmonitors", "credit", {
+        "spec": {"retraining": {"triggers": {"criticalDrift": False, "schedule": "* * * * *"}}}})
     scheduled = wait_for(lambda: [r for r in list_rtjs(kube, namespace) if r["spec"]["reason"] == "schedule"],
                          what="a scheduled RetrainingJob")
     assert len(scheduled) == 1 and scheduled[0]["spec"]["priority"] == "low"
