@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pytest(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-q", *args]
+    # The slowest steps are listed so that a run over CI's time budget says where the time went.
+    return [sys.executable, "-m", "pytest", "-q", "--durations=15", *args]
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
