@@ -399,5 +399,5 @@ def test_a_new_monitor_is_written_once_by_the_operator_per_stanza(cluster, api, 
         body = wait_for(lambda: _ready(api, namespace, "credit"), what="Ready=True")
         assert body["status"]["alerts"] == [] and body["status"]["alertLifecycleSeen"]
         threading.Event().wait(2)  # anything written late would show up by now
-    assert len(versions) == 3, [sorted(v.get("status") or {}) for v in versions]
+    assert len(versions) == 3, [(sorted(v.get("status") or {}), sorted(v["metadata"].get("annotations") or {}), v["metadata"].get("finalizers")) for v in versions]
     assert "status" not in versions[1] and versions[2]["status"] == body["status"]

@@ -45,7 +45,7 @@ def register(
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=diffbase.PREFIX)
         # a spec too large for an annotation is kept as its digest (controller/diffbase.py)
         settings.persistence.diffbase_storage = diffbase.DigestingDiffBaseStorage(prefix=diffbase.PREFIX)
-        settings.persistence.finalizer = "modelmon.io/finalizer"
+        settings.persistence.finalizer = monitors.FINALIZER
         settings.posting.level = logging.WARNING
         # Only the drift-check pods are listed and watched (server-side), never every pod.
         settings.watching.label_selectors["", "v1", "pods"] = CHECK_POD_SELECTOR
@@ -59,7 +59,9 @@ def register(
     @kopf.on.event(*RESOURCE, registry=registry)
     async def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
         # In the loop when the event needs no API request (most do); in a thread otherwise.
-        rest = controller.observe_in_loop(dict(body), patch, deleted=event.get("type") == "DELETED")
+        kind = event.get("type")
+        # added: an ADDED event, or a listed object (kopf's list at start carries no type)
+        rest = controller.observe_in_loop(dict(body), patch, deleted=kind == "DELETED", added=kind in (None, "ADDED"))
         if rest is not None:
             await asyncio.to_thread(rest)
 

@@ -32,6 +32,9 @@ from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 
+#: kopf's finalizer on our objects (controller/handlers.py sets it).
+FINALIZER = "modelmon.io/finalizer"
+
 
 class _NotPlanned:
     """``observe`` was not handed a plan: it makes its own."""
@@ -114,7 +117,10 @@ class MonitorController:
 
     # --- watch events ----------------------------------------------------------------------
 
-    def observe(self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool, plan: Planned = NOT_PLANNED) -> None:
+    def observe(
+        self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool, added: bool = False, plan: Planned = NOT_PLANNED
+    ) -> None:
+        """``added``: the object's ADDED event or its listing (kopf runs its whole handling on it)."""
         meta = raw["metadata"]
         self.metrics.statuses.observe_monitor(raw, deleted=deleted)  # the series served from status
         if deleted:
@@ -122,12 +128,14 @@ class MonitorController:
             self.alerts.forget(meta["namespace"], meta["name"])
             return
         try:
-            self._observe(raw, patch, plan)
+            self._observe(raw, patch, plan, added=added)
         finally:
             if not meta.get("deletionTimestamp"):
                 self.retrainings.evaluate_triggers(raw, patch)
 
-    def observe_in_loop(self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool) -> Callable[[], None] | None:
+    def observe_in_loop(
+        self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool, added: bool = False
+    ) -> Callable[[], None] | None:
         """``observe`` in the calling thread (kopf's event loop) when the event calls for no API
         request, as most do (kopf's own patches, status written by others): None once done.
         Otherwise nothing is done and the rest is returned, to run in a worker thread.
@@ -136,28 +144,26 @@ class MonitorController:
         cost more than the handler (bench/operator_scale.py)."""
         meta = raw["metadata"]
         annotations = meta.get("annotations") or {}
-        rest = functools.partial(self.observe, raw, patch, deleted=deleted)
+        rest = functools.partial(self.observe, raw, patch, deleted=deleted, added=added)
         if deleted or meta.get("deletionTimestamp") or reconcile.CHECK_NOW in annotations:
             return rest
         if retraining_may_act(raw):
             return rest  # the triggers list the monitor's RetrainingJobs
         plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
-        if plan is not None and not _goes_with_ready(raw, plan):
-            return functools.partial(self.observe, raw, patch, deleted=deleted, plan=plan)
-        self.observe(raw, patch, deleted=False, plan=plan)
+        if plan is not None and _first_record(raw, plan, added=added) is None:
+            return functools.partial(self.observe, raw, patch, deleted=deleted, added=added, plan=plan)
+        self.observe(raw, patch, deleted=False, added=added, plan=plan)
         return None
 
-    def _observe(self, raw: dict[str, Any], patch: kopf.Patch, plan: Planned) -> None:
+    def _observe(self, raw: dict[str, Any], patch: kopf.Patch, plan: Planned, *, added: bool) -> None:
         if plan is NOT_PLANNED:
             plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
         assert not isinstance(plan, _NotPlanned)
         if plan is not None:
-            if _goes_with_ready(raw, plan):
-                # A new monitor: its first record goes with Ready in kopf's status patch, one write
-                # instead of two. Once kopf has handled it (its diff base stored) that patch is on
-                # its way, and the event that brings it follows this one.
-                if not diffbase.is_handled(raw):
-                    patch.status.update(plan.patch)
+            first = _first_record(raw, plan, added=added)
+            if first == "with kopf's patch":
+                patch.status.update(plan.patch)
+            if first is not None:
                 return
             # Written once, onto the version it was planned from; a newer event plans again.
             if reconcile.write_status_if_unchanged(raw, plan.patch):
@@ -194,10 +200,28 @@ class MonitorController:
         patch.metadata.annotations[reconcile.CHECK_NOW] = None
 
 
-def _goes_with_ready(body: dict[str, Any], plan: monitor_status.EventPlan) -> bool:
-    """A new monitor's first alert record, before Ready was ever written (see ``_observe``)."""
+def _first_record(body: dict[str, Any], plan: monitor_status.EventPlan, *, added: bool) -> str | None:
+    """How a new monitor's first alert record is written, before Ready ever was; None: as any
+    other plan, on the version it was planned from.
+
+    On the ADDED event (or the object's listing) it goes with kopf's patch of this event (Ready, or the finalizer first):
+    one status write instead of two. Once kopf has handled the monitor (its diff base stored),
+    that patch is on its way and the event that brings it follows: "skip". Any other event
+    must not add to kopf's patch: kopf applies a patch made on an event older than its own last
+    one at once and skips the reconciler, so a patch on each such event would hold Ready back."""
     ready = any(c.get("type") == "Ready" for c in (body.get("status") or {}).get("conditions") or [])
-    return not ready and monitor_status.is_first_alert_record(body, plan)
+    if ready or not monitor_status.is_first_alert_record(body, plan):
+        return None
+    if added:
+        # Not when kopf adds its finalizer on this event (a monitor with a retraining schedule has
+        # a timer, controller/retraining.py): kopf then merges the status first and adds the
+        # finalizer by a JSON patch on the version it saw, which the status write made stale, and
+        # the monitor stayed without finalizer and Ready until another event.
+        finalizers = body["metadata"].get("finalizers") or []
+        if FINALIZER in finalizers or (body.get("spec") or {}).get("retraining") is None:
+            return "with kopf's patch"
+        return None
+    return "skip" if diffbase.is_handled(body) else None
 
 
 def retraining_may_act(body: dict[str, Any]) -> bool:
