@@ -57,7 +57,7 @@ class RolloutController:
             self._tick(body)
 
     def _tick(self, body: dict[str, Any]) -> None:
-        meta, status = body["metadata"], dict(body.get("status") or {})
+        meta = body["metadata"]
         namespace, name = meta["namespace"], meta["name"]
         raw = (body.get("spec") or {}).get("rollout")
         moment = timestamps.now()
@@ -67,15 +67,17 @@ class RolloutController:
             self._invalid(body, api_errors.describe(error, prefix="spec.rollout"), now=moment)
             return
         try:  # parsed once: the planner works on the typed status and completion writes it back once
-            state = api.RolloutStatus.model_validate(status["rollout"]) if status.get("rollout") else None
+            status = retraining_api.RetrainingJobStatus.model_validate(body.get("status") or {})
         except pydantic.ValidationError as error:
-            # only this operator writes it and the CRD schema prunes what the model does not know: a
-            # hand edit; planning on a guess could undo a promotion, so the rollout waits for a person
-            log.error("RetrainingJob %s/%s: status.rollout is unreadable, the rollout waits (fix or remove it): %s",
-                      namespace, name, api_errors.describe(error, prefix="status.rollout"))
+            # only this operator writes it and the CRD schema (generated from the same model) prunes what
+            # the model does not know: a hand edit; planning on a guess could undo a promotion, so the
+            # rollout waits for a person
+            log.error("RetrainingJob %s/%s: its status is unreadable, the rollout waits (fix or remove it): %s",
+                      namespace, name, api_errors.describe(error, prefix="status"))
             return
+        state, model = status.rollout, _model(status)
         target_body = k8s.read_deployment(namespace, spec.target_ref.name)
-        observed = self._observe(body, spec, target_body)
+        observed = self._observe(body, spec, target_body, model=model)
         due = machine.due_analysis(spec=spec, state=state, now=moment)
         if due is not None:
             observed = self._measure(body, spec, observed, template=due[0], since=due[1])
@@ -87,16 +89,15 @@ class RolloutController:
         # told once decided and persisted: an action failing below is retried without a second Event
         for event in plan.events:
             events.post_event(body=body, type=event.type, reason=event.reason, message=event.message)
-        self._apply(body, spec, target_body, plan, before=state)
+        self._apply(body, spec, target_body, plan, before=state, model=model)
         self.metrics.record_rollout(namespace=namespace, retrainingjob=name, phase=plan.state.phase,
                                     effective_weight=plan.state.effective_weight,
                                     measurements=[measurement.wire() for measurement in plan.measurements])
 
-    def _observe(self, body: dict[str, Any], spec: api.RolloutSpec,
-                 target_body: dict[str, Any] | None) -> obs.Observed:
+    def _observe(self, body: dict[str, Any], spec: api.RolloutSpec, target_body: dict[str, Any] | None, *,
+                 model: dict[str, str]) -> obs.Observed:
         meta = body["metadata"]
         namespace = meta["namespace"]
-        model = _model(body)
         annotations = frozenset(k for k in (meta.get("annotations") or {}) if k in api.MANUAL_ANNOTATIONS)
         target, track, container_error = None, None, None
         if target_body is not None:
@@ -130,7 +131,7 @@ class RolloutController:
         return dataclasses.replace(observed, measurements=taken)
 
     def _apply(self, body: dict[str, Any], spec: api.RolloutSpec, target_body: dict[str, Any] | None,
-               plan: obs.Plan, *, before: api.RolloutStatus | None) -> None:
+               plan: obs.Plan, *, before: api.RolloutStatus | None, model: dict[str, str]) -> None:
         meta = body["metadata"]
         namespace, uid = meta["namespace"], meta["uid"]
         track_name = manifests.track_name(spec.target_ref.name, _track(spec))
@@ -143,7 +144,7 @@ class RolloutController:
                 found = manifests.model_container(target_body, spec.container)
                 if isinstance(found, str):
                     continue
-                values = handover.calculate_values(spec.handover, model=_model(body))
+                values = handover.calculate_values(spec.handover, model=model)
                 manifest = manifests.build_track(target=target_body, track=action.track, replicas=action.replicas,
                                                  rollout=meta["name"], owner=body, container_index=found[0],
                                                  values=values, hidden_keys=self._hidden_keys(body, spec, before))
@@ -180,9 +181,10 @@ def _track(spec: api.RolloutSpec) -> str:
     return "canary" if spec.strategy.canary is not None else "preview"
 
 
-def _model(body: dict[str, Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in ((body.get("status") or {}).get("model") or {}).items()
-            if k in ("uri", "version", "sha256")}
+def _model(status: retraining_api.RetrainingJobStatus) -> dict[str, str]:
+    """The model under rollout (status.model): what the hand-over and the metric providers are given."""
+    model = status.model
+    return {"uri": model.uri, "version": model.version, "sha256": model.sha256} if model is not None else {}
 
 
 def _serves(body: Any) -> bool:

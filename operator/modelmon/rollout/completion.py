@@ -4,13 +4,25 @@ ended (or restarted), the RetrainingJob's own phase, conditions and completion t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from modelmon.api.rollout import RolloutPhase
+from modelmon.api.base import Condition
+from modelmon.api.rollout import RolloutPhase, RolloutStatus
 from modelmon.conditions import RetrainingCondition as Cond
 from modelmon.conditions import RetrainingPhase
 from modelmon.policies import conditions as cond
 from modelmon.rollout.observations import Plan
+
+
+class StoredStatus(Protocol):
+    """What a tick reads of the RetrainingJob's stored status (api.retraining.RetrainingJobStatus, named
+    by its shape: that module's data sources import urllib, which the pure planner must not)."""
+
+    @property
+    def rollout(self) -> RolloutStatus | None: ...
+
+    @property
+    def conditions(self) -> list[Condition]: ...
 
 
 def rollout_patch(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, Any]:
@@ -22,17 +34,18 @@ def rollout_patch(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict
     return patch
 
 
-def status_patch(status: Mapping[str, Any], plan: Plan, *, generation: int | None, now: str) -> dict[str, Any]:
+def status_patch(status: StoredStatus, plan: Plan, *, generation: int | None, now: str) -> dict[str, Any]:
     """The one place a planned ``status.rollout`` is serialised (:meth:`~modelmon.api.base.StatusModel.wire`)
-    and compared with the stored one, so that only what changed is sent."""
+    and compared with the stored one (which serialises back to what was stored: test_golden_ticks), so that
+    only what changed is sent."""
     patch: dict[str, Any] = {}
-    state = plan.state
-    rollout = rollout_patch(status.get("rollout"), state.wire())
+    state, before = plan.state, status.rollout
+    rollout = rollout_patch(before.wire() if before is not None else None, state.wire())
     if rollout:
         patch["rollout"] = rollout
     if plan.restarted:
         patch.update(phase=RetrainingPhase.ROLLING_OUT.value, reason="RolloutRetried", message=state.message, completionTime=None)
-    was_paused = (status.get("rollout") or {}).get("phase") == RolloutPhase.PAUSED
+    was_paused = before is not None and before.phase == RolloutPhase.PAUSED
     paused = state.phase == RolloutPhase.PAUSED
     pause_update = []
     if paused != was_paused:  # kubectl wait --for=condition=Paused tells a person when it is their turn
@@ -44,7 +57,7 @@ def status_patch(status: Mapping[str, Any], plan: Plan, *, generation: int | Non
     outcome = plan.outcome
     if outcome is None:
         if pause_update:
-            patch["conditions"] = cond.merge_conditions(status.get("conditions"), pause_update, now=now)
+            patch["conditions"] = cond.merge_conditions(_conditions(status), pause_update, now=now)
         return patch
     updates = [*pause_update]
     if outcome.phase == RolloutPhase.SUCCEEDED:
@@ -57,5 +70,10 @@ def status_patch(status: Mapping[str, Any], plan: Plan, *, generation: int | Non
             updates.append(cond.condition(type=Cond.FAILED.value, status=True, reason=outcome.reason,
                                           message=outcome.message, generation=generation))
     patch.update(phase=str(outcome.phase), reason=outcome.reason, message=outcome.message, completionTime=now,
-                 conditions=cond.merge_conditions(status.get("conditions"), updates, now=now))
+                 conditions=cond.merge_conditions(_conditions(status), updates, now=now))
     return patch
+
+
+def _conditions(status: StoredStatus) -> list[dict[str, Any]]:
+    """The stored conditions, as merge_conditions takes and the status patch carries them."""
+    return [c.model_dump(by_alias=True, exclude_none=True, mode="json") for c in status.conditions]

@@ -5,7 +5,8 @@ fc69f2f, when status.rollout was a dict from end to end: the spec, the stored st
 JSON, the way the API server hands it back), what was observed, the clock, and what came out: the
 RetrainingJob status patch, the Events, the actions, the annotations consumed, the outcome, the
 measurements and the due analysis. Each tick is replayed here through the typed path the
-controller now takes (parse once, plan on RolloutStatus, serialise once in completion.status_patch)
+controller now takes (the RetrainingJob's status parsed once, plan on its RolloutStatus, serialise once
+in completion.status_patch)
 and must give the same patch, value for value (JSON key order aside, which a merge patch ignores),
 and the same everything else.
 """
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from modelmon import timestamps
+from modelmon.api.retraining import RetrainingJobStatus
 from modelmon.api.rollout import RolloutSpec, RolloutStatus
 from modelmon.rollout import completion, machine
 from modelmon.rollout.analysis import RawMeasurement
@@ -82,7 +84,9 @@ def test_a_recorded_tick_gives_the_same_patch(index):
     spec, now = SPECS[tick["spec"]], datetime.datetime.fromisoformat(tick["now"])
     stored = tick["state"]
     state = RolloutStatus.model_validate(stored) if stored else None
-    status = {"phase": "RollingOut", "rollout": stored} if stored else {"phase": "RollingOut"}
+    status = RetrainingJobStatus.model_validate(
+        {"phase": "RollingOut", "rollout": stored} if stored else {"phase": "RollingOut"}
+    )
 
     due = machine.due_analysis(spec=spec, state=state, now=now)
     plan = machine.plan(spec=spec, state=state, observed=_observed(tick["observed"]), now=now, name=tick["name"])
