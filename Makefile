@@ -85,6 +85,8 @@ FORMATTED += tests/integration/test_operator_kills.py
 # The operator at scale: children as plain JSON, the alert policy cache (#19).
 FORMATTED += operator/modelmon/k8s/apply.py operator/modelmon/k8s/client.py tests/emulation/test_apply.py \
 	tests/unit/alerting/test_policy_cache.py
+# The drift check's verdict onto its monitor, one writer for check pods and check Jobs.
+FORMATTED += operator/modelmon/controller/check_verdicts.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)
