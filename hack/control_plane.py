@@ -753,6 +753,9 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--force", action="store_true", help="rebuild even when cached")
     build_cmd.add_argument("--real-node", action="store_true",
                            help="also kubelet, kube-proxy, helm and the images (hack/images.py)")
+    build_cmd.add_argument("--no-images", action="store_true",
+                           help="with --real-node: leave the images to whoever starts the node "
+                                "(make test: the e2e tier builds them while the other tiers run)")
     up = commands.add_parser("up", help="start the control plane and wait for Ctrl-C")
     up.add_argument("--workdir", help="where to keep certificates, kubeconfig and logs "
                                       "(default: a temporary directory, removed at exit)")
@@ -768,7 +771,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.monotonic()
             build(force=args.force, real_node=args.real_node)
             print(f"control plane binaries ready in {time.monotonic() - t0:.1f}s: {bin_dir()}")
-            if args.real_node:
+            if args.real_node and not args.no_images:
                 t0 = time.monotonic()
                 built = _images.build()
                 print(f"images ready in {time.monotonic() - t0:.1f}s: "
