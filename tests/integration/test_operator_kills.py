@@ -36,6 +36,7 @@ import kubernetes
 import pytest
 import urllib3
 
+from support.clients import apps, core, objects
 from support.ports import free_port
 from support.waiting import wait_for
 
@@ -216,18 +217,6 @@ def hold_policy(name: str, namespace: str) -> tuple[dict[str, Any], dict[str, An
 
 
 # --- the cluster -------------------------------------------------------------------------------
-
-
-def apps(kube):
-    return kubernetes.client.AppsV1Api(kube)
-
-
-def core(kube):
-    return kubernetes.client.CoreV1Api(kube)
-
-
-def objects(kube):
-    return kubernetes.client.CustomObjectsApi(kube)
 
 
 def rtj(kube, namespace):

@@ -21,6 +21,7 @@ from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 from operator_harness import running_operator
+from support.clients import apps, core, objects
 from support.waiting import wait_for
 
 GROUP, VERSION = "modelmon.io", "v1alpha1"
@@ -38,18 +39,6 @@ pytestmark = pytest.mark.cluster
 @pytest.fixture
 def metrics():
     return OperatorMetrics()
-
-
-def apps(kube):
-    return kubernetes.client.AppsV1Api(kube)
-
-
-def core(kube):
-    return kubernetes.client.CoreV1Api(kube)
-
-
-def objects(kube):
-    return kubernetes.client.CustomObjectsApi(kube)
 
 
 def plain(kube, obj):
