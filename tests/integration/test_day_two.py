@@ -28,6 +28,7 @@ from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 
 from operator_harness import running_operator
+from support.monitors import create_monitor, deployment_monitor_body
 from support.waiting import wait_for
 
 GROUP, VERSION = "modelmon.io", "v1alpha1"
@@ -200,35 +201,28 @@ def test_two_generations_then_undo_and_the_monitor_follows(kube, namespace, prom
     write_data(ref2, centre=3.0, seed=2)
     write_data(ref3, centre=6.0, seed=3)
     create_target(kube, namespace)
-    objects(kube).create_namespaced_custom_object(
-        GROUP,
-        VERSION,
+    create_monitor(
+        kube,
         namespace,
-        "modelmonitors",
-        {
-            "apiVersion": f"{GROUP}/{VERSION}",
-            "kind": "ModelMonitor",
-            "metadata": {"name": "credit"},
-            "spec": {
-                "model": {"name": "credit", "version": "1.0", "deploymentRef": {"name": "credit"}},
-                "schedule": "0 0 1 1 *",
-                "features": [{"name": "x", "type": "numeric"}],
-                "reference": {"uri": ref1.as_uri()},
-                "current": {"uri": current.as_uri()},
-                "performance": {
-                    "task": "classification",
-                    "predictionColumn": "pred",
-                    "targetColumn": "label",
-                    "baseline": {"accuracy": 0.8},
-                },
-                "retraining": {
-                    "enabled": True,
-                    "cooldown": "1s",
-                    "minNewSamples": 0,
-                    "template": template(prometheus, "2.0", ref2),
-                },
+        deployment_monitor_body(
+            "credit",
+            version="1.0",
+            features=[{"name": "x", "type": "numeric"}],
+            reference={"uri": ref1.as_uri()},
+            current={"uri": current.as_uri()},
+            performance={
+                "task": "classification",
+                "predictionColumn": "pred",
+                "targetColumn": "label",
+                "baseline": {"accuracy": 0.8},
             },
-        },
+            retraining={
+                "enabled": True,
+                "cooldown": "1s",
+                "minNewSamples": 0,
+                "template": template(prometheus, "2.0", ref2),
+            },
+        ),
     )
     check = lambda: check_job.run_monitor_check(namespace=namespace, name="credit")  # noqa: E731 - the CronJob's pod
 

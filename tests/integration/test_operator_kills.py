@@ -37,6 +37,7 @@ import pytest
 import urllib3
 
 from support.clients import apps, core, objects
+from support.monitors import create_monitor, deployment_monitor_body
 from support.ports import free_port
 from support.waiting import wait_for
 
@@ -447,24 +448,13 @@ def create_target(kube, namespace, *, replicas=2):
     return apps(kube).read_namespaced_deployment("credit", namespace)
 
 
-def create_monitor(kube, namespace):
-    objects(kube).create_namespaced_custom_object(
-        GROUP,
-        VERSION,
-        namespace,
-        "modelmonitors",
-        {
-            "apiVersion": f"{GROUP}/{VERSION}",
-            "kind": "ModelMonitor",
-            "metadata": {"name": "credit", "labels": {HOLD: PROMOTION[0]}},
-            "spec": {
-                "model": {"name": "credit", "version": "1", "deploymentRef": {"name": "credit"}},
-                "schedule": "0 0 1 1 *",
-                "reference": {"uri": "file:///data/ref.csv"},
-                "current": {"uri": "file:///data/cur.csv"},
-            },
-        },
+def create_held_monitor(kube, namespace):
+    """The monitor, held before its promotion (PROMOTION)."""
+    body = deployment_monitor_body(
+        "credit", version="1", reference={"uri": "file:///data/ref.csv"}, current={"uri": "file:///data/cur.csv"}
     )
+    body["metadata"]["labels"] = {HOLD: PROMOTION[0]}
+    create_monitor(kube, namespace, body)
 
 
 def rollout_spec(prometheus, query: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -585,7 +575,7 @@ def test_killed_at_every_step_the_retraining_job_ends_exactly_as_an_uninterrupte
     prometheus.wait_for_value('model_accuracy{track="killed"}', 0.93)
     started = time.monotonic()
     before = create_target(kube, namespace)
-    create_monitor(kube, namespace)
+    create_held_monitor(kube, namespace)
     jobs = Creations(kube, namespace, kubernetes.client.BatchV1Api(kube).list_namespaced_job)
     deployments = Creations(kube, namespace, apps(kube).list_namespaced_deployment)
     steps = [

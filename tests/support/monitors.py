@@ -142,3 +142,10 @@ def put_check(kube, namespace, name, check):
 
 def alerts_of(kube, namespace, name):
     return {a["subject"]: a for a in (get_monitor(kube, namespace, name).get("status") or {}).get("alerts") or []}
+
+
+def deployment_monitor_body(name: str, *, version: str, deployment: str = "credit", **spec: Any) -> dict[str, Any]:
+    """A monitor of the model served by ``deployment`` whose schedule never comes round during a
+    test (its checks are run by the test, or not at all)."""
+    model = {"name": "credit", "version": version, "deploymentRef": {"name": deployment}}
+    return monitor_body(name, model=model, schedule="0 0 1 1 *", **spec)
