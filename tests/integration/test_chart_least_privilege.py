@@ -37,6 +37,7 @@ from support.chart_cluster import (
     kubectl,
 )
 from support.monitors import monitor_body
+from support.retraining import retraining_job_body
 from unit.chart.chart_rendering import render
 
 pytestmark = pytest.mark.cluster
@@ -231,23 +232,7 @@ def retraining_job(name: str, account: str | None) -> dict[str, Any]:
     pod: dict[str, Any] = {"containers": [{"name": "train", "image": "registry.invalid/trainer:1"}]}
     if account:
         pod["serviceAccountName"] = account
-    return {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "RetrainingJob",
-        "metadata": {"name": name},
-        "spec": {
-            "monitorRef": {"name": "credit"},
-            "reason": "manual",
-            "jobTemplate": {
-                "spec": {
-                    "template": {
-                        "metadata": {"annotations": {"kwok.modelmon.io/termination-message": result}},
-                        "spec": pod,
-                    }
-                }
-            },
-        },
-    }
+    return retraining_job_body(name, pod, annotations={"kwok.modelmon.io/termination-message": result})
 
 
 def test_training_jobs_run_only_as_an_account_the_namespace_allows(control_plane, admin, namespace):

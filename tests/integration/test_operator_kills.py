@@ -39,6 +39,7 @@ import urllib3
 from support.clients import apps, core, objects
 from support.monitors import create_monitor, deployment_monitor_body
 from support.ports import free_port
+from support.retraining import retraining_job_body
 from support.waiting import wait_for
 
 GROUP, VERSION = "modelmon.io", "v1alpha1"
@@ -258,16 +259,9 @@ def held_at(kube, namespace: str) -> Iterator[None]:
             VERSION,
             namespace,
             "retrainingjobs",
-            {
-                "apiVersion": f"{GROUP}/{VERSION}",
-                "kind": "RetrainingJob",
-                "metadata": {"name": "probe", "labels": {HOLD: "pending"}},
-                "spec": {
-                    "monitorRef": {"name": "none"},
-                    "reason": "manual",
-                    "jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "t", "image": IMAGE}]}}}},
-                },
-            },
+            retraining_job_body(
+                "probe", {"containers": [{"name": "t", "image": IMAGE}]}, monitor="none", labels={HOLD: "pending"}
+            ),
         )
         write = objects(kube).patch_namespaced_custom_object_status
         write(GROUP, VERSION, namespace, "retrainingjobs", "probe", {"status": {"phase": "Pending"}})
