@@ -97,6 +97,16 @@ def _at_step(obj: str, step: int) -> str:
     return f"{_rollout(obj, 'phase', NONE)} in ['Progressing', 'Paused'] && {_rollout(obj, 'step', '-1')} == {step}"
 
 
+def _analysis_step(measured: int) -> tuple[str, str, Callable[[str], str]]:
+    """The kill point in the analysis step (canary step 3) with ``measured`` of 3 measurements recorded."""
+    what = f"measurement {measured} of 3 recorded" if measured else "analysis started, no measurement recorded"
+    return (
+        f"analysis-{measured}",
+        f"canary step 3: {what}",
+        lambda o: f"{_at_step(o, 2)} && {_last_run_measurements(o)} == {measured}",
+    )
+
+
 #: Kill points of the good run, in order: (hold label, what it means, the CEL predicate "at it").
 GOOD_STEPS: list[tuple[str, str, Callable[[str], str]]] = [
     ("pending", "Pending: the training Job created, status not yet Training", lambda o: f"{_phase(o)} == 'Pending'"),
@@ -109,21 +119,7 @@ GOOD_STEPS: list[tuple[str, str, Callable[[str], str]]] = [
     ),
     ("weight-25", "canary step 1: setWeight 25", lambda o: _at_step(o, 0)),
     ("pause-1", "canary step 2: pause 2s", lambda o: _at_step(o, 1)),
-    (
-        "analysis-0",
-        "canary step 3: analysis started, no measurement recorded",
-        lambda o: f"{_at_step(o, 2)} && {_last_run_measurements(o)} == 0",
-    ),
-    (
-        "analysis-1",
-        "canary step 3: measurement 1 of 3 recorded",
-        lambda o: f"{_at_step(o, 2)} && {_last_run_measurements(o)} == 1",
-    ),
-    (
-        "analysis-2",
-        "canary step 3: measurement 2 of 3 recorded",
-        lambda o: f"{_at_step(o, 2)} && {_last_run_measurements(o)} == 2",
-    ),
+    *(_analysis_step(measured) for measured in range(3)),
     ("weight-50", "canary step 4: setWeight 50 (the analysis successful)", lambda o: _at_step(o, 3)),
     ("pause-2", "canary step 5: pause 2s", lambda o: _at_step(o, 4)),
     (
@@ -133,21 +129,14 @@ GOOD_STEPS: list[tuple[str, str, Callable[[str], str]]] = [
     ),
     ("finalizing", "cleanup: the canary removed", lambda o: f"{_rollout(o, 'phase', NONE)} == 'Finalizing'"),
 ]
-#: The Events of the RetrainingJob in a run without kills, by reason.
+#: The Events of the RetrainingJob in a run without kills, by reason: each canary weight and pause
+#: is told twice (two of each in the steps), and Promoting twice.
 UNINTERRUPTED_EVENTS = collections.Counter(
-    Queued=1,
-    JobCreated=1,
-    TrainingFinished=1,
-    RolloutRequested=1,
-    RolloutStarted=1,
-    WeightSet=2,
-    WeightReached=2,
-    Paused=2,
-    PauseEnded=2,
-    AnalysisStarted=1,
-    AnalysisSuccessful=1,
-    Promoting=2,
-    RolledOut=1,
+    {
+        **dict.fromkeys(("Queued", "JobCreated", "TrainingFinished", "RolloutRequested", "RolloutStarted"), 1),
+        **dict.fromkeys(("AnalysisStarted", "AnalysisSuccessful", "RolledOut"), 1),
+        **dict.fromkeys(("WeightSet", "WeightReached", "Paused", "PauseEnded", "Promoting"), 2),
+    }
 )
 ROLLED_BACK_EVENTS = collections.Counter(
     RolloutStarted=1, WeightSet=1, WeightReached=1, AnalysisStarted=1, AnalysisFailed=1, RolledBack=1
@@ -552,6 +541,35 @@ def report(operator: Operator, started: float) -> None:
         )
 
 
+def serve_accuracy(exporter, prometheus, track: str, value: float) -> str:
+    """The exporter's accuracy of ``track`` set to ``value`` and seen by Prometheus: the query."""
+    exporter.accuracy.labels(track).set(value)
+    query = f'model_accuracy{{track="{track}"}}'
+    prometheus.wait_for_value(query, value)
+    return query
+
+
+def create_retraining_job(kube, namespace, *, hold: str, **body: Any) -> None:
+    """The RetrainingJob ``credit-retrain`` of the monitor ``credit``, held at ``hold``."""
+    trainer = {"containers": [{"name": "train", "image": "registry.invalid/train:1"}]}
+    objects(kube).create_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        namespace,
+        "retrainingjobs",
+        retraining_job_body("credit-retrain", trainer, labels={HOLD: hold}, **body),
+    )
+
+
+def wait_for_phase(kube, namespace, phase: str) -> None:
+    wait_for(
+        lambda: (rtj(kube, namespace).get("status") or {}).get("phase") == phase,
+        what=phase,
+        timeout=60,
+        interval=0.05,
+    )
+
+
 def training_pod(kube, namespace):
     pods = core(kube).list_namespaced_pod(namespace, label_selector="job-name=credit-retrain-train").items
     return pods[0] if pods else None
@@ -565,8 +583,7 @@ def release_training(kube, namespace) -> None:
 def test_killed_at_every_step_the_retraining_job_ends_exactly_as_an_uninterrupted_one(
     kube, namespace, prometheus, exporter, operator_process
 ):
-    exporter.accuracy.labels("killed").set(0.93)
-    prometheus.wait_for_value('model_accuracy{track="killed"}', 0.93)
+    query = serve_accuracy(exporter, prometheus, "killed", 0.93)
     started = time.monotonic()
     before = create_target(kube, namespace)
     create_held_monitor(kube, namespace)
@@ -580,30 +597,13 @@ def test_killed_at_every_step_the_retraining_job_ends_exactly_as_an_uninterrupte
         {"pause": {"duration": "2s"}},
     ]
     with contextlib.closing(jobs), contextlib.closing(deployments), held_at(kube, namespace):
-        objects(kube).create_namespaced_custom_object(
-            GROUP,
-            VERSION,
+        create_retraining_job(
+            kube,
             namespace,
-            "retrainingjobs",
-            {
-                "apiVersion": f"{GROUP}/{VERSION}",
-                "kind": "RetrainingJob",
-                "metadata": {"name": "credit-retrain", "labels": {HOLD: GOOD_STEPS[0][0]}},
-                "spec": {
-                    "monitorRef": {"name": "credit"},
-                    "reason": "manual",
-                    "validation": {"metrics": [{"name": "accuracy", "min": 0.9}]},
-                    "jobTemplate": {
-                        "spec": {
-                            "template": {
-                                "metadata": {"annotations": {MESSAGE: json.dumps(TRAINED), KWOK_HOLD: ""}},
-                                "spec": {"containers": [{"name": "train", "image": "registry.invalid/train:1"}]},
-                            }
-                        }
-                    },
-                    "rollout": rollout_spec(prometheus, 'model_accuracy{track="killed"}', steps),
-                },
-            },
+            hold=GOOD_STEPS[0][0],
+            rollout=rollout_spec(prometheus, query, steps),
+            annotations={MESSAGE: json.dumps(TRAINED), KWOK_HOLD: ""},
+            validation={"metrics": [{"name": "accuracy", "min": 0.9}]},
         )
         operator_process.start()
         labels = [label for label, _, _ in GOOD_STEPS]
@@ -630,12 +630,7 @@ def test_killed_at_every_step_the_retraining_job_ends_exactly_as_an_uninterrupte
         for index, step in enumerate(GOOD_STEPS):
             nxt = labels[index + 1] if index + 1 < len(labels) else None
             kill_at(kube, namespace, operator_process, step, next_label=nxt, **extra.get(step[0], {}))
-        wait_for(
-            lambda: (rtj(kube, namespace).get("status") or {}).get("phase") == "Succeeded",
-            what="Succeeded",
-            timeout=60,
-            interval=0.05,
-        )
+        wait_for_phase(kube, namespace, "Succeeded")
         kill_at(kube, namespace, operator_process, PROMOTION, plural="modelmonitors", name="credit")
         wait_for(
             lambda: (monitor(kube, namespace).get("status") or {}).get("activeModel", {}).get("version") == "2",
@@ -691,37 +686,14 @@ def test_killed_at_every_step_the_retraining_job_ends_exactly_as_an_uninterrupte
 def test_killed_at_the_failing_measurement_and_at_rollback_the_rollout_is_rolled_back_once(
     kube, namespace, prometheus, exporter, operator_process
 ):
-    exporter.accuracy.labels("killed-bad").set(0.5)
-    prometheus.wait_for_value('model_accuracy{track="killed-bad"}', 0.5)
+    query = serve_accuracy(exporter, prometheus, "killed-bad", 0.5)
     started = time.monotonic()
     before = create_target(kube, namespace, replicas=1)
     deployments = Creations(kube, namespace, apps(kube).list_namespaced_deployment)
     steps = [{"setWeight": 50}, {"analysis": {"template": "quality"}}]
     with contextlib.closing(deployments), held_at(kube, namespace):
         # validated already: the status the retraining controller hands over with (test_rollout.py)
-        objects(kube).create_namespaced_custom_object(
-            GROUP,
-            VERSION,
-            namespace,
-            "retrainingjobs",
-            {
-                "apiVersion": f"{GROUP}/{VERSION}",
-                "kind": "RetrainingJob",
-                "metadata": {"name": "credit-retrain", "labels": {HOLD: BAD_STEPS[0][0]}},
-                "spec": {
-                    "monitorRef": {"name": "credit"},
-                    "reason": "manual",
-                    "jobTemplate": {
-                        "spec": {
-                            "template": {
-                                "spec": {"containers": [{"name": "train", "image": "registry.invalid/train:1"}]}
-                            }
-                        }
-                    },
-                    "rollout": rollout_spec(prometheus, 'model_accuracy{track="killed-bad"}', steps),
-                },
-            },
-        )
+        create_retraining_job(kube, namespace, hold=BAD_STEPS[0][0], rollout=rollout_spec(prometheus, query, steps))
         objects(kube).patch_namespaced_custom_object_status(
             GROUP,
             VERSION,
@@ -750,12 +722,7 @@ def test_killed_at_the_failing_measurement_and_at_rollback_the_rollout_is_rolled
         )
         # RollingBack recorded: killed at once, before or while the canary goes
         kill_at(kube, namespace, operator_process, BAD_STEPS[1])
-        wait_for(
-            lambda: (rtj(kube, namespace).get("status") or {}).get("phase") == "RolledBack",
-            what="RolledBack",
-            timeout=60,
-            interval=0.05,
-        )
+        wait_for_phase(kube, namespace, "RolledBack")
         time.sleep(3)  # a few more ticks of the last operator: nothing may happen twice after the end
     report(operator_process, started)
     assert [label for label, _, _ in operator_process.kills] == [label for label, _, _ in BAD_STEPS]
