@@ -89,6 +89,8 @@ FORMATTED += operator/modelmon/k8s/apply.py operator/modelmon/k8s/client.py test
 	tests/unit/alerting/test_policy_cache.py
 # The drift check's verdict onto its monitor, one writer for check pods and check Jobs.
 FORMATTED += operator/modelmon/controller/check_verdicts.py
+# The RetrainingJob phase, one enum for the CRD schema, the policies and the CLI (#16).
+FORMATTED += operator/modelmon/api/retraining_phases.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import enum
 
+# Defined with the API models (the CRD schema is generated from it); named here too, beside the phases'
+# reasons, for the modules that take their vocabulary from here.
+from modelmon.api.retraining_phases import RetrainingPhase as RetrainingPhase
+
 
 class ConditionType(str, enum.Enum):
     READY = "Ready"
@@ -49,17 +53,6 @@ class Health(str, enum.Enum):
     WARNING = "Warning"
     CRITICAL = "Critical"
     UNKNOWN = "Unknown"
-
-
-class RetrainingPhase(str, enum.Enum):
-    PENDING = "Pending"
-    TRAINING = "Training"
-    VALIDATING = "Validating"
-    ROLLING_OUT = "RollingOut"
-    SUCCEEDED = "Succeeded"
-    FAILED = "Failed"
-    ROLLED_BACK = "RolledBack"
-    CANCELLED = "Cancelled"
 
 
 class RetrainingCondition(str, enum.Enum):

@@ -19,6 +19,7 @@ import pydantic
 
 from modelmon.api.base import Condition, SpecModel
 from modelmon.api.durations import Duration
+from modelmon.api.retraining_phases import RetrainingPhase
 from modelmon.api.rollout import RolloutSpec, RolloutStatus
 from modelmon.api.sources import DataSource
 
@@ -33,9 +34,10 @@ UNDO = "modelmon.io/undo"
 TriggerReason = Literal["drift", "performance", "schedule", "manual", "undo"]
 """Why a retraining starts (a RetrainingJob's spec.reason); ``undo`` restores a previous model without training."""
 Priority = Literal["critical", "high", "medium", "low"]
-Phase = Literal["Pending", "Training", "Validating", "RollingOut", "Succeeded", "Failed", "RolledBack", "Cancelled"]
-ACTIVE_PHASES: frozenset[str] = frozenset({"Pending", "Training", "Validating", "RollingOut"})
-FINISHED_PHASES: frozenset[str] = frozenset({"Succeeded", "Failed", "RolledBack", "Cancelled"})
+Phase = RetrainingPhase
+ACTIVE_PHASES: frozenset[str] = frozenset(p.value for p in (Phase.PENDING, Phase.TRAINING, Phase.VALIDATING,
+                                                              Phase.ROLLING_OUT))
+FINISHED_PHASES: frozenset[str] = frozenset(p.value for p in Phase) - ACTIVE_PHASES
 
 
 class MonitorRef(SpecModel):
