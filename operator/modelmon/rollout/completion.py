@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from modelmon.api.base import Condition
 from modelmon.api.rollout import RolloutPhase, RolloutStatus
 from modelmon.conditions import RetrainingCondition as Cond
-from modelmon.conditions import RetrainingPhase
+from modelmon.conditions import RetrainingPhase, RolloutReason
 from modelmon.policies import conditions as cond
 from modelmon.rollout.observations import Plan
 
@@ -44,13 +44,13 @@ def status_patch(status: StoredStatus, plan: Plan, *, generation: int | None, no
     if rollout:
         patch["rollout"] = rollout
     if plan.restarted:
-        patch.update(phase=RetrainingPhase.ROLLING_OUT.value, reason="RolloutRetried", message=state.message, completionTime=None)
+        patch.update(phase=RetrainingPhase.ROLLING_OUT.value, reason=RolloutReason.JOB_RETRIED.value, message=state.message, completionTime=None)
     was_paused = before is not None and before.phase == RolloutPhase.PAUSED
     paused = state.phase == RolloutPhase.PAUSED
     pause_update = []
     if paused != was_paused:  # kubectl wait --for=condition=Paused tells a person when it is their turn
         phase = str(state.phase)
-        reason = str(state.paused_reason) if paused else ("Resumed" if phase == RolloutPhase.PROGRESSING else phase)
+        reason = str(state.paused_reason) if paused else (RolloutReason.RESUMED.value if phase == RolloutPhase.PROGRESSING else phase)
         pause_update.append(cond.condition(
             type=Cond.PAUSED.value, status=paused, generation=generation, reason=reason,
             message=state.message if paused else f"no longer paused: {phase}"))
