@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from modelmon.api.retraining_phases import RetrainingPhase
+
 
 def render(monitor: Mapping[str, Any], jobs: Sequence[Mapping[str, Any]]) -> str:
     name = (monitor.get("metadata") or {}).get("name", "")
@@ -43,7 +45,7 @@ def render(monitor: Mapping[str, Any], jobs: Sequence[Mapping[str, Any]]) -> str
             [
                 meta.get("name", ""),
                 spec.get("reason") or "-",
-                job_status.get("phase") or "Pending",
+                job_status.get("phase") or RetrainingPhase.PENDING.value,
                 (job_status.get("model") or {}).get("version") or "-",
                 meta.get("creationTimestamp") or "-",
                 job_status.get("completionTime") or "-",

@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon.api import rollout as api
+from modelmon.api.retraining import FINISHED_PHASES
+from modelmon.api.retraining_phases import RetrainingPhase as Phase
 from modelmon.cli import cluster, exit_codes, steering
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_NO_CLUSTER, EXIT_FAILED = (exit_codes.OK, exit_codes.NOT_FOUND, exit_codes.NO_CLUSTER,
                                                          exit_codes.ROLLOUT_FAILED)
-FINAL = ("Succeeded", "RolledBack", "Failed", "Cancelled")
 _ACTIONS = {"promote": api.PROMOTE, "abort": api.ABORT, "retry": api.RETRY}
 
 
@@ -81,8 +82,8 @@ def _run(args: argparse.Namespace) -> int:
             print(text, flush=True)
             shown = text
         phase = (body.get("status") or {}).get("phase")
-        if not args.watch or phase in FINAL:
-            return EXIT_FAILED if phase in ("RolledBack", "Failed") else EXIT_OK
+        if not args.watch or phase in FINISHED_PHASES:
+            return EXIT_FAILED if phase in (Phase.ROLLED_BACK, Phase.FAILED) else EXIT_OK
         time.sleep(args.interval)
         fresh = objects.get_retraining_job(args.namespace, args.name)
         if fresh is None:
@@ -122,7 +123,7 @@ def render(body: Mapping[str, Any]) -> str:
     spec = (body.get("spec") or {}).get("rollout") or {}
     rollout = status.get("rollout") or {}
     model = status.get("model") or {}
-    lines = [f"RetrainingJob {meta.get('namespace')}/{meta['name']}: {status.get('phase', 'Pending')}"
+    lines = [f"RetrainingJob {meta.get('namespace')}/{meta['name']}: {status.get('phase', Phase.PENDING.value)}"
              f"  model {model.get('version', '?')} -> Deployment {(spec.get('targetRef') or {}).get('name', '?')}"]
     if not rollout:
         lines.append(f"  {status.get('message') or 'no rollout yet'}")

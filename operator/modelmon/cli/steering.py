@@ -11,30 +11,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from modelmon.api.retraining_phases import RetrainingPhase as Phase
+from modelmon.api.rollout import RolloutPhase
 from modelmon.conditions import RolloutReason
 from modelmon.rollout.ticks import ACTIVE
 
-RETRYABLE_FINAL = ("RolledBack", "Failed")
+RETRYABLE_FINAL = (Phase.ROLLED_BACK, Phase.FAILED)
 
 
 def refusal(action: str, body: Mapping[str, Any]) -> str | None:
     """Why ``action`` (promote, promote-full, abort, retry) would do nothing now; None when it acts."""
     name = (body.get("metadata") or {}).get("name", "")
     status = body.get("status") or {}
-    phase = status.get("phase") or "Pending"
+    phase = status.get("phase") or Phase.PENDING.value
     rollout = status.get("rollout") or {}
     step = rollout.get("phase")
-    rolling = phase == "RollingOut"
+    rolling = phase == Phase.ROLLING_OUT
     if action in ("promote", "promote-full"):
         if rolling and step in ACTIVE:
             return None
         return f"RetrainingJob {name} is {_where(phase, step)}: promote acts only on a rollout that is Progressing or Paused"
     if action == "abort":
-        if rolling and (step in ACTIVE or step == "Promoting"):
+        if rolling and (step in ACTIVE or step == RolloutPhase.PROMOTING):
             return None
         return f"RetrainingJob {name} is {_where(phase, step)}: abort acts only on a rollout in progress"
     if action == "retry":
-        inconclusive = step == "Paused" and rollout.get("pausedReason") == RolloutReason.ANALYSIS_INCONCLUSIVE.value
+        inconclusive = (
+            step == RolloutPhase.PAUSED and rollout.get("pausedReason") == RolloutReason.ANALYSIS_INCONCLUSIVE.value
+        )
         if (rolling and inconclusive) or (phase in RETRYABLE_FINAL and rollout):
             return None
         return (
@@ -45,7 +49,7 @@ def refusal(action: str, body: Mapping[str, Any]) -> str | None:
 
 
 def _where(phase: str, step: str | None) -> str:
-    return f"{phase} (rollout {step})" if phase == "RollingOut" and step else phase
+    return f"{phase} (rollout {step})" if phase == Phase.ROLLING_OUT and step else phase
 
 
 def acknowledgement(

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelmon import timestamps
+from modelmon.api.retraining_phases import RetrainingPhase
 from modelmon.cli.cluster import MONITORS, Kind
 
 
@@ -40,7 +41,7 @@ def retraining_row(body: Mapping[str, Any], *, now: datetime.datetime, wide: boo
     meta, spec, status = body.get("metadata") or {}, body.get("spec") or {}, body.get("status") or {}
     row = [
         meta.get("name", ""),
-        status.get("phase") or "Pending",
+        status.get("phase") or RetrainingPhase.PENDING.value,
         (status.get("model") or {}).get("version") or "-",
         spec.get("reason") or "-",
         (spec.get("monitorRef") or {}).get("name") or "-",
