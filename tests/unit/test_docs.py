@@ -21,12 +21,14 @@ from modelmon import checking
 from modelmon.api import crds, drift, performance, reference
 from modelmon.data import tables
 from modelmon.drift import features, summary
+from modelmon.collector.metrics import CollectorMetrics
 from modelmon.metrics import OperatorMetrics
 from modelmon.stats import chisquare, divergence, ecdf, proportions, severity
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 STATISTICS = (DOCS / "statistics.md").read_text(encoding="utf-8")
-CHECKED = ["statistics.md", "troubleshooting.md", "comparison.md", "reference.md", "metrics.md"]
+CHECKED = ["statistics.md", "troubleshooting.md", "comparison.md", "reference.md", "metrics.md", "kserve.md",
+           "data-sources.md"]
 
 
 def marked_table(text: str, name: str) -> list[list[str]]:
@@ -254,13 +256,15 @@ REMOVED_METRICS = {"modelmon_feature_drift_score"}
 
 @pytest.mark.parametrize("name", CHECKED)
 def test_metric_names_in_the_docs_are_exported(name: str) -> None:
-    exported = {metric.name for metric in OperatorMetrics().registry.collect()}
+    # The operator's and the collector's (modelmon collect, docs/kserve.md) metrics.
+    registries = (OperatorMetrics().registry, CollectorMetrics().registry)
+    exported = {metric.name for registry in registries for metric in registry.collect()}
     # counters are exposed with _total, histograms with _bucket/_sum/_count
     suffixes = ("", "_total", "_bucket", "_sum", "_count", "_info")
     named = set(re.findall(r"\b(modelmon_[a-z_]+)", (DOCS / name).read_text(encoding="utf-8")))
     named -= REMOVED_METRICS if name == "metrics.md" else set()  # where their replacements are given
     unknown = sorted(n for n in named if not any(n.removesuffix(s) in exported for s in suffixes if n.endswith(s)))
-    assert not unknown, f"{name} names metrics the operator does not export: {unknown}"
+    assert not unknown, f"{name} names metrics that neither the operator nor the collector exports: {unknown}"
 
 
 def known_annotations_and_labels() -> set[str]:

@@ -3,13 +3,11 @@ values pass the chart's schema, its metrics are the collector's, and the page pa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 
 from modelmon.api.monitor import parse_spec
@@ -62,19 +60,6 @@ def test_the_metrics_table_lists_the_collectors_metrics():
     documented = set(re.findall(r"^\| `(modelmon_collector_\w+)", PAGE, flags=re.M))
     families = CollectorMetrics().registry.collect()
     assert documented == {f"{f.name}_total" if f.type == "counter" else f.name for f in families}
-
-
-def _docs_checks():
-    spec = importlib.util.spec_from_file_location("docs_checks", ROOT / "tests" / "unit" / "test_docs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.parametrize("check", ["test_internal_links_resolve", "test_tables_have_as_many_cells_as_their_header"])
-def test_the_page_passes_the_docs_checks(check):
-    getattr(_docs_checks(), check)("kserve.md")
 
 
 def test_the_readme_points_the_logger_at_the_same_service():

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 
 from modelmon.api.monitor import CheckJob, CurrentData, parse_spec
@@ -36,25 +34,3 @@ def test_the_readme_data_section_is_valid():
     current = CurrentData.model_validate(spec["current"])
     assert current.uri == "s3://ml-logs/credit/" and current.time_partitions is not None
     assert len(CheckJob.model_validate(spec["checkJob"]).env) == 2
-
-
-def _docs_checks():
-    """tests/unit/test_docs.py's checks of a hand-written page (field paths, links, tables...)."""
-    spec = importlib.util.spec_from_file_location("docs_checks", ROOT / "tests" / "unit" / "test_docs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.parametrize(
-    "check",
-    [
-        "test_field_paths_named_in_the_docs_exist",
-        "test_internal_links_resolve",
-        "test_annotations_and_labels_in_the_docs_exist",
-        "test_tables_have_as_many_cells_as_their_header",
-    ],
-)
-def test_the_page_passes_the_docs_checks(check):
-    getattr(_docs_checks(), check)("data-sources.md")
