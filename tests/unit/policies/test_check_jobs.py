@@ -23,6 +23,20 @@ def job(
     }
 
 
+def failed_at_10_05() -> dict:
+    """A monitor whose CheckFailed condition says Job j failed, as of 10:05:01."""
+    return {
+        "conditions": [
+            {
+                "type": "CheckFailed",
+                "status": "True",
+                "message": "check Job j failed (...)",
+                "lastTransitionTime": "2026-12-01T10:05:01Z",
+            }
+        ]
+    }
+
+
 def test_a_failed_job_sets_check_failed_naming_the_job_reason_and_where_to_look():
     verdict = plan_check_job(
         job("credit-drift-check-2931", "Failed", "2026-12-01T10:05:00Z"),
@@ -59,30 +73,12 @@ def test_a_failure_older_than_the_last_written_check_is_history():
 
 
 def test_the_same_failure_is_said_once():
-    status = {
-        "conditions": [
-            {
-                "type": "CheckFailed",
-                "status": "True",
-                "message": "check Job j failed (...)",
-                "lastTransitionTime": "2026-12-01T10:05:01Z",
-            }
-        ]
-    }
+    status = failed_at_10_05()
     assert plan_check_job(job("j", "Failed", "2026-12-01T10:05:00Z"), status, generation=1) is None
 
 
 def test_a_completed_job_clears_the_condition_and_an_older_one_does_not():
-    status = {
-        "conditions": [
-            {
-                "type": "CheckFailed",
-                "status": "True",
-                "message": "check Job j failed (...)",
-                "lastTransitionTime": "2026-12-01T10:05:01Z",
-            }
-        ]
-    }
+    status = failed_at_10_05()
     cleared = plan_check_job(job("k", "Complete", "2026-12-01T11:05:00Z", reason="", message=""), status, generation=2)
     assert cleared is not None and cleared.event is None
     assert cleared.condition == {
