@@ -20,10 +20,9 @@ import kopf
 import kubernetes
 
 from modelmon import timestamps
-from modelmon.api import retraining as retraining_api
 from modelmon.conditions import MonitorReason
 from modelmon.controller import alerting, diffbase, reconcile
-from modelmon.controller.retraining import RetrainingController
+from modelmon.controller.retraining import RetrainingController, triggers_may_act
 from modelmon.k8s import errors, events, objects
 from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
@@ -147,7 +146,7 @@ class MonitorController:
         rest = functools.partial(self.observe, raw, patch, deleted=deleted, added=added)
         if deleted or meta.get("deletionTimestamp") or reconcile.CHECK_NOW in annotations:
             return rest
-        if retraining_may_act(raw):
+        if triggers_may_act(raw):
             return rest  # the triggers list the monitor's RetrainingJobs
         plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
         if plan is not None and _first_record(raw, plan, added=added) is None:
@@ -222,18 +221,6 @@ def _first_record(body: dict[str, Any], plan: monitor_status.EventPlan, *, added
             return "with kopf's patch"
         return None
     return "skip" if diffbase.is_handled(body) else None
-
-
-def retraining_may_act(body: dict[str, Any]) -> bool:
-    """Whether the retraining triggers have anything to look at (and then API requests to make):
-    a retraining policy, or an annotation asking for a retraining or an undo. Mirrors the early
-    return of ``RetrainingController.evaluate_triggers``."""
-    annotations = body["metadata"].get("annotations") or {}
-    return (
-        (body.get("spec") or {}).get("retraining") is not None
-        or retraining_api.RETRAIN_NOW in annotations
-        or retraining_api.UNDO in annotations
-    )
 
 
 def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:

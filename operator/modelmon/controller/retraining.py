@@ -58,6 +58,15 @@ MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
 _STEPPED = frozenset({Phase.PENDING.value, Phase.TRAINING.value, Phase.VALIDATING.value})
 
 
+def triggers_may_act(body: dict[str, Any]) -> bool:
+    """Whether the retraining triggers have anything to look at (and then API requests to make):
+    a retraining policy, or an annotation asking for a retraining or an undo. The monitor's
+    event handler asks it to know whether an event can be handled without leaving kopf's loop."""
+    annotations = body["metadata"].get("annotations") or {}
+    retraining = (body.get("spec") or {}).get("retraining")
+    return retraining is not None or api.RETRAIN_NOW in annotations or api.UNDO in annotations
+
+
 class RetrainingController:
     def __init__(self, *, settings: OperatorSettings, metrics: OperatorMetrics, locks: ObjectLocks) -> None:
         self.settings = settings
@@ -252,7 +261,7 @@ class RetrainingController:
         namespace, name = meta["namespace"], meta["name"]
         raw_spec = (body.get("spec") or {}).get("retraining")
         annotations = dict(meta.get("annotations") or {})
-        if raw_spec is None and api.RETRAIN_NOW not in annotations and api.UNDO not in annotations:
+        if not triggers_may_act(body):
             return
         try:
             spec = api.RetrainingSpec.model_validate(raw_spec) if raw_spec is not None else None
