@@ -91,6 +91,8 @@ FORMATTED += operator/modelmon/k8s/apply.py operator/modelmon/k8s/client.py test
 FORMATTED += operator/modelmon/controller/check_verdicts.py
 # The RetrainingJob phase, one enum for the CRD schema, the policies and the CLI (#16).
 FORMATTED += operator/modelmon/api/retraining_phases.py
+# Vocabularies defined once: the monitor's health (#16).
+FORMATTED += operator/modelmon/api/health.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 
-# Defined with the API models (the CRD schema is generated from it); named here too, beside the phases'
-# reasons, for the modules that take their vocabulary from here.
+# Defined with the API models (the CRD schema is generated from them); named here too, beside the
+# conditions' reasons, for the modules that take their vocabulary from here.
+from modelmon.api.health import Health as Health
 from modelmon.api.retraining_phases import RetrainingPhase as RetrainingPhase
 
 
@@ -46,13 +47,6 @@ class MonitorReason(str, enum.Enum):
     PERFORMANCE_NOT_WATCHED = "PerformanceNotWatched"
     PROMOTED = "Promoted"
     SPEC_OVERRIDES = "SpecOverrides"
-
-
-class Health(str, enum.Enum):
-    HEALTHY = "Healthy"
-    WARNING = "Warning"
-    CRITICAL = "Critical"
-    UNKNOWN = "Unknown"
 
 
 class RetrainingCondition(str, enum.Enum):

@@ -360,6 +360,10 @@ class RolloutPhase(enum.StrEnum):
     FAILED = "Failed"
 
 
+#: The phases a rollout ends in: it is never ticked again (unless retried).
+FINISHED_ROLLOUT_PHASES = frozenset({RolloutPhase.SUCCEEDED, RolloutPhase.ROLLED_BACK, RolloutPhase.FAILED})
+
+
 class Measurement(StatusModel):
     metric: str
     """The metric's name."""

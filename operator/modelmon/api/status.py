@@ -11,11 +11,12 @@ from typing import Literal
 import pydantic
 
 from modelmon.api.base import Condition, SpecModel
+from modelmon.api.health import Health
 from modelmon.api.retraining import MonitorRetrainingStatus
 from modelmon.api.sources import DataSource
 
-Health = Literal["Healthy", "Warning", "Critical", "Unknown"]
-
+PerformanceSeverity = Literal["ok", "warning", "critical", "unknown"]
+"""A performance verdict (one metric on one window, or the worst over them); unknown: not judged."""
 
 class FeatureResult(SpecModel):
     """One feature's drift in the last check."""
@@ -91,7 +92,7 @@ class PerformanceMetricStatus(SpecModel):
     """One-sided p-value of a drop below the baseline (proportions only)."""
     significant: bool | None = None
     """Whether the drop is significant at the spec's significance level (proportions only)."""
-    severity: Literal["ok", "warning", "critical", "unknown"]
+    severity: PerformanceSeverity
     """The verdict: a drop that is not significant is a warning at most."""
     reason: str = ""
     """Why this severity, in words."""
@@ -108,7 +109,7 @@ class PerformanceStatus(SpecModel):
     """Labelled predictions available."""
     unlabelled: int = pydantic.Field(ge=0)
     """Predictions still waiting for their ground truth."""
-    severity: Literal["ok", "warning", "critical", "unknown"]
+    severity: PerformanceSeverity
     """Worst over the watched metrics (unknown only when no window could judge a metric)."""
     recommendation: str = ""
     """The worst finding in one sentence, or ``no action``."""

@@ -18,21 +18,20 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from modelmon import timestamps
+from modelmon.api.health import Health
+from modelmon.api.retraining_phases import RetrainingPhase
+from modelmon.api.rollout import FINISHED_ROLLOUT_PHASES, RolloutPhase
+from modelmon.api.status import PerformanceSeverity
 from modelmon.policies import alert_state
 
-HEALTH_STATES = ("Healthy", "Warning", "Critical", "Unknown")
+#: modelmon_monitor_health's state label values (status.health); plain strings, as every label value.
+HEALTH_STATES = tuple(state.value for state in Health)
 #: modelmon_performance_severity's values: a number, so that alerts can say ``>= 2``.
-PERFORMANCE_SEVERITY = {"unknown": -1, "ok": 0, "warning": 1, "critical": 2}
-#: modelmon_rollout_phase's phase label values (status.rollout.phase).
-ROLLOUT_PHASES = (
-    "Progressing",
-    "Paused",
-    "Promoting",
-    "Finalizing",
-    "RollingBack",
-    "Succeeded",
-    "RolledBack",
-    "Failed",
+PERFORMANCE_SEVERITY: dict[PerformanceSeverity, int] = {"unknown": -1, "ok": 0, "warning": 1, "critical": 2}
+#: modelmon_rollout_phase's phase label values (status.rollout.phase): the phases a rollout moves
+#: through, then the final ones, each in the enum's order (a stable sort), as scrapes have listed them.
+ROLLOUT_PHASES = tuple(
+    phase.value for phase in sorted(RolloutPhase, key=lambda phase: phase in FINISHED_ROLLOUT_PHASES)
 )
 #: Methods whose score is a p-value: their score goes to no distance metric.
 P_VALUE_METHODS = frozenset({"ks", "chi2"})
@@ -151,7 +150,7 @@ def _number(value: Any) -> float | None:
 
 def monitor_samples(namespace: str, monitor: str, status: Mapping[str, Any]) -> Iterator[Sample]:
     mon = {"namespace": namespace, "monitor": monitor}
-    health = status.get("health") or "Unknown"
+    health = status.get("health") or Health.UNKNOWN.value
     for state in HEALTH_STATES:
         yield Sample("modelmon_monitor_health", {**mon, "state": state}, 1.0 if state == health else 0.0)
     counts = alert_state.active_counts(status.get("alerts") or [])
@@ -242,7 +241,7 @@ def retraining_samples(jobs: list[tuple[tuple[str, str], Mapping[str, Any]]]) ->
     rollout's weight and phase while its RetrainingJob exists."""
     counts: dict[tuple[str, str], int] = {}
     for (namespace, name), status in jobs:
-        key = (namespace, str(status.get("phase") or "Pending"))
+        key = (namespace, str(status.get("phase") or RetrainingPhase.PENDING.value))
         counts[key] = counts.get(key, 0) + 1
         rollout = status.get("rollout")
         if not rollout:

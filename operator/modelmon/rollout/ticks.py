@@ -14,6 +14,7 @@ from typing import Literal
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
 from modelmon.api.rollout import (
+    FINISHED_ROLLOUT_PHASES,
     ROLLOUT_LABEL,
     TRACK_LABEL,
     AnalysisRun,
@@ -28,7 +29,7 @@ from modelmon.conditions import RolloutReason
 from modelmon.rollout import analysis, handover, weights
 from modelmon.rollout.observations import Event, Observed
 
-FINAL = frozenset({RolloutPhase.SUCCEEDED, RolloutPhase.ROLLED_BACK, RolloutPhase.FAILED})
+FINAL = FINISHED_ROLLOUT_PHASES
 ACTIVE = frozenset({RolloutPhase.PROGRESSING, RolloutPhase.PAUSED})
 MAX_RUNS = 10
 #: Measurements an earlier run keeps once a newer one starts (its counts stay whole).

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import typing
+
 import pytest
 
+from modelmon.api.health import Health
+from modelmon.api.retraining_phases import RetrainingPhase
+from modelmon.api.rollout import RolloutPhase
+from modelmon.api.status import PerformanceSeverity
 from modelmon.metrics import status_series
 from modelmon.metrics.status_index import StatusIndex
 
@@ -184,3 +190,30 @@ def test_the_index_keeps_the_last_status_and_forgets_a_deleted_object():
     assert index.monitors() == [(("ml", "m"), {"health": "Healthy"})]
     index.observe_monitor(body, deleted=True)
     assert index.monitors() == []
+
+
+def test_label_vocabularies_are_the_status_vocabularies():
+    """The health states, rollout phases and performance severities a series can carry are the
+    API's own (#16): a word added to the status model gets its series without a second list here.
+    The rollout phases keep the order scrapes have always listed them in: moving, then final."""
+    assert status_series.HEALTH_STATES == tuple(Health)
+    assert set(status_series.ROLLOUT_PHASES) == set(RolloutPhase)
+    assert status_series.ROLLOUT_PHASES == (
+        "Progressing",
+        "Paused",
+        "Promoting",
+        "Finalizing",
+        "RollingBack",
+        "Succeeded",
+        "RolledBack",
+        "Failed",
+    )
+    assert set(status_series.PERFORMANCE_SEVERITY) == set(typing.get_args(PerformanceSeverity))
+    assert all(type(label) is str for label in (*status_series.HEALTH_STATES, *status_series.ROLLOUT_PHASES))
+
+
+def test_a_job_without_a_phase_counts_as_pending():
+    found = list(status_series.retraining_samples([(("team-a", "retrain"), {})]))
+    assert found == [
+        status_series.Sample("modelmon_retraining_jobs", {"namespace": "team-a", "phase": RetrainingPhase.PENDING}, 1.0)
+    ]
