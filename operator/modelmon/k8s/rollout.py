@@ -30,6 +30,55 @@ def _plain(obj: Any) -> dict[str, Any]:
     return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))
 
 
+# --- reading Kubernetes' own objects ---------------------------------------------------------
+# Deployments and Services come as plain JSON (dicts, not a typed model of ours): each field path is
+# read by one function below, so a path is spelt once and a missing part reads as Kubernetes' default.
+
+
+def _metadata(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    return cast(Mapping[str, Any], body["metadata"])
+
+
+def _spec(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    return cast(Mapping[str, Any], body.get("spec") or {})
+
+
+def _status(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    return cast(Mapping[str, Any], body.get("status") or {})
+
+
+def _name(body: Mapping[str, Any]) -> str:
+    return str(_metadata(body)["name"])
+
+
+def _where(body: Mapping[str, Any]) -> tuple[str, str]:
+    """(namespace, name) of an object or manifest."""
+    return str(_metadata(body)["namespace"]), _name(body)
+
+
+def _generation(body: Mapping[str, Any]) -> int:
+    return int(_metadata(body).get("generation") or 0)
+
+
+def _owned_by(body: Mapping[str, Any], owner_uid: str) -> bool:
+    return any(ref.get("uid") == owner_uid for ref in _metadata(body).get("ownerReferences") or [])
+
+
+def _replicas(body: Mapping[str, Any]) -> int | None:
+    """spec.replicas as written (None when left to Kubernetes' default of 1)."""
+    replicas = _spec(body).get("replicas")
+    return None if replicas is None else int(replicas)
+
+
+def _counted(body: Mapping[str, Any], field: str) -> int:
+    """A count of status (observedGeneration, replicas, updatedReplicas...): 0 until the controller sets it."""
+    return int(_status(body).get(field) or 0)
+
+
+def _selector(service: Mapping[str, Any]) -> dict[str, str]:
+    return dict(_spec(service).get("selector") or {})
+
+
 def read_deployment(namespace: str, name: str) -> dict[str, Any] | None:
     try:
         return _plain(_apps().read_namespaced_deployment(name, namespace))
@@ -39,16 +88,22 @@ def read_deployment(namespace: str, name: str) -> dict[str, Any] | None:
         raise
 
 
-def deployment_state(body: Mapping[str, Any], *, handover: dict[str, str], owner_uid: str | None = None) -> \
-        DeploymentState:
-    meta, spec, status = body["metadata"], body.get("spec") or {}, body.get("status") or {}
-    owned = owner_uid is None or any(ref.get("uid") == owner_uid for ref in meta.get("ownerReferences") or [])
-    return DeploymentState(name=meta["name"], generation=int(meta.get("generation") or 0),
-                           observed_generation=int(status.get("observedGeneration") or 0),
-                           replicas=int(spec.get("replicas", 1)), updated=int(status.get("updatedReplicas") or 0),
-                           ready=int(status.get("readyReplicas") or 0),
-                           available=int(status.get("availableReplicas") or 0),
-                           current=int(status.get("replicas") or 0), handover=handover, owned=owned)
+def deployment_state(
+    body: Mapping[str, Any], *, handover: dict[str, str], owner_uid: str | None = None
+) -> DeploymentState:
+    replicas = _replicas(body)
+    return DeploymentState(
+        name=_name(body),
+        generation=_generation(body),
+        observed_generation=_counted(body, "observedGeneration"),
+        replicas=1 if replicas is None else replicas,
+        updated=_counted(body, "updatedReplicas"),
+        ready=_counted(body, "readyReplicas"),
+        available=_counted(body, "availableReplicas"),
+        current=_counted(body, "replicas"),
+        handover=handover,
+        owned=owner_uid is None or _owned_by(body, owner_uid),
+    )
 
 
 def service_selector(namespace: str, name: str) -> dict[str, str] | None:
@@ -58,7 +113,7 @@ def service_selector(namespace: str, name: str) -> dict[str, str] | None:
         if errors.is_missing(error):
             return None
         raise
-    return dict((service.get("spec") or {}).get("selector") or {})
+    return _selector(service)
 
 
 def set_service_selector(namespace: str, name: str, selector: Mapping[str, str]) -> None:
@@ -66,32 +121,37 @@ def set_service_selector(namespace: str, name: str, selector: Mapping[str, str])
     current = service_selector(namespace, name)
     if current is None or current == dict(selector):
         return
-    client.core().patch_namespaced_service(name, namespace, [{"op": "replace", "path": "/spec/selector",
-                                                              "value": dict(selector)}], field_manager=FIELD_MANAGER)
+    client.core().patch_namespaced_service(
+        name,
+        namespace,
+        [{"op": "replace", "path": "/spec/selector", "value": dict(selector)}],
+        field_manager=FIELD_MANAGER,
+    )
 
 
 def ensure_track(manifest: dict[str, Any], *, owner_uid: str) -> None:
     """Create the track's Deployment, or set its replicas; never adopt one owned by someone else."""
-    meta = manifest["metadata"]
-    live = read_deployment(meta["namespace"], meta["name"])
+    namespace, name = _where(manifest)
+    live = read_deployment(namespace, name)
     if live is None:
         try:
-            _apps().create_namespaced_deployment(meta["namespace"], cast(Any, manifest), field_manager=FIELD_MANAGER)
+            _apps().create_namespaced_deployment(namespace, cast(Any, manifest), field_manager=FIELD_MANAGER)
         except kubernetes.client.ApiException as error:
             if error.status != 409:
                 raise
         return
-    if not any(ref.get("uid") == owner_uid for ref in live["metadata"].get("ownerReferences") or []):
+    if not _owned_by(live, owner_uid):
         return  # the planner sees it as not owned and stops the rollout
-    if (live.get("spec") or {}).get("replicas") != manifest["spec"]["replicas"]:
-        _apps().patch_namespaced_deployment(meta["name"], meta["namespace"],
-                                            {"spec": {"replicas": manifest["spec"]["replicas"]}},
-                                            field_manager=FIELD_MANAGER)
+    replicas = _replicas(manifest)
+    if _replicas(live) != replicas:
+        _apps().patch_namespaced_deployment(
+            name, namespace, {"spec": {"replicas": replicas}}, field_manager=FIELD_MANAGER
+        )
 
 
 def delete_track(namespace: str, name: str, *, owner_uid: str) -> None:
     live = read_deployment(namespace, name)
-    if live is None or not any(ref.get("uid") == owner_uid for ref in live["metadata"].get("ownerReferences") or []):
+    if live is None or not _owned_by(live, owner_uid):
         return
     try:
         _apps().delete_namespaced_deployment(name, namespace, propagation_policy="Background")
@@ -108,11 +168,21 @@ def patch_target(namespace: str, name: str, patch: list[dict[str, Any]]) -> None
 def remove_annotations(namespace: str, name: str, keys: list[str]) -> None:
     if keys:
         client.custom_objects().patch_namespaced_custom_object(
-            monitor_api.GROUP, monitor_api.VERSION, namespace, retraining_api.PLURAL, name,
-            {"metadata": {"annotations": {key: None for key in keys}}})
+            monitor_api.GROUP,
+            monitor_api.VERSION,
+            namespace,
+            retraining_api.PLURAL,
+            name,
+            {"metadata": {"annotations": {key: None for key in keys}}},
+        )
 
 
 def set_annotation(namespace: str, name: str, key: str, value: str) -> None:
     client.custom_objects().patch_namespaced_custom_object(
-        monitor_api.GROUP, monitor_api.VERSION, namespace, retraining_api.PLURAL, name,
-        {"metadata": {"annotations": {key: value}}})
+        monitor_api.GROUP,
+        monitor_api.VERSION,
+        namespace,
+        retraining_api.PLURAL,
+        name,
+        {"metadata": {"annotations": {key: value}}},
+    )
