@@ -92,7 +92,8 @@ FORMATTED += operator/modelmon/controller/check_verdicts.py
 # The RetrainingJob phase, one enum for the CRD schema, the policies and the CLI (#16).
 FORMATTED += operator/modelmon/api/retraining_phases.py
 # Vocabularies defined once: the monitor's health (#16).
-FORMATTED += operator/modelmon/api/health.py operator/modelmon/k8s/rollout.py tests/unit/k8s/test_rollout_reads.py
+FORMATTED += operator/modelmon/api/health.py operator/modelmon/k8s/rollout.py tests/unit/k8s/test_rollout_reads.py \
+	operator/modelmon/k8s/events.py tests/unit/k8s/test_events.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 import logging
 from typing import Any, cast
 
 import kubernetes
 
+from modelmon import timestamps
 from modelmon.k8s import client
 
 log = logging.getLogger(__name__)
@@ -15,15 +15,26 @@ log = logging.getLogger(__name__)
 
 def post_event(*, body: dict[str, Any], type: str, reason: str, message: str) -> None:
     meta = body["metadata"]
-    now = datetime.datetime.now(tz=datetime.UTC)
+    now = timestamps.format_time(timestamps.now())
     event = {
-        "apiVersion": "v1", "kind": "Event",
+        "apiVersion": "v1",
+        "kind": "Event",
         "metadata": {"generateName": f"{meta['name']}.", "namespace": meta["namespace"]},
-        "involvedObject": {"apiVersion": body.get("apiVersion"), "kind": body.get("kind"), "name": meta["name"],
-                           "namespace": meta["namespace"], "uid": meta.get("uid")},
-        "type": type, "reason": reason, "message": message[:1024],
-        "source": {"component": "modelmon"}, "reportingComponent": "modelmon.io/operator",
-        "firstTimestamp": now.isoformat(), "lastTimestamp": now.isoformat(), "count": 1,
+        "involvedObject": {
+            "apiVersion": body.get("apiVersion"),
+            "kind": body.get("kind"),
+            "name": meta["name"],
+            "namespace": meta["namespace"],
+            "uid": meta.get("uid"),
+        },
+        "type": type,
+        "reason": reason,
+        "message": message[:1024],
+        "source": {"component": "modelmon"},
+        "reportingComponent": "modelmon.io/operator",
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
     }
     try:
         client.core().create_namespaced_event(meta["namespace"], cast(Any, event))
