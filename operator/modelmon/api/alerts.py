@@ -21,6 +21,8 @@ from modelmon.api.secret_refs import SecretKeyRef
 
 AlertSeverity = Literal["info", "warning", "critical"]
 """An alert's severity, lowest first (the alert policy ranks them; sinks filter on them)."""
+AlertType = Literal["drift", "performance", "dataQuality", "dataUnavailable", "retraining", "rollout"]
+"""What an alert is about (status.alerts[].type)."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,9 @@ import pydantic
 from modelmon.api.base import SpecModel
 from modelmon.api.performance import PerformanceSpec
 
+QualitySeverity = Literal["warning", "critical"]
+"""A data-quality finding's severity (status.lastCheck.qualityIssues[].severity)."""
+
 NumericMethod = Literal["auto", "psi", "ks", "js", "kl", "wasserstein", "hellinger"]
 CategoricalMethod = Literal["auto", "chi2", "psi", "js", "kl", "hellinger"]
 Method = Literal["psi", "ks", "js", "kl", "wasserstein", "hellinger", "chi2"]
@@ -121,7 +124,7 @@ class DataQualitySpec(SpecModel):
     """Share of numeric values outside the reference's [min, max] allowed."""
     max_unseen_share: float = pydantic.Field(default=0.05, ge=0, le=1)
     """Share of categorical values never seen in the reference allowed."""
-    new_column_severity: Literal["warning", "critical"] = "warning"
+    new_column_severity: QualitySeverity = "warning"
     """Severity of a column in the current data that the reference lacks (features inferred): a
     warning by default, since the model never sees it (a request id added upstream); critical to
     page on every schema change. It is a data-quality finding and never starts a retraining."""

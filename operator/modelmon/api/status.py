@@ -10,7 +10,9 @@ from typing import Literal
 
 import pydantic
 
+from modelmon.api.alerts import AlertSeverity, AlertType
 from modelmon.api.base import Condition, SpecModel
+from modelmon.api.drift import QualitySeverity
 from modelmon.api.health import Health
 from modelmon.api.retraining import MonitorRetrainingStatus
 from modelmon.api.sources import DataSource
@@ -50,7 +52,7 @@ class QualityIssueStatus(SpecModel):
     """Column the issue concerns."""
     check: str
     """missingRate, outOfRange, unseenCategories, typeMismatch, ..."""
-    severity: Literal["warning", "critical"]
+    severity: QualitySeverity
     """How bad."""
     value: float | None = None
     """Measured value."""
@@ -160,11 +162,11 @@ class AlertStatus(SpecModel):
 
     id: str = pydantic.Field(max_length=64)
     """Stable id (acknowledge with the annotation modelmon.io/ack: <id>)."""
-    type: Literal["drift", "performance", "dataQuality", "dataUnavailable", "retraining", "rollout"]
+    type: AlertType
     """What the alert is about."""
     subject: str = pydantic.Field(max_length=512)
     """The feature, column, metric/window or RetrainingJob concerned."""
-    severity: Literal["info", "warning", "critical"]
+    severity: AlertSeverity
     """How urgent."""
     state: Literal["firing", "resolved"]
     """Whether the condition still holds."""
