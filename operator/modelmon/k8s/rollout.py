@@ -167,22 +167,21 @@ def patch_target(namespace: str, name: str, patch: list[dict[str, Any]]) -> None
 
 def remove_annotations(namespace: str, name: str, keys: list[str]) -> None:
     if keys:
-        client.custom_objects().patch_namespaced_custom_object(
-            monitor_api.GROUP,
-            monitor_api.VERSION,
-            namespace,
-            retraining_api.PLURAL,
-            name,
-            {"metadata": {"annotations": {key: None for key in keys}}},
-        )
+        _annotate_retraining_job(namespace, name, {key: None for key in keys})
 
 
 def set_annotation(namespace: str, name: str, key: str, value: str) -> None:
+    _annotate_retraining_job(namespace, name, {key: value})
+
+
+def _annotate_retraining_job(namespace: str, name: str, annotations: dict[str, str | None]) -> None:
+    """A merge patch of the RetrainingJob's annotations (None removes one): the steering annotations are
+    the only part of our own object's metadata the rollout writes."""
     client.custom_objects().patch_namespaced_custom_object(
         monitor_api.GROUP,
         monitor_api.VERSION,
         namespace,
         retraining_api.PLURAL,
         name,
-        {"metadata": {"annotations": {key: value}}},
+        {"metadata": {"annotations": annotations}},
     )

@@ -109,3 +109,21 @@ def test_the_selector_read_from_a_service(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(rollout.client, "core", Core)
     monkeypatch.setattr(rollout, "_plain", lambda obj: obj)
     assert rollout.service_selector("risk", "credit") == {"app": "credit", "track": "stable"}
+
+
+def test_steering_annotations_are_merge_patches_of_the_retrainingjob(monkeypatch: pytest.MonkeyPatch):
+    patches = []
+
+    class CustomObjects:
+        def patch_namespaced_custom_object(self, *args: Any) -> None:
+            patches.append(args)
+
+    monkeypatch.setattr(rollout.client, "custom_objects", CustomObjects)
+    rollout.set_annotation("risk", "credit-retrain", "modelmon.io/promote", "true")
+    rollout.remove_annotations("risk", "credit-retrain", [])
+    rollout.remove_annotations("risk", "credit-retrain", ["modelmon.io/promote", "modelmon.io/abort"])
+    where = ("modelmon.io", "v1alpha1", "risk", "retrainingjobs", "credit-retrain")
+    assert patches == [
+        (*where, {"metadata": {"annotations": {"modelmon.io/promote": "true"}}}),
+        (*where, {"metadata": {"annotations": {"modelmon.io/promote": None, "modelmon.io/abort": None}}}),
+    ]
