@@ -15,6 +15,10 @@ from modelmon.api.performance import PerformanceSpec
 
 QualitySeverity = Literal["warning", "critical"]
 """A data-quality finding's severity (status.lastCheck.qualityIssues[].severity)."""
+FeatureKind = Literal["numeric", "categorical"]
+"""How a feature is compared: distributions of numbers, or frequencies of categories."""
+FeatureStatus = Literal["judged", "insufficientData", "typeMismatch", "missingColumn", "identifier"]
+"""Whether a feature could be judged in a check (status.lastCheck.features[].status)."""
 
 NumericMethod = Literal["auto", "psi", "ks", "js", "kl", "wasserstein", "hellinger"]
 CategoricalMethod = Literal["auto", "chi2", "psi", "js", "kl", "hellinger"]
@@ -60,7 +64,7 @@ class FeatureSpec(SpecModel):
 
     name: str = pydantic.Field(min_length=1)
     """Column name, as in the data."""
-    type: Literal["numeric", "categorical"]
+    type: FeatureKind
     """How the column is compared: distributions of numbers, or frequencies of categories."""
     method: Method | None = None
     """Overrides the drift method chosen for this feature's type."""

@@ -22,6 +22,8 @@ from modelmon.api.durations import Duration
 from modelmon.api.sources import DataSource
 
 Task = Literal["classification", "regression"]
+PerformanceSeverity = Literal["ok", "warning", "critical", "unknown"]
+"""A performance verdict (one metric on one window, or the worst over them); unknown: not judged."""
 MetricName = Literal["accuracy", "precision", "recall", "f1", "hitRate", "mae", "rmse", "mape", "sharpeRatio",
                      "maxDrawdown"]
 
@@ -97,7 +99,7 @@ class GroundTruthSource(DataSource):
 class PerformanceSpec(SpecModel):
     """How live performance is measured and compared with the backtest baseline."""
 
-    task: Literal["classification", "regression"]
+    task: Task
     """What the model predicts: class labels, or numbers."""
     prediction_column: str = pydantic.Field(min_length=1)
     """Column of the model's prediction in the current data."""

@@ -12,22 +12,21 @@ import pydantic
 
 from modelmon.api.alerts import AlertSeverity, AlertType
 from modelmon.api.base import Condition, SpecModel
-from modelmon.api.drift import QualitySeverity
+from modelmon.api.drift import FeatureKind, FeatureStatus, QualitySeverity
 from modelmon.api.health import Health
+from modelmon.api.performance import PerformanceSeverity, Task
 from modelmon.api.retraining import MonitorRetrainingStatus
 from modelmon.api.sources import DataSource
 
-PerformanceSeverity = Literal["ok", "warning", "critical", "unknown"]
-"""A performance verdict (one metric on one window, or the worst over them); unknown: not judged."""
 
 class FeatureResult(SpecModel):
     """One feature's drift in the last check."""
 
     name: str
     """Feature (column) name."""
-    kind: Literal["numeric", "categorical"]
+    kind: FeatureKind
     """How it was compared."""
-    status: Literal["judged", "insufficientData", "typeMismatch", "missingColumn", "identifier"]
+    status: FeatureStatus
     """Whether it could be judged (identifier: integers beyond 2^53, ids or hashes, not compared)."""
     method: str | None = None
     """Method that decided the verdict."""
@@ -105,7 +104,7 @@ class PerformanceMetricStatus(SpecModel):
 class PerformanceStatus(SpecModel):
     """Live performance against the backtest baseline in the last check."""
 
-    task: Literal["classification", "regression"]
+    task: Task
     """What the model predicts."""
     labelled: int = pydantic.Field(ge=0)
     """Labelled predictions available."""

@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 
 from modelmon import timestamps
 from modelmon.api.health import Health
+from modelmon.api.performance import PerformanceSeverity
 from modelmon.api.retraining_phases import RetrainingPhase
 from modelmon.api.rollout import FINISHED_ROLLOUT_PHASES, RolloutPhase
-from modelmon.api.status import PerformanceSeverity
 from modelmon.policies import alert_state
 
 #: modelmon_monitor_health's state label values (status.health); plain strings, as every label value.

@@ -7,9 +7,9 @@ import typing
 import pytest
 
 from modelmon.api.health import Health
+from modelmon.api.performance import PerformanceSeverity
 from modelmon.api.retraining_phases import RetrainingPhase
 from modelmon.api.rollout import RolloutPhase
-from modelmon.api.status import PerformanceSeverity
 from modelmon.metrics import status_series
 from modelmon.metrics.status_index import StatusIndex
 
