@@ -103,6 +103,8 @@ class Figures:
     status_writers: dict[str, list[Site]] = dataclasses.field(default_factory=dict)
     handlers: list[Handler] = dataclasses.field(default_factory=list)
     reads: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: directory -> its lines of source, beside the reads (the code grew between the commits compared)
+    read_lines: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 # --- reading a commit -------------------------------------------------------------------------
@@ -153,9 +155,9 @@ def measure(sources: Mapping[str, str]) -> Figures:
     for path, tree in modules.items():
         _Module(path, tree, figures, controller_defs).run()
     for directory in READ_DIRECTORIES:
-        figures.reads[directory] = sum(
-            len(READS.findall(text)) for path, text in sources.items() if path.startswith(directory + "/")
-        )
+        texts = [text for path, text in sources.items() if path.startswith(directory + "/")]
+        figures.reads[directory] = sum(len(READS.findall(text)) for text in texts)
+        figures.read_lines[directory] = sum(len(text.splitlines()) for text in texts)
     return figures
 
 
@@ -513,6 +515,11 @@ def render(figures: Figures, *, title: str, details: bool = False) -> str:
         "String-keyed reads "
         + ", ".join(f"{d}/ {n}" for d, n in figures.reads.items())
         + f" (total {sum(figures.reads.values())})"
+    )
+    lines.append(
+        "  in lines of source "
+        + ", ".join(f"{d}/ {n}" for d, n in figures.read_lines.items())
+        + f" (total {sum(figures.read_lines.values())})"
     )
     lines.append("")
     lines.extend(_handler_table(figures.handlers))

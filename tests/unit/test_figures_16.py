@@ -155,6 +155,7 @@ def test_handlers_and_the_controller_functions_they_call(figures):
 def test_string_keyed_reads_per_directory(figures):
     # patch.status["health"] and body["status"].get("phase") in controller/, .get("spec")["replicas"] in k8s/
     assert figures.reads == {"rollout": 0, "policies": 0, "controller": 3, "k8s": 2}
+    assert figures.read_lines == {"rollout": 0, "policies": 0, "controller": 29 + 18, "k8s": 18}
 
 
 def test_render_names_every_figure(figures):
