@@ -43,3 +43,16 @@ def test_test_modules_have_unique_names():
         if not (path.parent / "__init__.py").exists():
             names.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
     assert not {name: paths for name, paths in names.items() if len(paths) > 1}
+
+
+def test_the_status_of_our_objects_has_one_writer():
+    """The operator writes the status of ModelMonitors and RetrainingJobs through k8s/status_writes.py
+    only (onto the version planned from); the drift-check pod writes its own status.lastCheck."""
+    allowed = {Path("operator/modelmon/k8s/status_writes.py"), Path("operator/modelmon/check_job.py")}
+    writers = {
+        path.relative_to(ROOT)
+        for path in (ROOT / "operator" / "modelmon").rglob("*.py")
+        if "patch_namespaced_custom_object_status" in path.read_text()
+    }
+    assert writers <= allowed, sorted(map(str, writers - allowed))
+    assert Path("operator/modelmon/k8s/status_writes.py") in writers

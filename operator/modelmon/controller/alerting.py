@@ -16,8 +16,7 @@ import pydantic
 
 from modelmon.alerting.delivery import Dispatcher
 from modelmon.api.alerts import AlertsSpec
-from modelmon.api.monitor import GROUP, PLURAL, VERSION
-from modelmon.k8s import client, events, secrets
+from modelmon.k8s import events, secrets, status_writes
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import alert_updates
 from modelmon.policies.alert_config import effective_alerts, uses_default_sinks
@@ -110,9 +109,9 @@ class MonitorAlerts:
         fields = ("name", "type", "lastSuccess", "lastError", "lastErrorTime", "pending", "consecutiveFailures",
                   "dropped")
         sinks = [{k: state[k] for k in fields if k in state} for state in states]
-        try:
-            client.custom_objects().patch_namespaced_custom_object_status(
-                GROUP, VERSION, namespace, PLURAL, monitor, {"status": {"alertSinks": sinks}})
+        try:  # alertSinks is delivery's alone, but written onto a version read like every status write
+            status_writes.update_status(
+                status_writes.MONITORS, namespace, monitor,
+                lambda body: None if (body.get("status") or {}).get("alertSinks") == sinks else {"alertSinks": sinks})
         except kubernetes.client.ApiException as error:
-            if error.status != 404:
-                log.warning("could not record alert delivery in %s/%s: HTTP %s", namespace, monitor, error.status)
+            log.warning("could not record alert delivery in %s/%s: HTTP %s", namespace, monitor, error.status)

@@ -10,8 +10,7 @@ from typing import Any
 
 import kubernetes
 
-from modelmon.api import monitor as api
-from modelmon.k8s import client, events, objects
+from modelmon.k8s import events, objects, status_writes
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +39,15 @@ def record_verdict(
     recorded: str,
 ) -> None:
     """``status`` onto ``body``'s version of the monitor, then ``event`` (kind, reason, message)."""
-    patch = {"metadata": {"resourceVersion": body["metadata"]["resourceVersion"]}, "status": status}
     try:
-        client.custom_objects().patch_namespaced_custom_object_status(
-            api.GROUP, api.VERSION, namespace, api.PLURAL, monitor, patch
+        written = status_writes.write_monitor_status(
+            namespace, monitor, status, resource_version=body["metadata"]["resourceVersion"]
         )
     except kubernetes.client.ApiException as error:
-        # 409: the monitor moved on; the check object's next event plans again on the new version.
         log.warning("%s of %s/%s: could not record %s: %s", what, namespace, monitor, recorded, error.status)
+        return
+    if not written:  # the monitor moved on (or is gone); the check object's next event plans again
+        log.info("%s of %s/%s: the monitor changed meanwhile; %s is planned again", what, namespace, monitor, recorded)
         return
     if event is not None:
         kind, reason, message = event

@@ -80,26 +80,6 @@ def missing_env_secrets(body: dict[str, Any], spec: api.ModelMonitorSpec) -> lis
     return found
 
 
-def write_status_if_unchanged(body: dict[str, Any], status: dict[str, Any]) -> bool:
-    """Merge ``status`` into the monitor's status only if the monitor is still at the version
-    this decision was made on (optimistic concurrency); False when it moved on or is gone.
-
-    Watch events can be stale by the time a handler runs (another writer -- the check job,
-    the RetrainingJob controller, alert delivery -- may have written since), and a decision
-    made twice on the same input would notify twice.
-    """
-    meta = body["metadata"]
-    try:
-        client.custom_objects().patch_namespaced_custom_object_status(
-            api.GROUP, api.VERSION, meta["namespace"], api.PLURAL, meta["name"],
-            {"metadata": {"resourceVersion": meta["resourceVersion"]}, "status": status})
-    except kubernetes.client.ApiException as error:
-        if error.status in (404, 409):
-            return False
-        raise
-    return True
-
-
 def start_check_now(body: dict[str, Any], settings: OperatorSettings) -> str:
     """Start a Job from the drift-check CronJob's template; returns the Job's name."""
     spec = parse(body)

@@ -41,7 +41,7 @@ from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import MonitorReason, RetrainingReason
 from modelmon.controller import rollout as rollouts
 from modelmon.controller.locks import ObjectLocks
-from modelmon.k8s import client, errors, events, objects
+from modelmon.k8s import client, errors, events, objects, status_writes
 from modelmon.k8s import retraining as k8s
 from modelmon.manifests import training
 from modelmon.metrics import OperatorMetrics
@@ -135,9 +135,11 @@ class RetrainingController:
                 step = plan(admitted, note)
                 if step.create_job:
                     step = self._create_job(body, spec, step, status=status, stamp=stamp)
-                self._apply(body, step, monitor=monitor)
-            return step.phase if step.event else None
-        self._apply(body, step, monitor=monitor)
+                written = self._apply(body, step, monitor=monitor)
+        else:
+            written = self._apply(body, step, monitor=monitor)
+        if not written:  # planned on a version that moved on: read it again and plan again
+            return str(status.phase or Phase.PENDING.value)
         return step.phase if step.event else None
 
     def _admission(self, namespace: str, name: str, monitor: str) -> tuple[bool, str]:
@@ -179,14 +181,17 @@ class RetrainingController:
                 message=f"the training Job cannot be created (fix spec.jobTemplate): {_api_message(error)}")
         return step
 
-    def _apply(self, body: dict[str, Any], step: retraining_job.Step, *, monitor: dict[str, Any] | None) -> None:
+    def _apply(self, body: dict[str, Any], step: retraining_job.Step, *, monitor: dict[str, Any] | None) -> bool:
+        """False when the status write found the RetrainingJob changed since it was read: nothing is told."""
         meta = body["metadata"]
         namespace, name = meta["namespace"], meta["name"]
         status = {**(body.get("status") or {}), **step.status}
         if step.delete_job:
             k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
-        if step.status:
-            objects.patch_retraining_job_status(namespace, name, step.status)
+        if step.status and not status_writes.write_retraining_job_status(
+                namespace, name, step.status, resource_version=meta["resourceVersion"]):
+            log.info("RetrainingJob %s/%s changed while its step was planned; it is planned again", namespace, name)
+            return False
         phase = status.get("phase")
         if step.event:
             kind, reason, message = step.event
@@ -195,19 +200,23 @@ class RetrainingController:
         self.metrics.record_retraining(namespace=namespace, name=name, phase=phase,
                                        finished=bool(step.event) and phase in api.FINISHED_PHASES)
         self._mirror(body, status, monitor=monitor)
+        return True
 
     def _mirror(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any] | None) -> None:
         """The monitor's ``status.retraining.active``/``last`` told from this RetrainingJob's status."""
         if monitor is None:
             return
         meta = body["metadata"]
-        self._promote(body, status, monitor=monitor)  # first: it writes onto the version read
-        patch = retraining_job.monitor_view(
-            name=meta["name"], spec_reason=(body.get("spec") or {}).get("reason"), status=status,
-            created=meta.get("creationTimestamp"),
-            monitor_retraining=(monitor.get("status") or {}).get("retraining"))
-        if patch:
-            k8s.patch_monitor_retraining(meta["namespace"], monitor["metadata"]["name"], patch)
+        self._promote(body, status, monitor=monitor)
+
+        def view(fresh: dict[str, Any]) -> dict[str, Any] | None:
+            patch = retraining_job.monitor_view(
+                name=meta["name"], spec_reason=(body.get("spec") or {}).get("reason"), status=status,
+                created=meta.get("creationTimestamp"),
+                monitor_retraining=(fresh.get("status") or {}).get("retraining"))
+            return {"retraining": patch} if patch else None
+        status_writes.update_status(status_writes.MONITORS, meta["namespace"], monitor["metadata"]["name"], view,
+                                    body=monitor)
 
     def _promote(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any]) -> None:
         """A rollout that succeeded makes its model the monitor's active model (policies/active_model.py);
@@ -217,23 +226,18 @@ class RetrainingController:
         meta = body["metadata"]
         spec, _ = _parse(body)
         restore = spec.restore if spec is not None else None
-        for _ in range(5):
-            stamp = timestamps.format_time(timestamps.now())
+        planned: list[active_model.Promotion] = []
+
+        def promotion(fresh: dict[str, Any]) -> dict[str, Any] | None:
             plan = active_model.plan_promotion(retraining_job=meta["name"], rtj_status=status, restore=restore,
-                                               monitor=monitor, now=stamp)
-            if plan is None:
-                return
-            if k8s.patch_monitor_status(meta["namespace"], monitor["metadata"]["name"], plan.status,
-                                        resource_version=monitor["metadata"]["resourceVersion"]):
-                events.post_event(body=monitor, type="Normal", reason=MonitorReason.PROMOTED.value,
-                                  message=plan.message)
-                return
-            fresh = objects.get_monitor(meta["namespace"], monitor["metadata"]["name"])
-            if fresh is None:
-                return
-            monitor = fresh
-        log.warning("monitor %s/%s kept changing; the promotion of %s is recorded at the next event",
-                    meta["namespace"], monitor["metadata"]["name"], meta["name"])
+                                               monitor=fresh, now=timestamps.format_time(timestamps.now()))
+            planned[:] = [plan] if plan is not None else []
+            return plan.status if plan is not None else None
+        written = status_writes.update_status(status_writes.MONITORS, meta["namespace"], monitor["metadata"]["name"],
+                                              promotion, body=monitor)
+        if written is not None:
+            events.post_event(body=written[0], type="Normal", reason=MonitorReason.PROMOTED.value,
+                              message=planned[0].message)
 
     def forget_retraining_job(self, body: dict[str, Any]) -> None:
         """A deleted RetrainingJob: an active one's Job is deleted at once (the garbage collector would too,
@@ -301,10 +305,16 @@ class RetrainingController:
         # Watch events can carry a copy older than this handler's last write, so the memory is
         # written only onto the version it was computed from (a stale copy gets a 409 and a
         # fresher event decides) -- except after a start: the RetrainingJob exists, so its start
-        # is recorded whatever else changed meanwhile (its own first status change, typically).
+        # is recorded whatever else changed meanwhile (its own first status change, typically),
+        # planned again on a fresh read.
         # A repeat from a stale copy names the same RetrainingJob (deterministic name): no second one.
-        version = None if decision.create else meta.get("resourceVersion")
-        if changed and not k8s.patch_monitor_retraining(namespace, name, changed, resource_version=version):
+        if changed and decision.create:
+            def memory(fresh: dict[str, Any]) -> dict[str, Any] | None:
+                fields = triggers.changed_fields((fresh.get("status") or {}).get("retraining"), update)
+                return {"retraining": fields} if fields else None
+            status_writes.update_status(status_writes.MONITORS, namespace, name, memory, body=body)
+        elif changed and not status_writes.write_monitor_status(namespace, name, {"retraining": changed},
+                                                                resource_version=meta["resourceVersion"]):
             log.info("monitor %s/%s changed while its triggers were evaluated; the next event decides", namespace, name)
             return
         if decision.consume_annotation:
@@ -351,8 +361,9 @@ class RetrainingController:
     def _note(self, body: dict[str, Any], why: str) -> None:
         memory = (body.get("status") or {}).get("retraining") or {}
         meta = body["metadata"]
-        if memory.get("decision") != why and k8s.patch_monitor_retraining(
-                meta["namespace"], meta["name"], {"decision": why}, resource_version=meta.get("resourceVersion")):
+        if memory.get("decision") != why and status_writes.write_monitor_status(
+                meta["namespace"], meta["name"], {"retraining": {"decision": why}},
+                resource_version=meta["resourceVersion"]):
             events.post_event(body=body, type="Warning", reason="InvalidRetrainingSpec", message=why)
 
 

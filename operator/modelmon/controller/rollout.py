@@ -29,7 +29,7 @@ from modelmon.api import rollout as api
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason
 from modelmon.controller.locks import ObjectLocks
-from modelmon.k8s import events, objects, secrets
+from modelmon.k8s import events, objects, secrets, status_writes
 from modelmon.k8s import rollout as k8s
 from modelmon.manifests import rollout as manifests
 from modelmon.metrics import OperatorMetrics
@@ -83,8 +83,12 @@ class RolloutController:
             observed = self._measure(body, spec, observed, template=due[0], since=due[1])
         plan = machine.plan(spec=spec, state=state, observed=observed, now=moment, name=name)
         patch = completion.status_patch(status, plan, generation=meta.get("generation"), now=timestamps.format_time(moment))
-        if patch:
-            objects.patch_retraining_job_status(namespace, name, patch)
+        if patch and not status_writes.write_retraining_job_status(namespace, name, patch,
+                                                                   resource_version=meta["resourceVersion"]):
+            # nothing acted on or told: the next tick plans again on what changed (measurements are taken again)
+            log.info("RetrainingJob %s/%s changed while its rollout tick was planned; the next tick plans again",
+                     namespace, name)
+            return
         k8s.remove_annotations(namespace, name, plan.consume)
         # told once decided and persisted: an action failing below is retried without a second Event
         for event in plan.events:
@@ -171,10 +175,10 @@ class RolloutController:
     def _invalid(self, body: dict[str, Any], message: str, *, now: datetime.datetime) -> None:
         meta = body["metadata"]
         text = f"spec.rollout is invalid: {message}; the model in production is unchanged"
-        objects.patch_retraining_job_status(meta["namespace"], meta["name"], {
-            "phase": Phase.FAILED.value, "reason": RetrainingReason.INVALID_SPEC.value, "message": text,
-            "completionTime": timestamps.format_time(now)})
-        events.post_event(body=body, type="Warning", reason=RetrainingReason.INVALID_SPEC.value, message=text)
+        if status_writes.write_retraining_job_status(meta["namespace"], meta["name"], {
+                "phase": Phase.FAILED.value, "reason": RetrainingReason.INVALID_SPEC.value, "message": text,
+                "completionTime": timestamps.format_time(now)}, resource_version=meta["resourceVersion"]):
+            events.post_event(body=body, type="Warning", reason=RetrainingReason.INVALID_SPEC.value, message=text)
 
 
 def _track(spec: api.RolloutSpec) -> str:

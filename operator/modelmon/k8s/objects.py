@@ -19,14 +19,6 @@ def get_retraining_job(namespace: str, name: str) -> dict[str, Any] | None:
     return _get(namespace, retraining_api.PLURAL, name)
 
 
-def patch_retraining_job_status(namespace: str, name: str, status: dict[str, Any]) -> None:
-    """Merge ``status`` into the RetrainingJob's status (the status subresource). The training
-    steps and the rollout ticks of one RetrainingJob run under one lock, so this is its one writer."""
-    client.custom_objects().patch_namespaced_custom_object_status(
-        monitor_api.GROUP, monitor_api.VERSION, namespace, retraining_api.PLURAL, name, {"status": status}
-    )
-
-
 def annotate_monitor(namespace: str, name: str, key: str, value: str) -> None:
     """Set one annotation of a ModelMonitor (what ``kubectl annotate`` does)."""
     client.custom_objects().patch_namespaced_custom_object(

@@ -182,42 +182,6 @@ def delete_job(namespace: str, name: str) -> None:
             raise
 
 
-def patch_monitor_retraining(namespace: str, monitor: str, retraining: dict[str, Any], *,
-                             resource_version: str | None = None) -> bool:
-    """Merge ``retraining`` into the monitor's ``status.retraining``; a missing monitor is fine.
-
-    With ``resource_version`` the patch applies only to that version of the monitor (False on a
-    conflict): a decision made on a stale copy must not overwrite a newer one.
-    """
-    body: dict[str, Any] = {"status": {"retraining": retraining}}
-    if resource_version is not None:
-        body["metadata"] = {"resourceVersion": resource_version}
-    try:
-        client.custom_objects().patch_namespaced_custom_object_status(
-            GROUP, VERSION, namespace, monitor_api.PLURAL, monitor, body)
-    except kubernetes.client.ApiException as error:
-        if error.status == 409 and resource_version is not None:
-            return False
-        if error.status != 404:
-            raise
-    return True
-
-
-def patch_monitor_status(namespace: str, monitor: str, status: dict[str, Any], *, resource_version: str) -> bool:
-    """Merge ``status`` into the monitor's status if it is still at ``resource_version`` (False on a
-    conflict or when the monitor is gone): a plan that replaces lists (alerts, conditions) must not
-    overwrite what another writer changed since it was read."""
-    body = {"metadata": {"resourceVersion": resource_version}, "status": status}
-    try:
-        client.custom_objects().patch_namespaced_custom_object_status(
-            GROUP, VERSION, namespace, monitor_api.PLURAL, monitor, body)
-    except kubernetes.client.ApiException as error:
-        if error.status in (404, 409):
-            return False
-        raise
-    return True
-
-
 def create_retraining_job(manifest: dict[str, Any]) -> bool:
     """Create a RetrainingJob; False when it exists already (a decision repeated after a crash)."""
     try:
