@@ -13,7 +13,9 @@ pod would on its volume; kwok plays the kubelet for the training pods and the mo
 
 from __future__ import annotations
 
+import datetime
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ import numpy as np
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from modelmon import check_job
+from modelmon import check_job, timestamps
 from modelmon.cli import main as cli_main
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
@@ -280,7 +282,12 @@ def test_two_generations_then_undo_and_the_monitor_follows(kube, namespace, prom
         assert decided["decision"] == "no trigger fired"
         assert len(rtjs(kube, namespace)) == 1
 
-        # generation 2 -> 3: production moves to around 6; the trainer now reports v3
+        # generation 2 -> 3: production moves to around 6; the trainer now reports v3. The cooldown (1 s) runs
+        # from the promotion: a check inside it is held, and the trigger is next asked at the next check
+        promoted_at = timestamps.parse_time(active["promotedAt"])
+        assert promoted_at is not None
+        cooldown_over = promoted_at + datetime.timedelta(seconds=1.2)
+        time.sleep(max(0.0, (cooldown_over - timestamps.now()).total_seconds()))
         set_template(kube, namespace, template(prometheus, "3.0", ref3))
         write_data(current, centre=6.0, seed=5)
         assert check().last_check["dataset"]["drifted"] is True
