@@ -10,7 +10,7 @@ The request and the response of one inference share ``ce-id``; ``ce-type`` tells
 the same attributes are keys of one JSON object and the payload is its ``data`` (or ``data_base64``).
 
 Pure: headers, body bytes and the receiving time in, an :class:`InferenceEvent` out, or an
-:class:`EventError` whose ``reason`` is a short code (a metric label) and whose message is one line.
+:class:`EventError` whose ``reason`` (a :class:`Refusal`) is a short code (a metric label) and whose message is one line.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Kind(enum.Enum):
     RESPONSE = "response"
 
 
-class Reason(enum.Enum):
+class Refusal(enum.Enum):
     """Why an event was refused: the ``reason`` label of modelmon_collector_events_malformed_total."""
 
     NOT_A_CLOUDEVENT = "not_a_cloudevent"
@@ -55,7 +55,7 @@ class Reason(enum.Enum):
 
 
 class EventError(ValueError):
-    def __init__(self, reason: Reason, message: str) -> None:
+    def __init__(self, reason: Refusal, message: str) -> None:
         super().__init__(message)
         self.reason = reason
 
@@ -93,30 +93,32 @@ def _parse_http(headers: Mapping[str, str], body: bytes, *, received: datetime.d
         return _structured(body, received=received)
     if content_type.startswith("application/cloudevents-batch"):
         raise EventError(
-            Reason.NOT_A_CLOUDEVENT,
+            Refusal.NOT_A_CLOUDEVENT,
             "batched CloudEvents are not accepted: send one event per request (binary or structured mode)",
         )
     attributes = {key.lower()[3:]: value for key, value in headers.items() if key.lower().startswith("ce-")}
     if not attributes:
         raise EventError(
-            Reason.NOT_A_CLOUDEVENT,
+            Refusal.NOT_A_CLOUDEVENT,
             f"not a CloudEvent: no ce-* headers (binary mode) and Content-Type is not {STRUCTURED} (structured mode)",
         )
     if content_type and "json" not in content_type:
-        raise EventError(Reason.BAD_DATA, f"Content-Type {content_type!r}: the payload must be JSON (application/json)")
+        raise EventError(
+            Refusal.BAD_DATA, f"Content-Type {content_type!r}: the payload must be JSON (application/json)"
+        )
     return _event(attributes, _json(body, where="the body"), received=received, prefix="ce-")
 
 
 def _structured(body: bytes, *, received: datetime.datetime) -> InferenceEvent:
     document = _json(body, where="the structured CloudEvent")
     if not isinstance(document, dict):
-        raise EventError(Reason.NOT_A_CLOUDEVENT, "a structured CloudEvent must be a JSON object")
+        raise EventError(Refusal.NOT_A_CLOUDEVENT, "a structured CloudEvent must be a JSON object")
     attributes = {key: value for key, value in document.items() if key not in ("data", "data_base64")}
     if "data_base64" in document:
         try:
             raw = base64.b64decode(str(document["data_base64"]), validate=True)
         except (binascii.Error, ValueError) as error:
-            raise EventError(Reason.BAD_DATA, "data_base64 is not valid base64") from error
+            raise EventError(Refusal.BAD_DATA, "data_base64 is not valid base64") from error
         data = _json(raw, where="data_base64")
     else:
         data = document.get("data")
@@ -129,7 +131,7 @@ def _json(raw: bytes, *, where: str) -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError) as error:
-        raise EventError(Reason.BAD_DATA, f"{where} is not JSON: {str(error)[:120]}") from error
+        raise EventError(Refusal.BAD_DATA, f"{where} is not JSON: {str(error)[:120]}") from error
 
 
 def _event(attributes: Mapping[str, Any], data: Any, *, received: datetime.datetime, prefix: str) -> InferenceEvent:
@@ -140,18 +142,18 @@ def _event(attributes: Mapping[str, Any], data: Any, *, received: datetime.datet
     version = attribute("specversion")
     if version != "1.0":
         raise EventError(
-            Reason.NOT_A_CLOUDEVENT, f"{prefix}specversion is {version or 'missing'!r}: CloudEvents 1.0 is expected"
+            Refusal.NOT_A_CLOUDEVENT, f"{prefix}specversion is {version or 'missing'!r}: CloudEvents 1.0 is expected"
         )
     event_id = attribute("id")
     if not event_id or len(event_id) > _MAX_ID:
         raise EventError(
-            Reason.NOT_A_CLOUDEVENT, f"{prefix}id must be a non-empty string of at most {_MAX_ID} characters"
+            Refusal.NOT_A_CLOUDEVENT, f"{prefix}id must be a non-empty string of at most {_MAX_ID} characters"
         )
     types = {REQUEST_TYPE: Kind.REQUEST, RESPONSE_TYPE: Kind.RESPONSE}
     kind = types.get(attribute("type"))
     if kind is None:
         raise EventError(
-            Reason.UNKNOWN_TYPE, f"{prefix}type {attribute('type')!r} is neither {REQUEST_TYPE} nor {RESPONSE_TYPE}"
+            Refusal.UNKNOWN_TYPE, f"{prefix}type {attribute('type')!r} is neither {REQUEST_TYPE} nor {RESPONSE_TYPE}"
         )
     model = ModelKey(
         namespace=_name(attribute("namespace"), field=f"{prefix}namespace"),
@@ -162,20 +164,20 @@ def _event(attributes: Mapping[str, Any], data: Any, *, received: datetime.datet
     try:
         rows = payloads.flatten_request(data) if kind is Kind.REQUEST else payloads.flatten_response(data)
     except payloads.PayloadError as error:
-        raise EventError(Reason.BAD_PAYLOAD, str(error)) from error
+        raise EventError(Refusal.BAD_PAYLOAD, str(error)) from error
     return InferenceEvent(id=event_id, kind=kind, model=model, time=time, rows=tuple(rows))
 
 
 def _name(value: str, *, field: str) -> str:
     if not value:
         raise EventError(
-            Reason.NO_MODEL,
+            Refusal.NO_MODEL,
             f"{field} is missing: KServe's logger sets it; another sender must set the "
             "extension to the model's namespace and InferenceService name",
         )
     if not _NAME.match(value):
         raise EventError(
-            Reason.NO_MODEL,
+            Refusal.NO_MODEL,
             f"{field} {value[:80]!r} is not a Kubernetes name (lower-case letters, digits, '-' and '.')",
         )
     return value
@@ -187,7 +189,7 @@ def _time(value: str, *, field: str) -> datetime.datetime:
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError as error:
-        raise EventError(Reason.BAD_TIME, f"{field} {value[:60]!r} is not an RFC 3339 time") from error
+        raise EventError(Refusal.BAD_TIME, f"{field} {value[:60]!r} is not an RFC 3339 time") from error
     if parsed.tzinfo is None:
-        raise EventError(Reason.BAD_TIME, f"{field} {value[:60]!r} has no time zone (RFC 3339 needs Z or an offset)")
+        raise EventError(Refusal.BAD_TIME, f"{field} {value[:60]!r} has no time zone (RFC 3339 needs Z or an offset)")
     return parsed.astimezone(datetime.UTC)

@@ -29,7 +29,7 @@ import datetime
 from typing import Any
 
 from modelmon.collector import layout
-from modelmon.collector.events import EventError, InferenceEvent, Kind, ModelKey, Reason
+from modelmon.collector.events import EventError, InferenceEvent, Kind, ModelKey, Refusal
 from modelmon.collector.layout import ID, TIMESTAMP
 
 
@@ -125,7 +125,7 @@ class PairingBuffer:
         request, response = (event, partner[0]) if event.kind is Kind.REQUEST else (partner[0], event)
         if len(request.rows) != len(response.rows):
             raise EventError(
-                Reason.UNPAIRABLE,
+                Refusal.UNPAIRABLE,
                 f"the response to {event.id!r} has {len(response.rows)} predictions "
                 f"but its request has {len(request.rows)} instances",
             )

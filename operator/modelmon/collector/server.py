@@ -93,7 +93,7 @@ class Collector:
             return self._malformed(
                 label,
                 events.EventError(
-                    events.Reason.TOO_LARGE, f"the event is larger than {self.settings.max_event_bytes} bytes"
+                    events.Refusal.TOO_LARGE, f"the event is larger than {self.settings.max_event_bytes} bytes"
                 ),
                 413,
             )

@@ -18,9 +18,7 @@ of infinities is graded against the reference's own share exactly like the missi
 
 from __future__ import annotations
 
-from typing import Literal
-
-from modelmon.api.drift import DataQualitySpec
+from modelmon.api.drift import DataQualitySpec, QualitySeverity
 from modelmon.drift.results import FeatureDrift, QualityIssue
 
 
@@ -74,7 +72,7 @@ def assess_quality(feature: FeatureDrift, *, limits: DataQualitySpec) -> list[Qu
     return issues
 
 
-def _grade(value: float, limit: float) -> Literal["warning", "critical"]:
+def _grade(value: float, limit: float) -> QualitySeverity:
     """Critical past four times the limit (or any excess over a zero limit), else warning."""
     return "critical" if limit == 0 or value > 4 * limit else "warning"
 

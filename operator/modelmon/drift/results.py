@@ -6,7 +6,7 @@ import dataclasses
 import math
 from typing import Any, Literal
 
-FeatureStatus = Literal["judged", "insufficientData", "typeMismatch", "missingColumn", "identifier"]
+from modelmon.api.drift import FeatureKind, FeatureStatus, QualitySeverity
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -14,7 +14,7 @@ class QualityIssue:
     column: str
     check: Literal["missingRate", "nonFinite", "outOfRange", "unseenCategories", "typeMismatch",
                    "constant", "missingColumn", "newColumn", "allMissing"]
-    severity: Literal["warning", "critical"]
+    severity: QualitySeverity
     value: float | None
     limit: float | None
     message: str
@@ -47,7 +47,7 @@ class ColumnQuality:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FeatureDrift:
     name: str
-    kind: Literal["numeric", "categorical"]
+    kind: FeatureKind
     status: FeatureStatus
     method: str | None
     score: float | None

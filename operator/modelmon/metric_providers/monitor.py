@@ -11,10 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon import timestamps
+from modelmon.api.health import Health
 from modelmon.api.rollout import MonitorMetric
 from modelmon.rollout.analysis import RawMeasurement
 
-HEALTH_VALUES = {"Healthy": 0.0, "Warning": 1.0, "Critical": 2.0}
+#: Health as a number, worse higher. Health.UNKNOWN has none: it is no data, not a pass or a fail.
+#: The members are str, so a health read from status as a plain string finds its value.
+HEALTH_VALUES: dict[str, float] = {Health.HEALTHY: 0.0, Health.WARNING: 1.0, Health.CRITICAL: 2.0}
 
 
 def measure(name: str, spec: MonitorMetric, body: Mapping[str, Any] | None, *, since: str) -> RawMeasurement:

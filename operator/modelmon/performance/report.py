@@ -12,8 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from modelmon.api.performance import LOWER_IS_BETTER
-from modelmon.performance.verdicts import RANK, MetricVerdict, Severity
+from modelmon.api.performance import LOWER_IS_BETTER, PerformanceSeverity
+from modelmon.performance.verdicts import RANK, MetricVerdict
 
 NO_ACTION = "no action"
 
@@ -23,7 +23,7 @@ class PerformanceReport:
     task: str
     labelled: int
     unlabelled: int
-    severity: Severity
+    severity: PerformanceSeverity
     recommendation: str
     metrics: tuple[MetricVerdict, ...]
 
@@ -46,10 +46,10 @@ def build_report(*, task: str, labelled: int, unlabelled: int, verdicts: Sequenc
     per_metric: dict[str, list[MetricVerdict]] = {}
     for verdict in verdicts:
         per_metric.setdefault(verdict.metric, []).append(verdict)
-    severity: Severity = "unknown" if not per_metric else "ok"
+    severity: PerformanceSeverity = "unknown" if not per_metric else "ok"
     for found in per_metric.values():
         judged = [v.severity for v in found if v.severity != "unknown"]
-        own: Severity = max(judged, key=RANK.__getitem__) if judged else "unknown"
+        own: PerformanceSeverity = max(judged, key=RANK.__getitem__) if judged else "unknown"
         severity = max(severity, own, key=RANK.__getitem__)
     if severity == "ok":
         recommendation = NO_ACTION

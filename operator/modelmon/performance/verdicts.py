@@ -29,16 +29,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal
 
-from modelmon.api.performance import LOWER_IS_BETTER, PROPORTIONS, UNBOUNDED, MetricThresholds
+from modelmon.api.performance import LOWER_IS_BETTER, PROPORTIONS, UNBOUNDED, MetricThresholds, PerformanceSeverity
 from modelmon.performance.measures import Measure
 from modelmon.stats import proportions
 
-Severity = Literal["ok", "warning", "critical", "unknown"]
 #: Worst first when sorting findings; unknown ranks below a real warning but above ok.
 RANK: dict[str, int] = {"critical": 3, "warning": 2, "unknown": 1, "ok": 0}
-_DEMOTED: dict[str, Severity] = {"critical": "warning", "warning": "ok", "ok": "ok"}
+_DEMOTED: dict[str, PerformanceSeverity] = {"critical": "warning", "warning": "ok", "ok": "ok"}
 #: Rounding slack so that a drop of exactly the threshold (0.65 -> 0.6305 is 3 %) counts.
 _SLACK = 1e-9
 
@@ -56,7 +54,7 @@ class MetricVerdict:
     """Relative change against the baseline, ``(value - baseline) / baseline``."""
     p_value: float | None
     significant: bool | None
-    severity: Severity
+    severity: PerformanceSeverity
     reason: str
     recommendation: str
 
@@ -83,7 +81,7 @@ def judge(measure: Measure, *, how: Judging, adjusted: tuple[float, int] | None 
                         reason=reason)
     value = measure.value
     change = (value - how.baseline) / how.baseline if how.baseline != 0 else None
-    level: Severity
+    level: PerformanceSeverity
     level, why = _threshold_level(value, change=change, how=how)
     p_value = test_pvalue(measure, how=how)
     shown = f"p={_p(p_value)}"
@@ -104,16 +102,16 @@ def judge(measure: Measure, *, how: Judging, adjusted: tuple[float, int] | None 
 
 
 def _verdict(measure: Measure, *, how: Judging, change: float | None, p_value: float | None,
-             significant: bool | None, severity: Severity, reason: str) -> MetricVerdict:
+             significant: bool | None, severity: PerformanceSeverity, reason: str) -> MetricVerdict:
     verdict = MetricVerdict(metric=how.metric, window=how.window, samples=measure.samples, value=measure.value,
                             baseline=how.baseline, change=change, p_value=p_value, significant=significant,
                             severity=severity, reason=reason, recommendation="")
     return dataclasses.replace(verdict, recommendation=recommend(verdict))
 
 
-def _threshold_level(value: float, *, change: float | None, how: Judging) -> tuple[Severity, str]:
+def _threshold_level(value: float, *, change: float | None, how: Judging) -> tuple[PerformanceSeverity, str]:
     cuts, metric = how.thresholds, how.metric
-    levels: tuple[Severity, Severity] = ("critical", "warning")
+    levels: tuple[PerformanceSeverity, PerformanceSeverity] = ("critical", "warning")
     if cuts.bound == "absolute":
         for level in levels:
             bound = getattr(cuts, level)

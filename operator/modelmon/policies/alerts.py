@@ -25,8 +25,8 @@ from typing import Literal
 
 from modelmon.api import alerts as alerts_spec
 from modelmon.api.alerts import AlertSeverity
+from modelmon.api.alerts import AlertType as AlertType  # re-exported: policies.observations names it from here
 
-AlertType = Literal["drift", "performance", "dataQuality", "dataUnavailable", "retraining", "rollout"]
 Action = Literal["firing", "escalated", "repeat", "resolved"]
 RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
 HOUR = 3600.0

@@ -89,40 +89,40 @@ def test_structured_mode(encoding):
     ("overrides", "body", "reason", "message"),
     [
         pytest.param(
-            {"Ce-Specversion": "0.3"}, b"{}", events.Reason.NOT_A_CLOUDEVENT, "ce-specversion is '0.3'", id="old-spec"
+            {"Ce-Specversion": "0.3"}, b"{}", events.Refusal.NOT_A_CLOUDEVENT, "ce-specversion is '0.3'", id="old-spec"
         ),
-        pytest.param({"Ce-Id": ""}, b"{}", events.Reason.NOT_A_CLOUDEVENT, "ce-id must be", id="no-id"),
+        pytest.param({"Ce-Id": ""}, b"{}", events.Refusal.NOT_A_CLOUDEVENT, "ce-id must be", id="no-id"),
         pytest.param(
-            {"Ce-Type": "dev.knative.other"}, b"{}", events.Reason.UNKNOWN_TYPE, "'dev.knative.other'", id="other-type"
+            {"Ce-Type": "dev.knative.other"}, b"{}", events.Refusal.UNKNOWN_TYPE, "'dev.knative.other'", id="other-type"
         ),
         pytest.param(
             {"Ce-Inferenceservicename": ""},
             b"{}",
-            events.Reason.NO_MODEL,
+            events.Refusal.NO_MODEL,
             "ce-inferenceservicename is missing",
             id="no-model",
         ),
         pytest.param(
             {"Ce-Namespace": "../x"},
             b"{}",
-            events.Reason.NO_MODEL,
+            events.Refusal.NO_MODEL,
             "'../x' is not a Kubernetes name",
             id="path-in-namespace",
         ),
-        pytest.param({"Ce-Time": "yesterday"}, b"{}", events.Reason.BAD_TIME, "not an RFC 3339 time", id="bad-time"),
+        pytest.param({"Ce-Time": "yesterday"}, b"{}", events.Refusal.BAD_TIME, "not an RFC 3339 time", id="bad-time"),
         pytest.param(
-            {"Ce-Time": "2026-12-01T13:05:09"}, b"{}", events.Reason.BAD_TIME, "has no time zone", id="naive-time"
+            {"Ce-Time": "2026-12-01T13:05:09"}, b"{}", events.Refusal.BAD_TIME, "has no time zone", id="naive-time"
         ),
-        pytest.param({}, b"\xff{", events.Reason.BAD_DATA, "the body is not JSON", id="not-json"),
+        pytest.param({}, b"\xff{", events.Refusal.BAD_DATA, "the body is not JSON", id="not-json"),
         pytest.param(
             {"Content-Type": "application/octet-stream"},
             b"{}",
-            events.Reason.BAD_DATA,
+            events.Refusal.BAD_DATA,
             "the payload must be JSON",
             id="not-json-type",
         ),
         pytest.param(
-            {}, b'{"inputs": 3}', events.Reason.BAD_PAYLOAD, "'inputs' must be a non-empty list", id="bad-payload"
+            {}, b'{"inputs": 3}', events.Refusal.BAD_PAYLOAD, "'inputs' must be a non-empty list", id="bad-payload"
         ),
     ],
 )
@@ -136,4 +136,4 @@ def test_malformed_events_say_why_in_one_line(overrides, body, reason, message):
 def test_no_cloudevent_at_all():
     with pytest.raises(events.EventError, match="no ce-\\* headers") as caught:
         events.parse_http({"content-type": "application/json"}, b"{}", received=RECEIVED)
-    assert caught.value.reason is events.Reason.NOT_A_CLOUDEVENT
+    assert caught.value.reason is events.Refusal.NOT_A_CLOUDEVENT

@@ -1,0 +1,60 @@
+"""Each vocabulary of the status is written once, on the API models (#16): the pure core's typed
+results and the alert policy name the API's words instead of repeating them, so a word added to a
+model cannot be missing from the code that produces it. Checked on the product's sources, since a
+repeated ``Literal[...]`` is equal to the original and no runtime comparison can tell them apart."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import typing
+
+import pytest
+
+import modelmon
+from modelmon.api import alerts, drift, performance
+
+PRODUCT = pathlib.Path(modelmon.__file__).parent
+
+VOCABULARIES = [
+    pytest.param(drift, "QualitySeverity", id="quality-severity"),
+    pytest.param(drift, "FeatureKind", id="feature-kind"),
+    pytest.param(drift, "FeatureStatus", id="feature-status"),
+    pytest.param(performance, "PerformanceSeverity", id="performance-severity"),
+    pytest.param(alerts, "AlertType", id="alert-type"),
+    pytest.param(alerts, "AlertSeverity", id="alert-severity"),
+]
+
+
+def literal_sites(words: frozenset[str]) -> list[str]:
+    """Where in the product ``Literal[...]`` of exactly these words is written (path:line)."""
+    sites = []
+    for path in sorted(PRODUCT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Literal":
+                elements = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                written = {e.value for e in elements if isinstance(e, ast.Constant)}
+                if written == words:
+                    sites.append(f"{path.relative_to(PRODUCT)}:{node.lineno}")
+    return sites
+
+
+@pytest.mark.parametrize(("module", "name"), VOCABULARIES)
+def test_a_status_vocabulary_is_written_only_on_its_api_model(module, name):
+    words = frozenset(typing.get_args(getattr(module, name)))
+    sites = literal_sites(words)
+    assert len(sites) == 1, f"{name}'s words are written {len(sites)} times: {sites}"
+    assert sites[0].startswith(f"api/{module.__name__.rsplit('.', 1)[-1]}.py:"), sites
+
+
+def test_no_vocabulary_is_called_just_reason():
+    """The word Reason names the condition reasons' vocabularies (MonitorReason, RetrainingReason, ...); a
+    class or alias called only ``Reason`` says nothing about which reasons it holds."""
+    named = [
+        f"{path.relative_to(PRODUCT)}:{node.lineno}"
+        for path in sorted(PRODUCT.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if (isinstance(node, ast.ClassDef) and node.name == "Reason")
+        or (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "Reason" for t in node.targets))
+    ]
+    assert named == []
