@@ -16,6 +16,8 @@ from typing import Any
 import pythonjsonlogger.core
 import pythonjsonlogger.json
 
+from modelmon import timestamps
+
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("run", help="run the operator",
@@ -64,7 +66,7 @@ class _JsonFormatter(pythonjsonlogger.json.JsonFormatter):
         )
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+        return timestamps.format_epoch(record.created, milliseconds=True)
 
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
         super().add_fields(log_data, record, message_dict)
@@ -80,10 +82,10 @@ class _TextFormatter(logging.Formatter):
     incident needs the order and the time of each line (UTC, like every time in status)."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s %(message)s")
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        return timestamps.format_epoch(record.created, milliseconds=True)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         ref = getattr(record, "k8s_ref", None)

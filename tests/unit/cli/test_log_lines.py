@@ -43,3 +43,17 @@ def test_a_text_line_names_the_object_kopf_tagged(capsys):
 def test_json_lines_keep_their_time(capsys):
     entry = json.loads(emit(capsys, "json"))
     assert entry["message"] == "sink pager failed" and entry["level"] == "WARNING" and entry["time"]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_line_gives_its_time_as_status_writes_times(log_format):
+    """Both formats stamp a record with timestamps.format_epoch to the millisecond, like a check's time."""
+    record = logging.LogRecord("modelmon.test", logging.WARNING, __file__, 1, "sink %s failed", ("pager",), None)
+    record.created, record.msecs = 1795428005.25, 250.0  # 2026-11-23T10:00:05.250 UTC
+    run_command.configure_logging(log_format)
+    try:
+        line = logging.getLogger().handlers[0].format(record)
+    finally:
+        logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+    stamp = line.split(" ", 1)[0] if log_format == "text" else json.loads(line)["time"]
+    assert stamp == "2026-11-23T10:00:05.250Z", line
