@@ -94,6 +94,10 @@ FORMATTED += operator/modelmon/api/retraining_phases.py operator/modelmon/k8s/st
 # Vocabularies defined once: the monitor's health (#16).
 FORMATTED += operator/modelmon/api/health.py operator/modelmon/k8s/rollout.py tests/unit/k8s/test_rollout_reads.py \
 	operator/modelmon/k8s/events.py tests/unit/k8s/test_events.py hack/figures_16.py tests/unit/test_figures_16.py
+# The monitor's status planners on typed status, read once per event (#16).
+FORMATTED += operator/modelmon/policies/monitor_state.py operator/modelmon/controller/monitor_reads.py \
+	operator/modelmon/policies/health.py operator/modelmon/policies/observations.py operator/modelmon/policies/alert_state.py \
+	operator/modelmon/policies/conditions.py tests/unit/policies/test_monitor_state.py tests/unit/policies/test_monitor_status_golden.py
 # The remaining duplicated vocabularies, each now named from its API model (#16).
 FORMATTED += tests/unit/test_vocabularies.py
 lint:

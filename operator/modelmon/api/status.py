@@ -11,7 +11,7 @@ from typing import Literal
 import pydantic
 
 from modelmon.api.alerts import AlertSeverity, AlertType
-from modelmon.api.base import Condition, SpecModel
+from modelmon.api.base import Condition, SpecModel, StatusModel
 from modelmon.api.drift import FeatureKind, FeatureStatus, QualitySeverity
 from modelmon.api.health import Health
 from modelmon.api.performance import PerformanceSeverity, Task
@@ -230,7 +230,7 @@ class ActiveModel(SpecModel):
     they change later (a person's commit), the spec wins (condition ActiveModel, reason SpecOverrides)."""
 
 
-class ModelMonitorStatus(SpecModel):
+class ModelMonitorStatus(StatusModel):
     """What the operator knows about the model, written only through the status subresource."""
 
     observed_generation: int | None = pydantic.Field(default=None, ge=0)

@@ -8,8 +8,8 @@ from typing import Any
 
 from modelmon import timestamps
 from modelmon.controller.check_verdicts import live_monitor, record_verdict
+from modelmon.controller.monitor_reads import read_status
 from modelmon.policies import check_jobs
-from modelmon.policies.conditions import merge_conditions
 
 
 def observe_check_job(job: dict[str, Any], *, monitor: str) -> None:
@@ -18,13 +18,10 @@ def observe_check_job(job: dict[str, Any], *, monitor: str) -> None:
     body = live_monitor(namespace, monitor, what="check Job", name=job["metadata"].get("name"))
     if body is None:
         return
-    status = body.get("status") or {}
-    verdict = check_jobs.plan_check_job(job, status, generation=body["metadata"].get("generation"))
+    state = read_status(body, what="check Job")
+    if state is None:
+        return
+    verdict = check_jobs.plan_check_job(job, state, now=timestamps.format_time(timestamps.now()))
     if verdict is None:
         return
-    conditions = merge_conditions(
-        status.get("conditions"), [verdict.condition], now=timestamps.format_time(timestamps.now())
-    )
-    record_verdict(
-        namespace, monitor, body, {"conditions": conditions}, verdict.event, what="check Job", recorded="CheckFailed"
-    )
+    record_verdict(namespace, monitor, body, verdict.status, verdict.event, what="check Job", recorded="CheckFailed")

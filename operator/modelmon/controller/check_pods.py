@@ -9,6 +9,7 @@ from typing import Any
 
 from modelmon import timestamps
 from modelmon.controller.check_verdicts import live_monitor, record_verdict
+from modelmon.controller.monitor_reads import read_status
 from modelmon.policies import check_pods
 
 
@@ -18,7 +19,10 @@ def observe_check_pod(pod: dict[str, Any], *, monitor: str) -> None:
     body = live_monitor(namespace, monitor, what="check pod", name=pod["metadata"].get("name"))
     if body is None:
         return
-    verdict = check_pods.plan_check_pod(body, pod, now=timestamps.format_time(timestamps.now()))
+    state = read_status(body, what="check pod")
+    if state is None:
+        return
+    verdict = check_pods.plan_check_pod(state, pod, now=timestamps.format_time(timestamps.now()))
     if verdict is None:
         return
     record_verdict(namespace, monitor, body, verdict.status, verdict.event, what="check pod", recorded="its state")

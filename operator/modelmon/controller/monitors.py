@@ -20,13 +20,16 @@ import kopf
 import kubernetes
 
 from modelmon import timestamps
-from modelmon.conditions import MonitorReason
+from modelmon.conditions import ConditionType, MonitorReason
 from modelmon.controller import alerting, diffbase, reconcile
+from modelmon.controller.monitor_reads import read_status
 from modelmon.controller.retraining import RetrainingController, triggers_may_act
 from modelmon.k8s import errors, events, objects, status_writes
 from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import active_model, alert_state, alert_updates, check_pods, monitor_status
+from modelmon.policies import conditions as cond
+from modelmon.policies.monitor_state import MonitorState
 from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,15 @@ class _NotPlanned:
 
 NOT_PLANNED = _NotPlanned()
 Planned = monitor_status.EventPlan | None | _NotPlanned
+
+
+class _NotRead:
+    """``observe`` was not handed the parsed monitor: it reads its own."""
+
+
+NOT_READ = _NotRead()
+#: The monitor parsed once per event (None: its status is unreadable, logged, nothing planned).
+Read = MonitorState | None | _NotRead
 
 
 class MonitorController:
@@ -62,11 +74,13 @@ class MonitorController:
     def reconcile(self, raw: dict[str, Any], patch: kopf.Patch, *, retry: int) -> None:
         """Apply the children; Ready (or why not) goes into ``patch.status``. A spec that cannot
         work is permanent; a transient API error is retried with backoff."""
+        # None: the status cannot be read (logged); the children are still reconciled, Ready is not written.
+        monitor = read_status(raw, what="reconcile")
         try:
             spec = reconcile.parse(raw)
             outcome = reconcile.reconcile_children(raw, self.settings, spec=spec)
         except reconcile.InvalidSpec as error:
-            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.INVALID_SPEC, message=str(error)))
+            patch.status.update(_ready(monitor, ok=False, reason=MonitorReason.INVALID_SPEC, message=str(error)))
             events.post_event(body=raw, type="Warning", reason=MonitorReason.INVALID_SPEC.value, message=str(error))
             raise kopf.PermanentError(str(error)) from error
         except kubernetes.client.ApiException as error:
@@ -76,26 +90,28 @@ class MonitorController:
                     f"API error {error.status} {error.reason}; retrying in {delay:.0f}s", delay=delay
                 ) from error
             message = f"cannot apply children: {errors.api_message(error)}"
-            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.RECONCILE_FAILED, message=message))
+            patch.status.update(_ready(monitor, ok=False, reason=MonitorReason.RECONCILE_FAILED, message=message))
             events.post_event(body=raw, type="Warning", reason=MonitorReason.RECONCILE_FAILED.value, message=message)
             raise kopf.PermanentError(message) from error
         missing = reconcile.missing_env_secrets(raw, spec)
         if missing:
             # Not Ready: the check pod could not start. Retried, so creating the Secret is enough.
             message = "; ".join(missing)
-            said: dict[str, Any] = next(
-                (c for c in (raw.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {}
+            said = (
+                None if monitor is None else cond.find_condition(monitor.status.conditions, ConditionType.READY.value)
             )
-            patch.status.update(_ready(raw, ok=False, reason=MonitorReason.MISSING_SECRET, message=message))
-            if said.get("message") != message:
+            patch.status.update(_ready(monitor, ok=False, reason=MonitorReason.MISSING_SECRET, message=message))
+            if said is None or said.message != message:
                 events.post_event(body=raw, type="Warning", reason=MonitorReason.MISSING_SECRET.value, message=message)
             raise kopf.TemporaryError(message, delay=60)
         changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
-        held = check_pods.holds_ready(raw)
+        if monitor is None:
+            return
+        held = check_pods.holds_ready(monitor)
         if held is None:
-            ready = _ready(raw, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date")
+            ready = _ready(monitor, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date")
         else:  # the same spec's check pod cannot start: a resume or an annotation change does not hide it
-            ready = _ready(raw, ok=False, reason=MonitorReason(held["reason"]), message=held["message"])
+            ready = _ready(monitor, ok=False, reason=MonitorReason(held.reason), message=held.message)
         # a spec change may override the active model (or stop doing so): ActiveModel says which one wins
         told = active_model.plan_condition(
             {**raw, "status": {**(raw.get("status") or {}), **ready}}, now=timestamps.format_time(timestamps.now())
@@ -117,9 +133,17 @@ class MonitorController:
     # --- watch events ----------------------------------------------------------------------
 
     def observe(
-        self, raw: dict[str, Any], patch: kopf.Patch, *, deleted: bool, added: bool = False, plan: Planned = NOT_PLANNED
+        self,
+        raw: dict[str, Any],
+        patch: kopf.Patch,
+        *,
+        deleted: bool,
+        added: bool = False,
+        monitor: Read = NOT_READ,
+        plan: Planned = NOT_PLANNED,
     ) -> None:
-        """``added``: the object's ADDED event or its listing (kopf runs its whole handling on it)."""
+        """``added``: the object's ADDED event or its listing (kopf runs its whole handling on it);
+        ``monitor`` and ``plan``: what ``observe_in_loop`` already read and planned of this event."""
         meta = raw["metadata"]
         self.metrics.statuses.observe_monitor(raw, deleted=deleted)  # the series served from status
         if deleted:
@@ -127,7 +151,7 @@ class MonitorController:
             self.alerts.forget(meta["namespace"], meta["name"])
             return
         try:
-            self._observe(raw, patch, plan, added=added)
+            self._observe(raw, patch, monitor, plan, added=added)
         finally:
             if not meta.get("deletionTimestamp"):
                 self.retrainings.evaluate_triggers(raw, patch)
@@ -148,16 +172,22 @@ class MonitorController:
             return rest
         if triggers_may_act(raw):
             return rest  # the triggers list the monitor's RetrainingJobs
-        plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
+        monitor = read_status(raw, what="watch event")
+        if monitor is None:
+            return None  # logged: nothing to plan, nothing to write (the triggers had nothing to do)
+        plan = monitor_status.plan_event(monitor, policy=self.alerts.policy(raw), now=time.time())
         if plan is not None and _first_record(raw, plan, added=added) is None:
-            return functools.partial(self.observe, raw, patch, deleted=deleted, added=added, plan=plan)
-        self.observe(raw, patch, deleted=False, added=added, plan=plan)
+            return functools.partial(self.observe, raw, patch, deleted=deleted, added=added, monitor=monitor, plan=plan)
+        self.observe(raw, patch, deleted=False, added=added, monitor=monitor, plan=plan)
         return None
 
-    def _observe(self, raw: dict[str, Any], patch: kopf.Patch, plan: Planned, *, added: bool) -> None:
-        if plan is NOT_PLANNED:
-            plan = monitor_status.plan_event(raw, policy=self.alerts.policy(raw), now=time.time())
-        assert not isinstance(plan, _NotPlanned)
+    def _observe(self, raw: dict[str, Any], patch: kopf.Patch, monitor: Read, plan: Planned, *, added: bool) -> None:
+        if isinstance(monitor, _NotRead):
+            monitor = read_status(raw, what="watch event")
+        if monitor is None:
+            return  # logged: an unreadable status is neither planned nor written
+        if isinstance(plan, _NotPlanned):
+            plan = monitor_status.plan_event(monitor, policy=self.alerts.policy(raw), now=time.time())
         if plan is not None:
             first = _first_record(raw, plan, added=added)
             if first == "with kopf's patch":
@@ -173,7 +203,7 @@ class MonitorController:
             return
         if reconcile.CHECK_NOW in (raw["metadata"].get("annotations") or {}):
             self._check_now(raw, patch)
-        cleaned = alert_updates.ack_cleanup(raw)
+        cleaned = alert_updates.ack_cleanup(monitor)
         if cleaned is not None:
             patch.metadata.annotations[alert_state.ACK_ANNOTATION] = cleaned or None
 
@@ -211,8 +241,8 @@ def _first_record(body: dict[str, Any], plan: monitor_status.EventPlan, *, added
     that patch is on its way and the event that brings it follows: "skip". Any other event
     must not add to kopf's patch: kopf applies a patch made on an event older than its own last
     one at once and skips the reconciler, so a patch on each such event would hold Ready back."""
-    ready = any(c.get("type") == "Ready" for c in (body.get("status") or {}).get("conditions") or [])
-    if ready or not monitor_status.is_first_alert_record(body, plan):
+    ready = cond.find_condition(plan.monitor.status.conditions, ConditionType.READY.value) is not None
+    if ready or not monitor_status.is_first_alert_record(plan.monitor, plan):
         return None
     if added:
         # Not when kopf adds its finalizer on this event (a monitor with a retraining schedule has
@@ -226,13 +256,16 @@ def _first_record(body: dict[str, Any], plan: monitor_status.EventPlan, *, added
     return "skip" if diffbase.is_handled(body) else None
 
 
-def _ready(body: dict[str, Any], *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:
+def _ready(monitor: MonitorState | None, *, ok: bool, reason: MonitorReason, message: str) -> dict[str, Any]:
+    """Ready's status patch; empty when the status cannot be read (logged by ``read_status``)."""
+    if monitor is None:
+        return {}
     return monitor_status.ready_status(
-        body,
+        monitor,
         ok=ok,
         reason=reason,
         message=message,
-        cronjob=checkjob.cronjob_name(body["metadata"]["name"]),
+        cronjob=checkjob.cronjob_name(monitor.name),
         now=timestamps.format_time(timestamps.now()),
     )
 

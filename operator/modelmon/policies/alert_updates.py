@@ -11,44 +11,54 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
 from typing import Any
 
+from modelmon.api.retraining import MonitorRetrainingStatus
+from modelmon.api.status import ActiveModel, ModelMonitorStatus
 from modelmon.policies import alert_state
-from modelmon.policies.alert_state import ACK_ANNOTATION, StateChange
+from modelmon.policies.alert_state import StateChange
 from modelmon.policies.alerts import Notification, Observation, Policy
+from modelmon.policies.monitor_state import MonitorState, status_patch
 from modelmon.policies.observations import Scope, check_observations, lifecycle_observations
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AlertUpdate:
-    status: dict[str, Any]
+    planned: ModelMonitorStatus
+    """The monitor's status with the update applied."""
+    fields: frozenset[str]
+    """The fields of ``planned`` the update changes (what it writes)."""
     changes: list[StateChange]
     notifications: list[Notification]
     held_back: int
 
+    @property
+    def status(self) -> dict[str, Any]:
+        """The update as the status patch carries it."""
+        return status_patch(self.planned, self.fields)
 
-def lifecycle_signature(retraining: Mapping[str, Any] | None) -> str:
+
+def lifecycle_signature(retraining: MonitorRetrainingStatus | None) -> str:
     """What of ``status.retraining`` the lifecycle alerts depend on, as a comparable string."""
-    retraining = retraining or {}
-    picked = {key: {k: (retraining.get(key) or {}).get(k) for k in ("name", "phase")} for key in ("active", "last")}
+    active = retraining.active if retraining is not None else None
+    last = retraining.last if retraining is not None else None
+    picked = {
+        "active": {"name": active.name if active else None, "phase": active.phase if active else None},
+        "last": {"name": last.name if last else None, "phase": last.phase if last else None},
+    }
     return json.dumps(picked, sort_keys=True)
 
 
-def ack_of(body: Mapping[str, Any]) -> str | None:
-    return ((body.get("metadata") or {}).get("annotations") or {}).get(ACK_ANNOTATION)
-
-
 def plan_update(
-    body: Mapping[str, Any], *, status: Mapping[str, Any], new_check: bool, policy: Policy, now: float
+    monitor: MonitorState, *, status: ModelMonitorStatus, new_check: bool, policy: Policy, now: float
 ) -> AlertUpdate | None:
     """The alert update for this event, or None when nothing changes.
 
-    ``status`` is the monitor's status with this event's pending patch applied (so a check
+    ``status`` is the monitor's status with this event's pending changes applied (so a check
     assessed in the same event is seen).
     """
-    ack = ack_of(body)
-    current = dict(status)
+    ack = monitor.ack
+    current = status.model_copy()
     changes: list[StateChange] = []
     notifications: list[Notification] = []
     held_back = 0
@@ -56,63 +66,65 @@ def plan_update(
 
     # A consumed id that left the annotation is forgotten, so it can be acknowledged anew.
     named = set(alert_state.parse_acks(ack))
-    consumed = [c for c in current.get("consumedAcks") or [] if c in named]
-    if consumed != (current.get("consumedAcks") or []):
-        current["consumedAcks"] = consumed
-        touched.add("consumedAcks")
+    consumed = [c for c in current.consumed_acks if c in named]
+    if consumed != current.consumed_acks:
+        current.consumed_acks = consumed
+        touched.add("consumed_acks")
 
     alerts, acked = alert_state.acknowledge(status=current, ack_annotation=ack)
     if acked:
-        current["alerts"] = alerts
+        current.alerts = alerts
         changes += acked
         touched.add("alerts")
 
     steps: list[tuple[Scope, list[Observation]]] = []
-    promotion = promotion_signature(current.get("activeModel"))
-    if promotion is not None and promotion != current.get("alertPromotionSeen"):
+    promotion = promotion_signature(current.active_model)
+    if promotion is not None and promotion != current.alert_promotion_seen:
         # A promoted model makes a new generation: what the checks found judged the old model (its
         # reference, its baseline), so those alerts resolve -- notified like any resolution -- and the
         # next check raises again whatever still holds for the new one.
         if not new_check:
             steps.append(("check", []))
-        current["alertPromotionSeen"] = promotion
-        touched.add("alertPromotionSeen")
-    if new_check and current.get("lastCheck"):
-        steps.append(("check", check_observations(current["lastCheck"])))
-    signature = lifecycle_signature(current.get("retraining"))
-    if signature != current.get("alertLifecycleSeen"):
-        steps.append(("lifecycle", lifecycle_observations(current.get("retraining"))))
-        current["alertLifecycleSeen"] = signature
-        touched.add("alertLifecycleSeen")
+        current.alert_promotion_seen = promotion
+        touched.add("alert_promotion_seen")
+    if new_check and current.last_check is not None:
+        steps.append(("check", check_observations(current.last_check)))
+    signature = lifecycle_signature(current.retraining)
+    if signature != current.alert_lifecycle_seen:
+        steps.append(("lifecycle", lifecycle_observations(current.retraining)))
+        current.alert_lifecycle_seen = signature
+        touched.add("alert_lifecycle_seen")
     for scope, observations in steps:
         step = alert_state.plan_step(
             status=current, observations=observations, scope=scope, ack_annotation=ack, now=now, policy=policy
         )
-        current.update(step.status)
-        touched.update(step.status)
+        current.alerts, current.alert_notifications = step.alerts, step.alert_notifications
+        current.consumed_acks = step.consumed_acks
+        touched.update(("alerts", "alert_notifications", "consumed_acks"))
         changes += step.changes
         notifications += step.notifications
         held_back += step.held_back
     if not touched:
         return None
     return AlertUpdate(
-        status={key: current[key] for key in sorted(touched)},
+        planned=current,
+        fields=frozenset(touched),
         changes=changes,
         notifications=notifications,
         held_back=held_back,
     )
 
 
-def promotion_signature(active_model: Any) -> str | None:
+def promotion_signature(active_model: ActiveModel | None) -> str | None:
     """Identifies a promotion (``status.activeModel``): its RetrainingJob and time; None before any."""
-    if not isinstance(active_model, Mapping) or not active_model.get("promotedAt"):
+    if active_model is None or not active_model.promoted_at:
         return None
-    return f"{active_model.get('retrainingJob')}@{active_model['promotedAt']}"
+    return f"{active_model.retraining_job}@{active_model.promoted_at}"
 
 
-def ack_cleanup(body: Mapping[str, Any]) -> str | None:
+def ack_cleanup(monitor: MonitorState) -> str | None:
     """The ack annotation without consumed ids ('' to remove it), or None when it is clean."""
-    return alert_state.cleaned_annotation(body.get("status") or {}, ack_of(body))
+    return alert_state.cleaned_annotation(monitor.status.consumed_acks, monitor.ack)
 
 
 def event_for(change: StateChange) -> tuple[str, str, str]:

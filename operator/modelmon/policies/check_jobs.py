@@ -20,7 +20,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon import timestamps
-from modelmon.policies.conditions import condition
+from modelmon.api.base import Condition
+from modelmon.policies.conditions import ConditionUpdate, condition_update, find_condition, merge
+
+from modelmon.policies.monitor_state import MonitorState, status_patch
 
 CHECK_FAILED = "CheckFailed"
 SUCCEEDED = "CheckSucceeded"
@@ -28,9 +31,18 @@ SUCCEEDED = "CheckSucceeded"
 
 @dataclasses.dataclass(frozen=True)
 class CheckJobVerdict:
-    condition: dict[str, Any]
+    condition: ConditionUpdate
     event: tuple[str, str, str] | None
     """(type, reason, message) of the Event to post once the condition is stored, if any."""
+    conditions: list[Condition]
+    """The monitor's conditions with ``condition`` merged in."""
+    monitor: MonitorState
+    """The monitor it was planned from."""
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """The status patch (the merged conditions)."""
+        return status_patch(self.monitor.status.model_copy(update={"conditions": self.conditions}), {"conditions"})
 
 
 def _finished(job: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
@@ -48,34 +60,29 @@ def _after(when: str, than: str | None) -> bool:
     return first is None or second is None or first >= second
 
 
-def plan_check_job(
-    job: Mapping[str, Any], status: Mapping[str, Any] | None, *, generation: int | None
-) -> CheckJobVerdict | None:
+def plan_check_job(job: Mapping[str, Any], monitor: MonitorState, *, now: str) -> CheckJobVerdict | None:
     """The CheckFailed condition a finished check Job calls for; None when it changes nothing."""
     finished = _finished(job)
     if finished is None:
         return None
     outcome, reason, detail, when = finished
-    status = status or {}
-    current = next((c for c in status.get("conditions") or [] if c.get("type") == CHECK_FAILED), None)
+    conditions = monitor.status.conditions
+    current = find_condition(conditions, CHECK_FAILED)
     name = (job.get("metadata") or {}).get("name", "")
     if outcome == "Complete":
-        if current is None or current.get("status") != "True" or not _after(when, current.get("lastTransitionTime")):
+        if current is None or current.status != "True" or not _after(when, current.last_transition_time):
             return None
-        return CheckJobVerdict(
-            condition(
-                type=CHECK_FAILED,
-                status=False,
-                reason=SUCCEEDED,
-                message=f"Job {name} completed",
-                generation=generation,
-            ),
-            event=None,
+        update = condition_update(
+            type=CHECK_FAILED,
+            status=False,
+            reason=SUCCEEDED,
+            message=f"Job {name} completed",
+            generation=monitor.generation,
         )
-    last_check = (status.get("lastCheck") or {}).get("time")
-    if not _after(when, last_check):
+        return CheckJobVerdict(update, None, merge(conditions, [update], now=now), monitor)
+    if not _after(when, monitor.last_check_time):
         return None  # a check written since: this failure is history
-    if current is not None and current.get("status") == "True" and name in (current.get("message") or ""):
+    if current is not None and current.status == "True" and name in current.message:
         return None  # already said
     message = (
         f"check Job {name} failed ({reason or 'Failed'}: {detail or 'no detail'}): its pod never wrote a "
@@ -83,7 +90,7 @@ def plan_check_job(
         f"or run (spec.checkJob.image), a Secret of spec.checkJob.env that does not exist, or a pod killed "
         f"at spec.checkJob.activeDeadlineSeconds"
     )
-    return CheckJobVerdict(
-        condition(type=CHECK_FAILED, status=True, reason=reason or "JobFailed", message=message, generation=generation),
-        event=("Warning", CHECK_FAILED, message),
+    update = condition_update(
+        type=CHECK_FAILED, status=True, reason=reason or "JobFailed", message=message, generation=monitor.generation
     )
+    return CheckJobVerdict(update, ("Warning", CHECK_FAILED, message), merge(conditions, [update], now=now), monitor)

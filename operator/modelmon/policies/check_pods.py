@@ -24,8 +24,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelmon import timestamps
+from modelmon.api.base import Condition
 from modelmon.conditions import ConditionType, MonitorReason
 from modelmon.policies import conditions as cond
+from modelmon.policies.monitor_state import MonitorState, status_patch
 
 #: Waiting reasons of a container that the kubelet retries forever without a change of the pod:
 #: the image cannot be pulled, or its reference cannot even be parsed.
@@ -49,10 +51,17 @@ REDACTED = "[redacted]"
 
 @dataclasses.dataclass(frozen=True)
 class PodVerdict:
-    status: dict[str, Any]
-    """The status patch (the merged conditions)."""
+    conditions: list[Condition]
+    """The monitor's conditions with the verdict merged in."""
     event: tuple[str, str, str] | None
     """(type, reason, message) of the Event to post once the status is stored, if any."""
+    monitor: MonitorState
+    """The monitor it was planned from."""
+
+    @property
+    def status(self) -> dict[str, Any]:
+        """The status patch (the merged conditions)."""
+        return status_patch(self.monitor.status.model_copy(update={"conditions": self.conditions}), {"conditions"})
 
 
 def scrub(message: str) -> str:
@@ -87,18 +96,18 @@ def _started(pod: Mapping[str, Any]) -> bool:
     )
 
 
-def _image_field(spec: Mapping[str, Any]) -> str:
-    if (spec.get("checkJob") or {}).get("image"):
+def _image_field(check_image: str | None) -> str:
+    if check_image:
         return "spec.checkJob.image"
     return "the chart's operator.checkImage (repository/tag; empty: the operator's image)"
 
 
-def _message(pod_name: str, reason: str, detail: str, image: str, spec: Mapping[str, Any]) -> tuple[str, str]:
+def _message(pod_name: str, reason: str, detail: str, image: str, check_image: str | None) -> tuple[str, str]:
     """(condition reason, message) for a stuck container."""
     said = f" ({scrub(detail)})" if detail else ""
     if reason in IMAGE_REASONS:
         return MonitorReason.IMAGE_PULL_FAILED.value, (
-            f"check pod {pod_name} cannot pull image {image!r}: {reason}{said}. Fix {_image_field(spec)}: an "
+            f"check pod {pod_name} cannot pull image {image!r}: {reason}{said}. Fix {_image_field(check_image)}: an "
             f"image that exists in a registry the nodes can reach"
         )
     return MonitorReason.CHECK_POD_FAILING.value, (
@@ -113,49 +122,49 @@ def _created_before(pod: Mapping[str, Any], when: str | None) -> bool:
     return created is not None and since is not None and created < since
 
 
-def plan_check_pod(monitor: Mapping[str, Any], pod: Mapping[str, Any], *, now: str) -> PodVerdict | None:
+def plan_check_pod(monitor: MonitorState, pod: Mapping[str, Any], *, now: str) -> PodVerdict | None:
     """The Ready condition a drift-check pod's state calls for; None when it changes nothing."""
-    status = monitor.get("status") or {}
-    generation = (monitor.get("metadata") or {}).get("generation")
-    ready = cond.find(status.get("conditions"), ConditionType.READY.value) or {}
-    ours = ready.get("status") == "False" and ready.get("reason") in POD_REASONS
+    conditions = monitor.status.conditions
+    ready = cond.find_condition(conditions, ConditionType.READY.value)
+    said_false = ready is not None and ready.status == "False"
+    ours = ready is not None and said_false and ready.reason in POD_REASONS
+    since = ready.last_transition_time if ready is not None else None
     pod_name = (pod.get("metadata") or {}).get("name", "")
     if _started(pod):
-        if not ours or _created_before(pod, ready.get("lastTransitionTime")):
+        if not ours or _created_before(pod, since):
             return None
-        update = cond.condition(
+        update = cond.condition_update(
             type=ConditionType.READY.value,
             status=True,
             reason=MonitorReason.CHECK_POD_STARTED.value,
             message=f"check pod {pod_name} started",
-            generation=generation,
+            generation=monitor.generation,
         )
-        return PodVerdict({"conditions": cond.merge_conditions(status.get("conditions"), [update], now=now)}, None)
+        return PodVerdict(cond.merge(conditions, [update], now=now), None, monitor)
     failing = _failing(pod)
     if failing is None:
         return None
-    if ready.get("status") == "False" and not ours:
+    if said_false and not ours:
         return None  # the reconciler's reason (InvalidSpec, MissingSecret, ...) says more
-    if ready.get("status") == "True" and _created_before(pod, ready.get("lastTransitionTime")):
+    if ready is not None and ready.status == "True" and _created_before(pod, since):
         return None  # a pod from before the monitor became Ready again: history
-    reason, message = _message(pod_name, *failing, spec=monitor.get("spec") or {})
+    reason, message = _message(pod_name, *failing, check_image=monitor.check_image)
     subject = failing[2] if reason == MonitorReason.IMAGE_PULL_FAILED.value else scrub(failing[1])
-    if ours and ready.get("reason") == reason and subject in (ready.get("message") or ""):
+    if ready is not None and ours and ready.reason == reason and subject in ready.message:
         return None  # already said (the same image, or the same missing object)
-    update = cond.condition(
-        type=ConditionType.READY.value, status=False, reason=reason, message=message, generation=generation
+    update = cond.condition_update(
+        type=ConditionType.READY.value, status=False, reason=reason, message=message, generation=monitor.generation
     )
-    conditions = cond.merge_conditions(status.get("conditions"), [update], now=now)
-    return PodVerdict({"conditions": conditions}, ("Warning", reason, message))
+    return PodVerdict(cond.merge(conditions, [update], now=now), ("Warning", reason, message), monitor)
 
 
-def holds_ready(monitor: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def holds_ready(monitor: MonitorState) -> Condition | None:
     """The pod-told Ready=False condition that reconciling the same spec keeps (a resume, an
     annotation change), else None: a spec change (new generation) may fix it and is Ready again
     until its own check pod says otherwise."""
-    ready = cond.find((monitor.get("status") or {}).get("conditions"), ConditionType.READY.value)
-    if ready is None or ready.get("status") != "False" or ready.get("reason") not in POD_REASONS:
+    ready = cond.find_condition(monitor.status.conditions, ConditionType.READY.value)
+    if ready is None or ready.status != "False" or ready.reason not in POD_REASONS:
         return None
-    if ready.get("observedGeneration") != (monitor.get("metadata") or {}).get("generation"):
+    if ready.observed_generation != monitor.generation:
         return None
     return ready

@@ -19,8 +19,11 @@ Severity mapping, chosen so that a page means "act now":
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
+from modelmon.api.retraining import MonitorRetrainingStatus
+from modelmon.api.retraining_phases import RetrainingPhase
+from modelmon.api.status import LastCheck
 from modelmon.policies.alerts import AlertType, Observation
 
 Scope = Literal["check", "lifecycle"]
@@ -34,70 +37,108 @@ def scope_of(alert_type: str) -> Scope:
     return "lifecycle" if alert_type in SCOPES["lifecycle"] else "check"
 
 
-def check_observations(last_check: dict[str, Any]) -> list[Observation]:
+def check_observations(last_check: LastCheck) -> list[Observation]:
     """Alerts a check's summary (``status.lastCheck``) calls for."""
-    error = last_check.get("error")
+    error = last_check.error
     if error:
-        return [Observation(type="dataUnavailable", subject="current", severity="warning",
-                            message=f"the check could not read its data: {error}")]
+        return [
+            Observation(
+                type="dataUnavailable",
+                subject="current",
+                severity="warning",
+                message=f"the check could not read its data: {error}",
+            )
+        ]
     found: list[Observation] = []
-    dataset = last_check.get("dataset") or {}
-    if dataset.get("drifted"):
-        found.append(Observation(type="drift", subject="dataset", severity="critical",
-                                 message=dataset.get("message") or "dataset drift"))
-    for feature in last_check.get("features") or []:
-        if not feature.get("drifted"):
+    dataset = last_check.dataset
+    if dataset is not None and dataset.drifted:
+        found.append(
+            Observation(
+                type="drift", subject="dataset", severity="critical", message=dataset.message or "dataset drift"
+            )
+        )
+    for feature in last_check.features:
+        if not feature.drifted:
             continue
-        score = feature.get("score")
-        method = feature.get("method") or "drift"
-        detail = f"{method} {score:.4g}" if isinstance(score, (int, float)) else method
-        found.append(Observation(
-            type="drift", subject=str(feature["name"]),
-            severity="critical" if feature.get("severity") == "critical" else "warning",
-            message=f"feature {feature['name']} drifted ({detail}, severity {feature.get('severity')}, "
-                    f"{feature.get('severityScore', 0):.0f}/100)"))
-    for issue in last_check.get("qualityIssues") or []:
-        found.append(Observation(type="dataQuality", subject=f"{issue.get('column')}/{issue.get('check')}",
-                                 severity="critical" if issue.get("severity") == "critical" else "warning",
-                                 message=str(issue.get("message") or issue.get("check"))))
-    performance = last_check.get("performance") or {}
-    for metric in performance.get("metrics") or []:
-        severity = metric.get("severity")
-        if severity not in ("warning", "critical"):
+        method = feature.method or "drift"
+        detail = f"{method} {feature.score:.4g}" if feature.score is not None else method
+        found.append(
+            Observation(
+                type="drift",
+                subject=feature.name,
+                severity="critical" if feature.severity == "critical" else "warning",
+                message=f"feature {feature.name} drifted ({detail}, severity {feature.severity}, "
+                f"{feature.severity_score:.0f}/100)",
+            )
+        )
+    for issue in last_check.quality_issues:
+        found.append(
+            Observation(
+                type="dataQuality",
+                subject=f"{issue.column}/{issue.check}",
+                severity="critical" if issue.severity == "critical" else "warning",
+                message=issue.message or issue.check,
+            )
+        )
+    for metric in last_check.performance.metrics if last_check.performance is not None else []:
+        if metric.severity not in ("warning", "critical"):
             continue
-        found.append(Observation(type="performance", subject=f"{metric.get('metric')}/{metric.get('window')}",
-                                 severity=severity,
-                                 message=str(metric.get("recommendation") or metric.get("reason") or "")))
+        found.append(
+            Observation(
+                type="performance",
+                subject=f"{metric.metric}/{metric.window}",
+                severity=metric.severity,
+                message=metric.recommendation or metric.reason,
+            )
+        )
     return found
 
 
-_ROLLOUT_PHASES = {"RollingOut", "RolledBack"}
+#: A RetrainingJob in these phases is about its rollout (the alert's type), in any other about training.
+_ROLLOUT_PHASES = frozenset({RetrainingPhase.ROLLING_OUT, RetrainingPhase.ROLLED_BACK})
+#: Finished without changing the model in production: a warning.
+_UNCHANGED_PHASES = frozenset({RetrainingPhase.FAILED, RetrainingPhase.ROLLED_BACK})
 
 
-def lifecycle_observations(retraining: dict[str, Any] | None) -> list[Observation]:
+def lifecycle_observations(retraining: MonitorRetrainingStatus | None) -> list[Observation]:
     """Alerts the monitor's ``status.retraining`` (active and last RetrainingJob) calls for."""
-    retraining = retraining or {}
     found: list[Observation] = []
-    active = retraining.get("active")
-    if active and active.get("name"):
-        phase = str(active.get("phase") or "Pending")
+    active = retraining.active if retraining is not None else None
+    last = retraining.last if retraining is not None else None
+    if active is not None and active.name:
+        phase = active.phase or RetrainingPhase.PENDING
         kind: AlertType = "rollout" if phase in _ROLLOUT_PHASES else "retraining"
-        found.append(Observation(type=kind, subject=f"{active['name']}/active", severity="info",
-                                 message=f"RetrainingJob {active['name']} {phase}"
-                                         + (f" (reason {active['reason']})" if active.get("reason") else "")))
-    last = retraining.get("last")
-    if last and last.get("name") and (not active or active.get("name") != last.get("name")):
-        phase = str(last.get("phase") or "")
-        message = str(last.get("message") or "")
-        if phase == "Succeeded":
-            model = last.get("model") or {}
-            version = f" (model {model['version']})" if isinstance(model, dict) and model.get("version") else ""
-            found.append(Observation(type="retraining", subject=f"{last['name']}/succeeded", severity="info",
-                                     message=f"RetrainingJob {last['name']} succeeded{version}"))
-        elif phase in ("Failed", "RolledBack"):
-            kind = "rollout" if phase == "RolledBack" else "retraining"
-            found.append(Observation(type=kind, subject=f"{last['name']}/{phase.lower()}", severity="warning",
-                                     message=f"RetrainingJob {last['name']} {phase}"
-                                             + (f": {message}" if message else "")
-                                             + "; the model in production was not changed"))
+        found.append(
+            Observation(
+                type=kind,
+                subject=f"{active.name}/active",
+                severity="info",
+                message=f"RetrainingJob {active.name} {phase}"
+                + (f" (reason {active.reason})" if active.reason else ""),
+            )
+        )
+    if last is not None and last.name and (active is None or active.name != last.name):
+        message = last.message or ""
+        if last.phase == RetrainingPhase.SUCCEEDED:
+            version = f" (model {last.model.version})" if last.model is not None and last.model.version else ""
+            found.append(
+                Observation(
+                    type="retraining",
+                    subject=f"{last.name}/succeeded",
+                    severity="info",
+                    message=f"RetrainingJob {last.name} succeeded{version}",
+                )
+            )
+        elif last.phase in _UNCHANGED_PHASES:
+            kind = "rollout" if last.phase == RetrainingPhase.ROLLED_BACK else "retraining"
+            found.append(
+                Observation(
+                    type=kind,
+                    subject=f"{last.name}/{last.phase.lower()}",
+                    severity="warning",
+                    message=f"RetrainingJob {last.name} {last.phase}"
+                    + (f": {message}" if message else "")
+                    + "; the model in production was not changed",
+                )
+            )
     return found

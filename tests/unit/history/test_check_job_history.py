@@ -101,7 +101,7 @@ def test_reports_older_than_the_retention_are_removed(tmp_path: Path) -> None:
         history,
         folder=str(tmp_path),
         monitor="m",
-        last_check={"time": "t"},
+        last_check={"time": "t", "durationSeconds": 0.0},
         checked=checked,
         model_version="1",
         now=NOW,

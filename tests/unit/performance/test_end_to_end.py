@@ -100,7 +100,7 @@ def test_a_fall_to_052_over_50_predictions_is_critical_and_significant(tmp_path)
     (event,) = assessment.events
     assert event.type == "Warning" and event.reason == "PerformanceDegraded" and "retrain" in event.message
 
-    alerts = [o for o in check_observations(last_check) if o.type == "performance"]
+    alerts = [o for o in check_observations(LastCheck.model_validate(last_check)) if o.type == "performance"]
     assert ("accuracy/last 50", "critical") in [(o.subject, o.severity) for o in alerts]
 
 
@@ -116,7 +116,7 @@ def test_a_fall_to_063_raises_nothing(tmp_path):
     assert assessment.health.value == "Healthy"
     degraded = next(c for c in assessment.conditions if c["type"] == "Degraded")
     assert (degraded["status"], degraded["reason"]) == ("False", "PerformanceOK")
-    assert [o for o in check_observations(last_check) if o.type == "performance"] == []
+    assert [o for o in check_observations(LastCheck.model_validate(last_check)) if o.type == "performance"] == []
 
 
 def test_metrics_are_exported_per_metric_and_window(tmp_path):

@@ -8,11 +8,13 @@ from modelmon.policies.health import assess_health
 
 
 def last_check(*, severity=None, drifted=False, verdict=True, error=None):
-    last = {"time": "2026-11-23T10:00:00Z", "currentRows": 100, "features": [], "qualityIssues": []}
+    last = {"time": "2026-11-23T10:00:00Z", "durationSeconds": 1.0, "currentRows": 100, "features": [],
+            "qualityIssues": []}
     if error:
         last["error"] = error
         return last
-    last["dataset"] = {"drifted": drifted if verdict else None, "message": "0 of 3 features drifted"}
+    last["dataset"] = {"drifted": drifted if verdict else None, "message": "0 of 3 features drifted",
+                       "driftedFeatures": 0, "judgedFeatures": 3}
     if severity:
         last["performance"] = {"task": "classification", "labelled": 120, "unlabelled": 4, "severity": severity,
                                "recommendation": f"accuracy ... : {severity}", "metrics": []}

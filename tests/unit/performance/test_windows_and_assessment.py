@@ -123,10 +123,16 @@ def test_the_status_form_is_the_contract_with_the_alert_policy():
 
 
 def test_alert_policy_turns_warning_and_critical_entries_into_performance_alerts():
+    from modelmon.api.status import LastCheck
     from modelmon.policies.observations import check_observations
+
+    def checked(performance):
+        return LastCheck.model_validate({"time": "2026-11-23T10:00:00Z", "durationSeconds": 1.0,
+                                         "performance": performance})
+
     status = assess_performance(blocks(33, 33, 33, 26), spec=spec(), now=0).to_status()
-    found = [o for o in check_observations({"performance": status}) if o.type == "performance"]
+    found = [o for o in check_observations(checked(status)) if o.type == "performance"]
     assert [(o.subject, o.severity) for o in found] == [("accuracy/last 50", "critical"),
                                                        ("accuracy/last 100", "warning")]
     quiet = assess_performance(blocks(32, 31, 32, 31), spec=spec(), now=0).to_status()
-    assert [o for o in check_observations({"performance": quiet}) if o.type == "performance"] == []
+    assert [o for o in check_observations(checked(quiet)) if o.type == "performance"] == []

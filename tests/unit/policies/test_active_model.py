@@ -8,8 +8,10 @@ import datetime
 from modelmon.api.monitor import ModelMonitorSpec
 from modelmon.api.retraining import RestoreSpec, RetrainingJobSpec, RetrainingJobStatus, RetrainingSpec, TrainedModel
 from modelmon import timestamps
+from modelmon.api.status import ModelMonitorStatus
 from modelmon.policies import active_model, alert_updates, retraining_job, retraining_triggers, undo
 from modelmon.policies.alerts import Policy
+from modelmon.policies.monitor_state import read_monitor
 
 NOW = "2026-03-10T12:00:00Z"
 SHA2, SHA3 = "2" * 64, "3" * 64
@@ -135,36 +137,48 @@ def test_a_result_whose_metrics_cannot_be_a_baseline_leaves_the_spec_s():
     assert "so the spec's baseline stays" in after["status"]["conditions"][0]["message"]
 
 
+def plan_alerts(body, *, status, **kwargs):
+    """The alert planner on the monitor as the controller reads it."""
+    return alert_updates.plan_update(read_monitor(body), status=ModelMonitorStatus.model_validate(status), **kwargs)
+
+
 def test_alerts_about_the_old_model_resolve_on_promotion_notified_once_and_others_stay():
     check = {
         "time": "2026-03-10T11:00:00Z",
-        "dataset": {"drifted": True, "message": "1 of 1 drifted"},
+        "durationSeconds": 1.0,
+        "dataset": {"drifted": True, "message": "1 of 1 drifted", "driftedFeatures": 1, "judgedFeatures": 1},
         "features": [
-            {"name": "age", "drifted": True, "method": "psi", "score": 0.6, "severity": "critical", "severityScore": 90}
+            {
+                "name": "age",
+                "kind": "numeric",
+                "status": "judged",
+                "drifted": True,
+                "method": "psi",
+                "score": 0.6,
+                "severity": "critical",
+                "severityScore": 90,
+            }
         ],
     }
     body = {"metadata": {"name": "credit", "namespace": "ml", "annotations": {}}}
     t0 = timestamps.to_epoch("2026-03-10T11:00:00Z")
-    fired = alert_updates.plan_update(body, status={"lastCheck": check}, new_check=True, policy=Policy(), now=t0)
+    fired = plan_alerts(body, status={"lastCheck": check}, new_check=True, policy=Policy(), now=t0)
     status = {
         "lastCheck": check,
         **fired.status,
         "retraining": {"active": {"name": "r", "phase": "RollingOut"}},
     }  # a lifecycle alert too
-    status.update(alert_updates.plan_update(body, status=status, new_check=False, policy=Policy(), now=t0).status)
+    status.update(plan_alerts(body, status=status, new_check=False, policy=Policy(), now=t0).status)
     assert {(a["type"], a["state"]) for a in status["alerts"]} == {("drift", "firing"), ("rollout", "firing")}
     after = promote({**monitor(status=status), "metadata": body["metadata"]}, "r", rtj_status("2.0", SHA2))["status"]
-    update = alert_updates.plan_update(body, status=after, new_check=False, policy=Policy(), now=t0 + 60)
+    update = plan_alerts(body, status=after, new_check=False, policy=Policy(), now=t0 + 60)
     assert {(c.change, c.alert.subject) for c in update.changes} == {("resolved", "dataset"), ("resolved", "age")}
     assert {n.alert.subject for n in update.notifications} == {"dataset", "age"}  # the sinks hear of it
     states = {(a["type"], a["subject"]): a["state"] for a in update.status["alerts"]}
     assert states == {("drift", "dataset"): "resolved", ("drift", "age"): "resolved", ("rollout", "r/active"): "firing"}
     assert update.status["alertPromotionSeen"] == f"r@{NOW}"
     assert (
-        alert_updates.plan_update(
-            body, status={**after, **update.status}, new_check=False, policy=Policy(), now=t0 + 120
-        )
-        is None
+        plan_alerts(body, status={**after, **update.status}, new_check=False, policy=Policy(), now=t0 + 120) is None
     )  # once per promotion
 
 

@@ -2,9 +2,12 @@
 
 from modelmon.policies.alert_state import (acknowledge, active_counts, alert_from_status, alert_to_status,
                                            cleaned_annotation, effective_acks, parse_acks, plan_step)
+from modelmon.api.retraining import MonitorRetrainingStatus
+from modelmon.api.status import AlertStatus, LastCheck, ModelMonitorStatus
 from modelmon.timestamps import to_epoch
 from modelmon.policies.alerts import Observation, Policy, alert_id
-from modelmon.policies.observations import check_observations, lifecycle_observations
+from modelmon.policies.observations import check_observations
+from modelmon.policies.observations import lifecycle_observations as observations_of
 
 T0 = to_epoch("2026-11-23T10:00:00Z")
 DRIFT = Observation(type="drift", subject="income", severity="warning", message="income drifted")
@@ -12,15 +15,33 @@ RETRAIN = Observation(type="retraining", subject="rtj-1/active", severity="info"
 
 
 def step(status, observations, *, now, scope="check", ack=None, policy=Policy()):
-    return plan_step(status=status, observations=observations, scope=scope, ack_annotation=ack, now=now,
-                     policy=policy)
+    return plan_step(status=ModelMonitorStatus.model_validate(status), observations=observations, scope=scope,
+                     ack_annotation=ack, now=now, policy=policy)
+
+
+def acknowledged(status, ack):
+    return acknowledge(status=ModelMonitorStatus.model_validate(status), ack_annotation=ack)
+
+
+def checked(last_check):
+    return LastCheck.model_validate({"time": "2026-11-23T10:00:00Z", "durationSeconds": 1.0, **last_check})
+
+
+def feature(name, *, drifted, severity, **found):
+    return {"name": name, "kind": "numeric", "status": "judged", "drifted": drifted, "severity": severity,
+            "severityScore": 0, **found}
+
+
+def metric(name, window, severity, **found):
+    return {"metric": name, "window": window, "samples": 50, "baseline": 0.9, "severity": severity, **found}
 
 
 def test_status_round_trip_keeps_every_field():
     first = step({}, [DRIFT], now=T0)
     (raw,) = first.status["alerts"]
     assert raw["firstSeen"] == "2026-11-23T10:00:00Z" and raw["state"] == "firing" and raw["count"] == 1
-    assert alert_to_status(alert_from_status(raw)) == raw
+    assert alert_to_status(alert_from_status(AlertStatus.model_validate(raw))).model_dump(
+        by_alias=True, exclude_none=True, mode="json") == raw
     assert first.status["alertNotifications"] == ["2026-11-23T10:00:00Z"]
 
 
@@ -52,10 +73,10 @@ def test_state_changes_name_every_transition_for_events():
 def test_acknowledgement_applies_at_once_and_is_consumed_by_escalation_and_resolution():
     fired = step({}, [DRIFT], now=T0)
     ident = alert_id("drift", "income")
-    alerts, changes = acknowledge(status=fired.status, ack_annotation=f"{ident}, other")
-    assert alerts[0]["acknowledged"] and [c.change for c in changes] == ["acknowledged"]
+    alerts, changes = acknowledged(fired.status, f"{ident}, other")
+    assert alerts[0].acknowledged and [c.change for c in changes] == ["acknowledged"]
     acked = {**fired.status, "alerts": alerts}
-    again, changes = acknowledge(status=acked, ack_annotation=ident)
+    again, changes = acknowledged(acked, ident)
     assert changes == []  # idempotent: no second Event
     quiet = step(acked, [DRIFT], now=T0 + 6 * 3600, ack=ident, policy=Policy(escalate_after=99))
     assert quiet.notifications == [] and quiet.consumed == []
@@ -65,16 +86,16 @@ def test_acknowledgement_applies_at_once_and_is_consumed_by_escalation_and_resol
     assert worse.consumed == [ident] and worse.status["consumedAcks"] == [ident]
     assert not worse.status["alerts"][0]["acknowledged"]
     # While the consumed id is still in the annotation it does not count ...
-    assert effective_acks(worse.status, f"{ident},other") == ["other"]
-    _, changes = acknowledge(status=worse.status, ack_annotation=ident)
+    assert effective_acks(worse.consumed_acks, f"{ident},other") == ["other"]
+    _, changes = acknowledged(worse.status, ident)
     assert changes == []
     later = step(worse.status, [Observation(type="drift", subject="income", severity="critical", message="m")],
                  now=T0 + 20 * 3600, ack=ident)
     assert [n.action for n in later.notifications] == ["repeat"]  # the cooldown passed: it pages again
     # ... and the operator strips it from the annotation.
-    assert cleaned_annotation(worse.status, f"{ident},other") == "other"
-    assert cleaned_annotation(worse.status, ident) == ""
-    assert cleaned_annotation(worse.status, "other") is None
+    assert cleaned_annotation(worse.consumed_acks, f"{ident},other") == "other"
+    assert cleaned_annotation(worse.consumed_acks, ident) == ""
+    assert cleaned_annotation(worse.consumed_acks, "other") is None
     resolved = step({**fired.status, "alerts": alerts}, [], now=T0 + 60, ack=ident)
     assert resolved.consumed == [ident]
 
@@ -97,22 +118,20 @@ def test_parse_acks_ignores_blanks():
 
 
 def test_check_observations_map_every_finding():
-    last_check = {
-        "dataset": {"drifted": True, "message": "7 of 9 drifted"},
+    last_check = checked({
+        "dataset": {"drifted": True, "message": "7 of 9 drifted", "driftedFeatures": 7, "judgedFeatures": 9},
         "features": [
-            {"name": "income", "drifted": True, "severity": "critical", "method": "wasserstein", "score": 0.6,
-             "severityScore": 85},
-            {"name": "age", "drifted": True, "severity": "moderate", "method": "ks", "score": 0.01,
-             "severityScore": 40},
-            {"name": "debt", "drifted": False, "severity": "stable"},
+            feature("income", drifted=True, severity="critical", method="wasserstein", score=0.6, severityScore=85),
+            feature("age", drifted=True, severity="moderate", method="ks", score=0.01, severityScore=40),
+            feature("debt", drifted=False, severity="stable"),
         ],
         "qualityIssues": [{"column": "region", "check": "unseenCategories", "severity": "critical", "message": "x"}],
-        "performance": {"metrics": [
-            {"metric": "accuracy", "window": "last 50", "severity": "critical", "recommendation": "retrain"},
-            {"metric": "f1", "window": "last 50", "severity": "ok"},
-            {"metric": "f1", "window": "last 100", "severity": "unknown"},
+        "performance": {"task": "classification", "labelled": 50, "unlabelled": 0, "severity": "critical", "metrics": [
+            metric("accuracy", "last 50", "critical", recommendation="retrain"),
+            metric("f1", "last 50", "ok"),
+            metric("f1", "last 100", "unknown"),
         ]},
-    }
+    })
     found = {(o.type, o.subject): o.severity for o in check_observations(last_check)}
     assert found == {("drift", "dataset"): "critical", ("drift", "income"): "critical", ("drift", "age"): "warning",
                      ("dataQuality", "region/unseenCategories"): "critical",
@@ -120,11 +139,16 @@ def test_check_observations_map_every_finding():
 
 
 def test_unreadable_data_is_one_warning_and_nothing_else():
-    (only,) = check_observations({"error": "403 Forbidden", "features": [{"name": "x", "drifted": True}]})
+    (only,) = check_observations(checked({"error": "403 Forbidden",
+                                          "features": [feature("x", drifted=True, severity="critical")]}))
     assert (only.type, only.severity) == ("dataUnavailable", "warning") and "403" in only.message
 
 
 def test_lifecycle_observations_follow_the_retraining_status():
+    def lifecycle_observations(retraining):
+        parsed = None if retraining is None else MonitorRetrainingStatus.model_validate(retraining)
+        return observations_of(parsed)
+
     assert lifecycle_observations(None) == []
     running = lifecycle_observations({"active": {"name": "r1", "phase": "Training", "reason": "drift"}})
     assert [(o.type, o.severity) for o in running] == [("retraining", "info")]
@@ -134,5 +158,6 @@ def test_lifecycle_observations_follow_the_retraining_status():
     assert [(o.type, o.severity) for o in failed] == [("retraining", "warning")] and "exit code 1" in failed[0].message
     rolled = lifecycle_observations({"last": {"name": "r1", "phase": "RolledBack"}})
     assert [(o.type, o.severity) for o in rolled] == [("rollout", "warning")]
-    done = lifecycle_observations({"last": {"name": "r1", "phase": "Succeeded", "model": {"version": "v3"}}})
+    model = {"uri": "s3://models/r1", "version": "v3", "sha256": "0" * 64}
+    done = lifecycle_observations({"last": {"name": "r1", "phase": "Succeeded", "model": model}})
     assert [(o.severity, o.subject) for o in done] == [("info", "r1/succeeded")] and "v3" in done[0].message

@@ -3,18 +3,24 @@ new checks, lifecycle changes and acknowledgements, each planned once."""
 
 from __future__ import annotations
 
+from modelmon.api.retraining import MonitorRetrainingStatus
+from modelmon.api.status import ModelMonitorStatus
 from modelmon.policies import alert_updates
 from modelmon.policies.alert_state import ACK_ANNOTATION
 from modelmon.policies.alerts import Policy, alert_id
+from modelmon.policies.monitor_state import read_monitor
 from modelmon.timestamps import to_epoch
 
 T0 = to_epoch("2026-11-23T10:00:00Z")
 CHECK = {
     "time": "2026-11-23T09:59:00Z",
-    "dataset": {"drifted": True, "message": "1 of 2 features drifted"},
+    "durationSeconds": 1.0,
+    "dataset": {"drifted": True, "message": "1 of 2 features drifted", "driftedFeatures": 1, "judgedFeatures": 2},
     "features": [
         {
             "name": "income",
+            "kind": "numeric",
+            "status": "judged",
             "drifted": True,
             "method": "wasserstein",
             "score": 0.6,
@@ -32,7 +38,13 @@ def body(ack: str | None = None) -> dict:
 
 
 def plan(status, *, new_check=False, ack=None, now=T0):
-    return alert_updates.plan_update(body(ack), status=status, new_check=new_check, policy=Policy(), now=now)
+    return alert_updates.plan_update(
+        read_monitor(body(ack)),
+        status=ModelMonitorStatus.model_validate(status),
+        new_check=new_check,
+        policy=Policy(),
+        now=now,
+    )
 
 
 def stored(status, update):
@@ -69,7 +81,9 @@ def test_a_lifecycle_change_raises_its_alert_once():
     status = {"retraining": retraining}
     update = plan(status)
     assert update is not None
-    assert update.status["alertLifecycleSeen"] == alert_updates.lifecycle_signature(retraining)
+    assert update.status["alertLifecycleSeen"] == alert_updates.lifecycle_signature(
+        MonitorRetrainingStatus.model_validate(retraining)
+    )
     assert [(c.change, c.alert.type, c.alert.subject) for c in update.changes] == [
         ("firing", "retraining", "credit-retrain-1/active")
     ]

@@ -3,7 +3,14 @@ condition for a failure, nothing for a stale one or one already said, cleared by
 
 from __future__ import annotations
 
-from modelmon.policies.check_jobs import plan_check_job
+from modelmon.policies import check_jobs
+from modelmon.policies.monitor_state import read_monitor
+
+
+def plan_check_job(job: dict, status: dict | None, *, generation: int) -> check_jobs.CheckJobVerdict | None:
+    """The planner on the monitor as the controller reads it (at generation ``generation``)."""
+    monitor = read_monitor({"metadata": {"generation": generation}, "status": status})
+    return check_jobs.plan_check_job(job, monitor, now="2026-12-01T12:00:00Z")
 
 
 def job(
@@ -30,6 +37,7 @@ def failed_at_10_05() -> dict:
             {
                 "type": "CheckFailed",
                 "status": "True",
+                "reason": "BackoffLimitExceeded",
                 "message": "check Job j failed (...)",
                 "lastTransitionTime": "2026-12-01T10:05:01Z",
             }
@@ -40,7 +48,7 @@ def failed_at_10_05() -> dict:
 def test_a_failed_job_sets_check_failed_naming_the_job_reason_and_where_to_look():
     verdict = plan_check_job(
         job("credit-drift-check-2931", "Failed", "2026-12-01T10:05:00Z"),
-        {"lastCheck": {"time": "2026-12-01T09:00:00Z"}},
+        {"lastCheck": {"time": "2026-12-01T09:00:00Z", "durationSeconds": 1.0}},
         generation=3,
     )
     assert verdict is not None
@@ -66,7 +74,9 @@ def test_a_monitor_that_never_checked_hears_of_the_failure():
 def test_a_failure_older_than_the_last_written_check_is_history():
     assert (
         plan_check_job(
-            job("j", "Failed", "2026-12-01T09:30:00Z"), {"lastCheck": {"time": "2026-12-01T10:00:00Z"}}, generation=1
+            job("j", "Failed", "2026-12-01T09:30:00Z"),
+            {"lastCheck": {"time": "2026-12-01T10:00:00Z", "durationSeconds": 1.0}},
+            generation=1,
         )
         is None
     )

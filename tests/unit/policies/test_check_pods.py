@@ -8,9 +8,21 @@ from typing import Any
 
 import pytest
 
-from modelmon.policies.check_pods import MESSAGE_LIMIT, holds_ready, plan_check_pod, scrub
+from modelmon.policies import check_pods
+from modelmon.policies.check_pods import MESSAGE_LIMIT, scrub
+from modelmon.policies.monitor_state import read_monitor
 
 NOW = "2026-12-01T10:06:00Z"
+
+
+def plan_check_pod(body: dict[str, Any], pod: dict[str, Any], *, now: str) -> check_pods.PodVerdict | None:
+    """The planner on the monitor as the controller reads it."""
+    return check_pods.plan_check_pod(read_monitor(body), pod, now=now)
+
+
+def holds_ready(body: dict[str, Any]) -> dict[str, Any] | None:
+    held = check_pods.holds_ready(read_monitor(body))
+    return None if held is None else held.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
 def monitor(ready: dict[str, Any] | None = None, *, image: str | None = "localhost:1/absent:1", generation: int = 3):
@@ -24,6 +36,7 @@ def monitor(ready: dict[str, Any] | None = None, *, image: str | None = "localho
                     "type": "Drifted",
                     "status": "False",
                     "reason": "NoDrift",
+                    "message": "no drift",
                     "lastTransitionTime": "2026-12-01T09:00:00Z",
                 },
                 {"type": "Ready", "message": "children up to date", "observedGeneration": generation, **ready},
@@ -69,7 +82,13 @@ def test_an_unpullable_image_makes_ready_false_naming_image_kubelet_message_and_
     )
     assert verdict.status == {
         "conditions": [
-            {"type": "Drifted", "status": "False", "reason": "NoDrift", "lastTransitionTime": "2026-12-01T09:00:00Z"},
+            {
+                "type": "Drifted",
+                "status": "False",
+                "reason": "NoDrift",
+                "message": "no drift",
+                "lastTransitionTime": "2026-12-01T09:00:00Z",
+            },
             {
                 "type": "Ready",
                 "status": "False",

@@ -7,18 +7,24 @@ from modelmon.policies.health import assess_health
 
 
 def check(*, drifted=False, features=(), issues=(), error=None, verdict=True):
-    last = {"time": "2026-11-23T10:00:00Z", "currentRows": 100, "features": list(features),
+    last = {"time": "2026-11-23T10:00:00Z", "durationSeconds": 1.0, "currentRows": 100, "features": list(features),
             "qualityIssues": list(issues)}
     if error:
         last["error"] = error
     else:
-        last["dataset"] = {"drifted": drifted if verdict else None, "message": "m"}
+        last["dataset"] = {"drifted": drifted if verdict else None, "message": "m",
+                           "driftedFeatures": sum(f["drifted"] for f in features), "judgedFeatures": len(features)}
     return last
 
 
-DRIFTED = {"name": "income", "drifted": True}
-WARN = {"column": "x", "severity": "warning", "message": "x missing"}
-CRIT = {"column": "y", "severity": "critical", "message": "y wrong type"}
+def feature(name, *, drifted, severity):
+    return {"name": name, "kind": "numeric", "status": "judged", "drifted": drifted, "severity": severity,
+            "severityScore": 50}
+
+
+DRIFTED = feature("income", drifted=True, severity="significant")
+WARN = {"column": "x", "check": "missingRate", "severity": "warning", "message": "x missing"}
+CRIT = {"column": "y", "check": "typeMismatch", "severity": "critical", "message": "y wrong type"}
 
 
 @pytest.mark.parametrize("last,health", [
@@ -74,7 +80,8 @@ def test_other_condition_types_are_kept():
 
 
 def test_drifted_count_comes_from_the_dataset_verdict_not_the_capped_feature_list():
-    features = [{"name": f"f{i}", "drifted": True, "severity": "moderate"} for i in range(200)]  # status keeps 200
-    check = {"dataset": {"drifted": True, "driftedFeatures": 250, "judgedFeatures": 300, "message": "m"},
+    features = [feature(f"f{i}", drifted=True, severity="moderate") for i in range(200)]  # status keeps 200
+    check = {"time": "2026-11-23T10:00:00Z", "durationSeconds": 1.0,
+             "dataset": {"drifted": True, "driftedFeatures": 250, "judgedFeatures": 300, "message": "m"},
              "features": features, "qualityIssues": []}
     assert assess_health(check, previous_health=None, generation=1).drifted_features == 250

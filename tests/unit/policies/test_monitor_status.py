@@ -6,6 +6,7 @@ from __future__ import annotations
 from modelmon.conditions import MonitorReason
 from modelmon.policies import monitor_status
 from modelmon.policies.alerts import Policy
+from modelmon.policies.monitor_state import read_monitor
 from modelmon.timestamps import to_epoch
 from support.monitors import drifted_check
 
@@ -19,7 +20,7 @@ def body(status=None, generation=2):
 
 def test_ready_after_the_children_names_the_cronjob_and_starts_unknown():
     patch = monitor_status.ready_status(
-        body(),
+        read_monitor(body()),
         ok=True,
         reason=MonitorReason.RECONCILED,
         message="children up to date",
@@ -35,7 +36,7 @@ def test_ready_after_the_children_names_the_cronjob_and_starts_unknown():
 
 def test_an_invalid_spec_is_not_ready_and_keeps_the_health():
     patch = monitor_status.ready_status(
-        body({"health": "Critical"}),
+        read_monitor(body({"health": "Critical"})),
         ok=False,
         reason=MonitorReason.INVALID_SPEC,
         message="bad",
@@ -48,36 +49,38 @@ def test_an_invalid_spec_is_not_ready_and_keeps_the_health():
 
 def test_a_new_check_is_judged_once_with_its_alerts_in_the_same_patch():
     first = body({"lastCheck": CHECK, "health": "Healthy"})
-    plan = monitor_status.plan_event(first, policy=Policy(), now=NOW)
+    plan = monitor_status.plan_event(read_monitor(first), policy=Policy(), now=NOW)
     assert plan is not None and plan.check is not None and plan.alerts is not None
     assert plan.patch["health"] == "Critical" and plan.patch["assessedCheck"] == CHECK["time"]
     assert plan.patch["driftedFeatures"] == 1
     assert {a["subject"] for a in plan.patch["alerts"]} == {"dataset", "income"}
     assert plan.status == {**first["status"], **plan.patch}
     # The same event again, once the patch is stored: nothing to write, nothing to tell.
-    assert monitor_status.plan_event(body(plan.status), policy=Policy(), now=NOW + 1) is None
+    assert monitor_status.plan_event(read_monitor(body(plan.status)), policy=Policy(), now=NOW + 1) is None
 
 
 def test_an_event_without_a_check_changes_nothing():
     assert (
-        monitor_status.plan_event(body({"health": "Unknown", "alertLifecycleSeen": None}), policy=Policy(), now=NOW)
+        monitor_status.plan_event(
+            read_monitor(body({"health": "Unknown", "alertLifecycleSeen": None})), policy=Policy(), now=NOW
+        )
         is not None
     )  # the lifecycle signature is recorded once
-    seen = monitor_status.plan_event(body({}), policy=Policy(), now=NOW)
+    seen = monitor_status.plan_event(read_monitor(body({})), policy=Policy(), now=NOW)
     assert seen is not None and seen.check is None
-    assert monitor_status.plan_event(body(seen.status), policy=Policy(), now=NOW) is None
+    assert monitor_status.plan_event(read_monitor(body(seen.status)), policy=Policy(), now=NOW) is None
 
 
 def test_only_a_new_monitors_first_alert_record_may_go_with_kopfs_patch():
     new = body({})
-    first = monitor_status.plan_event(new, policy=Policy(), now=NOW)
-    assert first is not None and monitor_status.is_first_alert_record(new, first)
+    first = monitor_status.plan_event(read_monitor(new), policy=Policy(), now=NOW)
+    assert first is not None and monitor_status.is_first_alert_record(read_monitor(new), first)
     assert first.patch["alerts"] == [] and "alertLifecycleSeen" in first.patch
     # a check to judge: written on its own version, then told
     checked = body({"lastCheck": CHECK, "health": "Healthy"})
-    judged = monitor_status.plan_event(checked, policy=Policy(), now=NOW)
-    assert judged is not None and not monitor_status.is_first_alert_record(checked, judged)
+    judged = monitor_status.plan_event(read_monitor(checked), policy=Policy(), now=NOW)
+    assert judged is not None and not monitor_status.is_first_alert_record(read_monitor(checked), judged)
     # a later lifecycle record (a retraining started) is never written over a newer one unguarded
     started = body({**first.status, "retraining": {"active": {"name": "credit-retrain-1", "phase": "Training"}}})
-    later = monitor_status.plan_event(started, policy=Policy(), now=NOW)
-    assert later is not None and not monitor_status.is_first_alert_record(started, later)
+    later = monitor_status.plan_event(read_monitor(started), policy=Policy(), now=NOW)
+    assert later is not None and not monitor_status.is_first_alert_record(read_monitor(started), later)
