@@ -12,7 +12,7 @@ import typing
 import pytest
 
 import modelmon
-from modelmon.api import alerts, drift, performance
+from modelmon.api import alerts, drift, performance, rollout, sources
 
 PRODUCT = pathlib.Path(modelmon.__file__).parent
 
@@ -23,6 +23,8 @@ VOCABULARIES = [
     pytest.param(performance, "PerformanceSeverity", id="performance-severity"),
     pytest.param(alerts, "AlertType", id="alert-type"),
     pytest.param(alerts, "AlertSeverity", id="alert-severity"),
+    pytest.param(rollout, "RolloutStrategy", id="rollout-strategy"),
+    pytest.param(sources, "DataFormat", id="data-format"),
 ]
 
 

@@ -360,6 +360,10 @@ class RolloutPhase(enum.StrEnum):
     FAILED = "Failed"
 
 
+RolloutStrategy = Literal["canary", "blueGreen"]
+"""Which strategy a rollout runs (status.rollout.strategy): the one block spec.rollout.strategy sets."""
+
+
 #: The phases a rollout ends in: it is never ticked again (unless retried).
 FINISHED_ROLLOUT_PHASES = frozenset({RolloutPhase.SUCCEEDED, RolloutPhase.ROLLED_BACK, RolloutPhase.FAILED})
 
@@ -421,7 +425,7 @@ class DeploymentSummary(StatusModel):
 class RolloutStatus(StatusModel):
     """The rollout's state: everything needed to resume it after an operator restart."""
 
-    strategy: Literal["canary", "blueGreen"]
+    strategy: RolloutStrategy
     """The strategy running."""
     phase: RolloutPhase
     """Progressing, Paused, Promoting, Finalizing, RollingBack; finally Succeeded, RolledBack or Failed."""

@@ -14,6 +14,9 @@ import pydantic
 
 from modelmon.api.base import SpecModel
 
+DataFormat = Literal["csv", "jsonl", "parquet"]
+"""A dataset's file format, as spec'd (a source's ``format``) and as the readers in modelmon.data take it."""
+
 
 class ConfigMapKeyRef(SpecModel):
     name: str = pydantic.Field(min_length=1, max_length=253)
@@ -115,7 +118,7 @@ class DataSource(SpecModel):
     (``*``, ``?``, ``[...]``, ``**`` for any depth)."""
     config_map_key_ref: ConfigMapKeyRef | None = None
     """A small dataset kept in a ConfigMap key."""
-    format: Literal["csv", "jsonl", "parquet"] | None = None
+    format: DataFormat | None = None
     """Data format; inferred from the URI's or key's extension when absent."""
     s3: S3Options | None = None
     """Endpoint and region for an s3:// uri (only with s3://)."""

@@ -22,9 +22,11 @@ import pyarrow.dataset as ds
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
+from modelmon.api.sources import DataFormat
 from modelmon.data.errors import DataError, IdentifierColumn
 
-Format = Literal["csv", "jsonl", "parquet"]
+#: The formats read here are the spec's (api.sources); the shorter name reads better beside the readers.
+Format = DataFormat
 #: Largest integer a float64 holds exactly; integers beyond it are ids or hashes, not measurements.
 FLOAT64_EXACT_INTEGER = 2**53
 ColumnKind = Literal["numeric", "categorical", "timestamp", "unsupported"]

@@ -18,7 +18,6 @@ The state is persisted before the actions are applied, so whatever must be resto
 from __future__ import annotations
 
 import datetime
-from typing import Literal
 
 from modelmon.api.rollout import (
     ABORT,
@@ -30,6 +29,7 @@ from modelmon.api.rollout import (
     RolloutPhase,
     RolloutSpec,
     RolloutStatus,
+    RolloutStrategy,
     RunPhase,
 )
 from modelmon.conditions import RolloutReason
@@ -108,7 +108,7 @@ def _result(tick: Tick) -> Plan:
                 outcome=_outcome(tick), measurements=tick.measured, restarted=tick.restarted)
 
 
-def _strategy_name(spec: RolloutSpec) -> Literal["canary", "blueGreen"]:
+def _strategy_name(spec: RolloutSpec) -> RolloutStrategy:
     return "canary" if spec.strategy.canary is not None else "blueGreen"
 
 
