@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import enum
+from typing import Literal
 
 # Defined with the API models (the CRD schema is generated from them); named here too, beside the
 # conditions' reasons, for the modules that take their vocabulary from here.
 from modelmon.api.health import Health as Health
 from modelmon.api.retraining_phases import RetrainingPhase as RetrainingPhase
+
+EventType = Literal["Normal", "Warning"]
+"""A Kubernetes Event's type: the two words the API accepts, Warning for what a person should look at."""
 
 
 class ConditionType(str, enum.Enum):

@@ -1,7 +1,8 @@
-"""Each vocabulary of the status is written once, on the API models (#16): the pure core's typed
-results and the alert policy name the API's words instead of repeating them, so a word added to a
-model cannot be missing from the code that produces it. Checked on the product's sources, since a
-repeated ``Literal[...]`` is equal to the original and no runtime comparison can tell them apart."""
+"""Each vocabulary is written once (#16), on the API models (or, for Kubernetes' Event types, beside
+the reasons in modelmon.conditions): the pure core's typed results, the alert policy, the rollout
+machine and the readers name those words instead of repeating them, so a word added to a model cannot
+be missing from the code that produces it. Checked on the product's sources, since a repeated
+``Literal[...]`` is equal to the original and no runtime comparison can tell them apart."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typing
 import pytest
 
 import modelmon
+from modelmon import conditions
 from modelmon.api import alerts, drift, performance, rollout, sources
 
 PRODUCT = pathlib.Path(modelmon.__file__).parent
@@ -25,6 +27,7 @@ VOCABULARIES = [
     pytest.param(alerts, "AlertSeverity", id="alert-severity"),
     pytest.param(rollout, "RolloutStrategy", id="rollout-strategy"),
     pytest.param(sources, "DataFormat", id="data-format"),
+    pytest.param(conditions, "EventType", id="event-type"),
 ]
 
 
@@ -42,11 +45,11 @@ def literal_sites(words: frozenset[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("module", "name"), VOCABULARIES)
-def test_a_status_vocabulary_is_written_only_on_its_api_model(module, name):
+def test_a_vocabulary_is_written_only_where_it_is_defined(module, name):
     words = frozenset(typing.get_args(getattr(module, name)))
     sites = literal_sites(words)
     assert len(sites) == 1, f"{name}'s words are written {len(sites)} times: {sites}"
-    assert sites[0].startswith(f"api/{module.__name__.rsplit('.', 1)[-1]}.py:"), sites
+    assert sites[0].startswith(f"{pathlib.Path(module.__file__).relative_to(PRODUCT)}:"), sites
 
 
 def test_no_vocabulary_is_called_just_reason():

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from modelmon.api.rollout import Measurement, RolloutPhase, RolloutStatus
+from modelmon.conditions import EventType
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -86,7 +87,7 @@ Action = EnsureTrack | DeleteTrack | SetHandover | SetSelector
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Event:
-    type: Literal["Normal", "Warning"]
+    type: EventType
     reason: str
     message: str
 

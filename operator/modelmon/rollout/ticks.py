@@ -9,7 +9,6 @@ machine, so there is no import cycle.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
 
 from modelmon import timestamps
 from modelmon.api.durations import parse_duration
@@ -25,7 +24,7 @@ from modelmon.api.rollout import (
     RolloutStatus,
     RunPhase,
 )
-from modelmon.conditions import RolloutReason
+from modelmon.conditions import EventType, RolloutReason
 from modelmon.rollout import analysis, handover, weights
 from modelmon.rollout.observations import Event, Observed
 
@@ -80,7 +79,7 @@ class Tick:
 
     # --- helpers shared by the strategies ---------------------------------------------------
 
-    def tell(self, type: Literal["Normal", "Warning"], reason: RolloutReason, message: str) -> None:
+    def tell(self, type: EventType, reason: RolloutReason, message: str) -> None:
         self.events.append(Event(type=type, reason=reason.value, message=message))
         self.state.message = message
 
