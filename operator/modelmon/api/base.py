@@ -3,6 +3,7 @@ metav1.Condition both resources report."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import pydantic
@@ -31,10 +32,12 @@ class StatusModel(SpecModel):
 
     model_config = pydantic.ConfigDict(frozen=False)
 
-    def wire(self) -> dict[str, Any]:
+    def wire(self, *, fields: Iterable[str] | None = None) -> dict[str, Any]:
         """The JSON object stored in status: camelCase keys, no nulls (a merge patch would read a null as
-        a deletion)."""
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        a deletion). ``fields`` (model field names): only those, for a patch that writes them (the rest,
+        a check's thousand features say, is not serialised for nothing)."""
+        include = None if fields is None else set(fields)
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json", include=include)
 
 
 class Condition(SpecModel):

@@ -99,12 +99,9 @@ def status_patch(planned: ModelMonitorStatus, fields: Iterable[str]) -> dict[str
     """The merge patch that writes ``fields`` (model field names) of ``planned``: their stored JSON, as
     :meth:`~modelmon.api.base.StatusModel.wire` gives it. A field planned empty (None) is written as
     null, which a merge patch reads as its removal."""
-    wired = planned.wire()
-    patch: dict[str, Any] = {}
-    for field in sorted(fields, key=lambda name: _alias(name)):
-        alias = _alias(field)
-        patch[alias] = wired.get(alias)
-    return patch
+    names = tuple(fields)
+    wired = planned.wire(fields=names)
+    return {alias: wired.get(alias) for alias in sorted(_alias(name) for name in names)}
 
 
 def _alias(field: str) -> str:
