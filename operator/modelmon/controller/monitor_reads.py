@@ -2,10 +2,11 @@
 (policies/monitor_state.py); a status the model cannot parse is one log line naming the field,
 and nothing is planned or written for that event.
 
-Such a status got past the CRD's schema (a hand edit through the status subresource, an older
-operator's field): guessing what it meant could overwrite what a person wrote, and raising would
-have kopf retry the same unreadable object in a loop. The next write that makes it readable (the
-next check rewrites ``lastCheck``; a person fixes the field) brings the next event.
+Such a status got past the CRD's schema (a hand edit through the status subresource, a value a
+newer operator wrote before a rollback): guessing what it meant could overwrite what a person
+wrote, and raising would have kopf retry the same unreadable object in a loop. The next write that makes it readable (a
+person fixes the field; the next check rewrites the ``lastCheck`` fields it writes) brings the next
+event.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ def read_status(body: Mapping[str, Any], *, what: str) -> MonitorState | None:
         return read_monitor(body)
     except UnreadableStatus as error:
         meta = body.get("metadata") or {}
+        namespace, name = meta.get("namespace"), meta.get("name")
         log.warning(
-            "%s of ModelMonitor %s/%s not planned: %s is unreadable (%s); fix or remove that field of its status",
+            "%s of ModelMonitor %s/%s not planned: %s is unreadable (%s); correct or remove it "
+            "(kubectl edit modelmonitor %s -n %s --subresource=status; docs/troubleshooting.md)",
             what,
-            meta.get("namespace"),
-            meta.get("name"),
+            namespace,
+            name,
             error.field,
             error.problem,
+            name,
+            namespace,
         )
         return None
