@@ -26,8 +26,9 @@ from modelmon.policies.alert_state import ACK_ANNOTATION
 
 
 class UnreadableStatus(ValueError):
-    """A stored status the model cannot parse (the CRD accepted it: written by an older operator, or
-    by hand). The planners do not guess: nothing is planned or written until it is readable."""
+    """A stored status the model cannot parse, though the CRD accepted it (written by hand through the
+    status subresource, or by a newer operator before a rollback). The planners do not guess: nothing
+    is planned or written until it is readable (controller/monitor_reads.py)."""
 
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}")
