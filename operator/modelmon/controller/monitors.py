@@ -29,6 +29,7 @@ from modelmon.manifests import checkjob
 from modelmon.metrics import OperatorMetrics
 from modelmon.policies import active_model, alert_state, alert_updates, check_pods, monitor_status
 from modelmon.policies import conditions as cond
+from modelmon.policies import monitor_state
 from modelmon.policies.monitor_state import MonitorState
 from modelmon.settings import OperatorSettings
 
@@ -114,7 +115,7 @@ class MonitorController:
             ready = _ready(monitor, ok=False, reason=MonitorReason(held.reason), message=held.message)
         # a spec change may override the active model (or stop doing so): ActiveModel says which one wins
         told = active_model.plan_condition(
-            {**raw, "status": {**(raw.get("status") or {}), **ready}}, now=timestamps.format_time(timestamps.now())
+            {**raw, "status": monitor_state.applied(monitor, ready)}, now=timestamps.format_time(timestamps.now())
         )
         patch.status.update({**ready, **({"conditions": told} if told is not None else {})})
 
@@ -209,9 +210,9 @@ class MonitorController:
 
     def _tell(self, raw: dict[str, Any], plan: monitor_status.EventPlan) -> None:
         """Metrics, Events and notifications of a stored plan (only then: a stale event never tells twice)."""
-        namespace, name = raw["metadata"]["namespace"], raw["metadata"]["name"]
+        namespace, name = plan.monitor.namespace, plan.monitor.name
         if plan.check is not None:  # metrics first: they are local and instant, Events are API calls
-            self.metrics.record_check(namespace=namespace, monitor=name, last_check=raw["status"]["lastCheck"])
+            self.metrics.record_check(namespace=namespace, monitor=name, last_check=plan.monitor.stored["lastCheck"])
             for note in plan.check.assessment.events:
                 events.post_event(body=raw, type=note.type, reason=note.reason, message=note.message)
         if plan.alerts is not None:
