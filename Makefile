@@ -100,6 +100,9 @@ FORMATTED += operator/modelmon/policies/monitor_state.py operator/modelmon/contr
 	operator/modelmon/policies/conditions.py tests/unit/policies/test_monitor_state.py tests/unit/policies/test_monitor_status_golden.py
 # The remaining duplicated vocabularies, each now named from its API model (#16).
 FORMATTED += tests/unit/test_vocabularies.py
+# The RetrainingJob's monitor side and the listing of RetrainingJobs on typed status (#16).
+FORMATTED += operator/modelmon/k8s/retraining.py tests/unit/k8s/test_retraining_listing.py \
+	tests/unit/controller/test_retraining_unreadable.py tests/unit/policies/test_retraining_monitor_golden.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

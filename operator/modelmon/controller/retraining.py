@@ -51,11 +51,11 @@ from modelmon.settings import OperatorSettings
 
 log = logging.getLogger(__name__)
 RTJ = (monitor_api.GROUP, monitor_api.VERSION, api.PLURAL)
-#: Phases that hold a training slot or their monitor's turn.
-_HOLDING = frozenset({Phase.TRAINING.value, Phase.VALIDATING.value})
+#: Phases that hold a training slot or their monitor's turn (StrEnum members: a stored word is found too).
+_HOLDING = frozenset({Phase.TRAINING, Phase.VALIDATING})
 MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
 #: Phases stepped by the training controller (RollingOut is ticked by the rollout's).
-_STEPPED = frozenset({Phase.PENDING.value, Phase.TRAINING.value, Phase.VALIDATING.value})
+_STEPPED = frozenset({Phase.PENDING, Phase.TRAINING, Phase.VALIDATING})
 
 
 def triggers_may_act(body: dict[str, Any]) -> bool:
@@ -86,7 +86,7 @@ class RetrainingController:
                 body = objects.get_retraining_job(namespace, name)
                 if body is None or body["metadata"].get("deletionTimestamp"):
                     break
-                before = (body.get("status") or {}).get("phase")
+                before = k8s.stored_phase(body)
                 step = self._step(body)
                 if step is None:
                     break
@@ -135,9 +135,9 @@ class RetrainingController:
                 step = plan(admitted, note)
                 if step.create_job:
                     step = self._create_job(body, spec, step, status=status, stamp=stamp)
-                written = self._apply(body, step, monitor=monitor)
+                written = self._apply(body, step, status=status, monitor=monitor)
         else:
-            written = self._apply(body, step, monitor=monitor)
+            written = self._apply(body, step, status=status, monitor=monitor)
         if not written:  # planned on a version that moved on: read it again and plan again
             return str(status.phase or Phase.PENDING.value)
         return step.phase if step.event else None
@@ -181,28 +181,30 @@ class RetrainingController:
                 message=f"the training Job cannot be created (fix spec.jobTemplate): {_api_message(error)}")
         return step
 
-    def _apply(self, body: dict[str, Any], step: retraining_job.Step, *, monitor: dict[str, Any] | None) -> bool:
+    def _apply(self, body: dict[str, Any], step: retraining_job.Step, *, status: api.RetrainingJobStatus,
+               monitor: dict[str, Any] | None) -> bool:
         """False when the status write found the RetrainingJob changed since it was read: nothing is told."""
         meta = body["metadata"]
         namespace, name = meta["namespace"], meta["name"]
-        status = {**(body.get("status") or {}), **step.status}
+        after = _merged(status, step.status)
         if step.delete_job:
-            k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
+            k8s.delete_job(namespace, after.job_name or training.job_name(name))
         if step.status and not status_writes.write_retraining_job_status(
                 namespace, name, step.status, resource_version=meta["resourceVersion"]):
             log.info("RetrainingJob %s/%s changed while its step was planned; it is planned again", namespace, name)
             return False
-        phase = status.get("phase")
+        phase = after.phase.value if after.phase is not None else None
         if step.event:
             kind, reason, message = step.event
             events.post_event(body=body, type=kind, reason=reason, message=message)
         # recorded on every step, so a restarted operator's gauge is complete after the first tick
         self.metrics.record_retraining(namespace=namespace, name=name, phase=phase,
                                        finished=bool(step.event) and phase in api.FINISHED_PHASES)
-        self._mirror(body, status, monitor=monitor)
+        self._mirror(body, after, monitor=monitor)
         return True
 
-    def _mirror(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any] | None) -> None:
+    def _mirror(self, body: dict[str, Any], status: api.RetrainingJobStatus, *,
+                monitor: dict[str, Any] | None) -> None:
         """The monitor's ``status.retraining.active``/``last`` told from this RetrainingJob's status."""
         if monitor is None:
             return
@@ -210,18 +212,22 @@ class RetrainingController:
         self._promote(body, status, monitor=monitor)
 
         def view(fresh: dict[str, Any]) -> dict[str, Any] | None:
+            memory, unreadable = read_memory(fresh)
+            if unreadable:  # told, not guessed: a patch planned on a guess could lose what the monitor holds
+                log.error("ModelMonitor %s/%s: RetrainingJob %s is not mirrored into it: %s", meta["namespace"],
+                          monitor["metadata"]["name"], meta["name"], unreadable)
+                return None
             patch = retraining_job.monitor_view(
                 name=meta["name"], spec_reason=(body.get("spec") or {}).get("reason"), status=status,
-                created=meta.get("creationTimestamp"),
-                monitor_retraining=(fresh.get("status") or {}).get("retraining"))
+                created=meta.get("creationTimestamp"), monitor_retraining=memory)
             return {"retraining": patch} if patch else None
         status_writes.update_status(status_writes.MONITORS, meta["namespace"], monitor["metadata"]["name"], view,
                                     body=monitor)
 
-    def _promote(self, body: dict[str, Any], status: dict[str, Any], *, monitor: dict[str, Any]) -> None:
+    def _promote(self, body: dict[str, Any], status: api.RetrainingJobStatus, *, monitor: dict[str, Any]) -> None:
         """A rollout that succeeded makes its model the monitor's active model (policies/active_model.py);
         planned on a fresh read and written onto that version, retried on a conflict."""
-        if status.get("phase") != Phase.SUCCEEDED.value:
+        if status.phase != Phase.SUCCEEDED:
             return  # the common case, every training step: no spec parse, no plan
         meta = body["metadata"]
         spec, _ = _parse(body)
@@ -242,20 +248,31 @@ class RetrainingController:
     def forget_retraining_job(self, body: dict[str, Any]) -> None:
         """A deleted RetrainingJob: an active one's Job is deleted at once (the garbage collector would too,
         later) and the monitor told; a finished one's Job runs nothing, so the garbage collector removes it."""
-        meta, status = body["metadata"], dict(body.get("status") or {})
+        meta = body["metadata"]
         namespace, name = meta["namespace"], meta["name"]
         self.metrics.record_retraining(namespace=namespace, name=name, phase=None)
         self.locks.forget(namespace, name)
-        if (status.get("phase") or Phase.PENDING.value) in api.ACTIVE_PHASES:  # a finished Job is left to the GC
-            k8s.delete_job(namespace, status.get("jobName") or training.job_name(name))
-        if status.get("phase") in _HOLDING:
+        try:
+            status = api.RetrainingJobStatus.model_validate(body.get("status") or {})
+        except pydantic.ValidationError as error:
+            # whether it was active is unknown: its Job is left to the garbage collector, the monitor to its
+            # next event, rather than told a guess
+            log.error("RetrainingJob %s/%s was deleted with an unreadable status; its Job is left to the garbage "
+                      "collector: %s", namespace, name, api_errors.describe(error, prefix="status"))
+            return
+        phase = status.phase or Phase.PENDING
+        if phase.value not in api.ACTIVE_PHASES:  # a finished Job is left to the GC
+            return
+        k8s.delete_job(namespace, status.job_name or training.job_name(name))
+        if phase in _HOLDING:
             self.serve_queue()
         monitor_name = ((body.get("spec") or {}).get("monitorRef") or {}).get("name")
         monitor = objects.get_monitor(namespace, monitor_name) if monitor_name else None
-        if monitor is None or (status.get("phase") or Phase.PENDING.value) not in api.ACTIVE_PHASES:
+        if monitor is None:
             return
-        cancelled = {**status, "phase": Phase.CANCELLED.value, "completionTime": timestamps.format_time(timestamps.now()),
-                     "message": f"deleted while {status.get('phase') or 'Pending'}; its training Job was stopped"}
+        cancelled = status.model_copy(update={
+            "phase": Phase.CANCELLED, "completion_time": timestamps.format_time(timestamps.now()),
+            "message": f"deleted while {phase.value}; its training Job was stopped"})
         self._mirror(body, cancelled, monitor=monitor)
 
     # --- ModelMonitor -------------------------------------------------------------------------
@@ -346,7 +363,7 @@ class RetrainingController:
             patch.metadata.annotations[api.UNDO] = None
         return started
 
-    def _prune_history(self, body: dict[str, Any], spec: api.RetrainingSpec, items: list[dict[str, Any]]) -> None:
+    def _prune_history(self, body: dict[str, Any], spec: api.RetrainingSpec, items: list[k8s.ListedJob]) -> None:
         """Delete the monitor's finished RetrainingJobs beyond its history limits (their Jobs follow by the GC)."""
         meta = body["metadata"]
         plan = retraining_history.plan_history(jobs=k8s.past_jobs(items, monitor_uid=meta["uid"]),
@@ -365,6 +382,23 @@ class RetrainingController:
                 meta["namespace"], meta["name"], {"retraining": {"decision": why}},
                 resource_version=meta["resourceVersion"]):
             events.post_event(body=body, type="Warning", reason="InvalidRetrainingSpec", message=why)
+
+
+def _merged(status: api.RetrainingJobStatus, patch: dict[str, Any]) -> api.RetrainingJobStatus:
+    """The status once the step's patch landed (its top-level fields replace the stored ones)."""
+    return api.RetrainingJobStatus.model_validate(
+        {**status.model_dump(by_alias=True, exclude_unset=True, mode="json"), **patch})
+
+
+def read_memory(monitor: dict[str, Any]) -> tuple[api.MonitorRetrainingStatus | None, str | None]:
+    """The monitor's ``status.retraining`` (the retraining memory), parsed once: (memory, None), None when it
+    has none, or (None, the field that cannot be read and the fix)."""
+    raw = (monitor.get("status") or {}).get("retraining")
+    try:
+        return (api.MonitorRetrainingStatus.model_validate(raw) if raw is not None else None), None
+    except pydantic.ValidationError as error:
+        return None, f"its status.retraining is unreadable (fix or remove it): " \
+                     f"{api_errors.describe(error, prefix='status.retraining')}"
 
 
 def _parse(body: dict[str, Any]) -> tuple[api.RetrainingJobSpec | None, str | None]:
@@ -399,7 +433,7 @@ def _api_message(error: kubernetes.client.ApiException) -> str:
 
 
 def _active(body: kopf.Body, **_: Any) -> bool:
-    return (body.get("status") or {}).get("phase", Phase.PENDING.value) in _STEPPED
+    return (k8s.stored_phase(body) or Phase.PENDING) in _STEPPED
 
 
 def _ticking(body: kopf.Body, **_: Any) -> bool:

@@ -1,17 +1,26 @@
 """Kubernetes reads and writes of retraining: RetrainingJobs, their training Jobs and pods.
 
 Thin: each function is one or two API calls, turning objects into the plain observations
-the pure policies take (:mod:`modelmon.policies.retraining_job`, ``training_queue``).
+the pure policies take (:mod:`modelmon.policies.retraining_job`, ``training_queue``). A listed
+RetrainingJob is read once into a :class:`ListedJob` (its status through the status model), and
+the queue, the triggers and the history read that; Jobs and pods are read as the client's typed
+objects.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+from collections.abc import Mapping
 from typing import Any, cast
 
 import kubernetes
+import pydantic
 
+from modelmon.api import errors as api_errors
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as api
+from modelmon.api.retraining_phases import RetrainingPhase as Phase
 from modelmon.k8s import client
 from modelmon.manifests.training import LABEL_RETRAINING_JOB
 from modelmon.policies.retraining_history import PastJob
@@ -19,60 +28,129 @@ from modelmon.policies.retraining_job import JobState, Termination
 from modelmon.policies.training_queue import QueuedJob
 
 GROUP, VERSION = monitor_api.GROUP, monitor_api.VERSION
+log = logging.getLogger(__name__)
+#: The status fields a listing needs; only these are parsed, so a damage elsewhere does not hide a job.
+_LISTED_STATUS = ("phase", "jobName", "completionTime")
+#: Phases in which a RetrainingJob holds its monitor's turn.
+_BUSY = frozenset({Phase.TRAINING, Phase.VALIDATING, Phase.ROLLING_OUT})
 
 
-def _serialised(obj: Any) -> dict[str, Any]:
-    return cast(dict[str, Any], client.api_client().sanitize_for_serialization(obj))
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ListedJob:
+    """One listed RetrainingJob as the queue, the triggers and the history see it, read once."""
+
+    namespace: str
+    name: str
+    uid: str
+    created: str
+    """metadata.creationTimestamp ("" when absent)."""
+    deleting: bool
+    owners: frozenset[str]
+    """The uids of its owners."""
+    monitor: str
+    """spec.monitorRef.name ("" when absent)."""
+    priority: str
+    suspended: bool
+    phase: Phase | None
+    """status.phase; None: not yet given one (so Pending)."""
+    job_name: str | None
+    completed: str | None
+
+    @property
+    def active(self) -> bool:
+        return (self.phase or Phase.PENDING).value in api.ACTIVE_PHASES
 
 
-def list_retraining_jobs(namespaces: list[str]) -> list[dict[str, Any]]:
+def read_listed(item: dict[str, Any]) -> ListedJob | None:
+    """``item`` read once; None (and one log line naming the field) when its status cannot be read: a
+    guess could queue, block or prune it wrongly, so it is passed by until a person fixes it."""
+    meta, spec = item["metadata"], item.get("spec") or {}
+    raw = item.get("status") or {}
+    try:
+        status = api.RetrainingJobStatus.model_validate({k: raw[k] for k in _LISTED_STATUS if k in raw})
+    except pydantic.ValidationError as error:
+        log.error(
+            "RetrainingJob %s/%s: its status is unreadable, the queue and the triggers pass it by (fix or "
+            "remove it): %s",
+            meta.get("namespace"),
+            meta.get("name"),
+            api_errors.describe(error, prefix="status"),
+        )
+        return None
+    reference = spec.get("monitorRef") or {}
+    return ListedJob(
+        namespace=meta["namespace"],
+        name=meta["name"],
+        uid=str(meta.get("uid") or ""),
+        created=str(meta.get("creationTimestamp") or ""),
+        deleting=bool(meta.get("deletionTimestamp")),
+        owners=frozenset(str(o.get("uid")) for o in meta.get("ownerReferences") or []),
+        monitor=str(reference.get("name") or ""),
+        priority=str(spec.get("priority") or "medium"),
+        suspended=bool(spec.get("suspend")),
+        phase=status.phase,
+        job_name=status.job_name,
+        completed=status.completion_time,
+    )
+
+
+def _read_all(items: list[dict[str, Any]]) -> list[ListedJob]:
+    return [job for job in map(read_listed, items) if job is not None]
+
+
+def list_retraining_jobs(namespaces: list[str]) -> list[ListedJob]:
     """Every RetrainingJob the operator serves (cluster-wide when ``namespaces`` is empty)."""
     objects = client.custom_objects()
     if not namespaces:
         listed = cast(dict[str, Any], objects.list_cluster_custom_object(GROUP, VERSION, api.PLURAL))
-        return list(listed.get("items") or [])
+        return _read_all(list(listed.get("items") or []))
     found: list[dict[str, Any]] = []
     for namespace in namespaces:
         listed = cast(dict[str, Any], objects.list_namespaced_custom_object(GROUP, VERSION, namespace, api.PLURAL))
         found += listed.get("items") or []
-    return found
+    return _read_all(found)
 
 
-def list_for_monitor(namespace: str, monitor: str) -> list[dict[str, Any]]:
+def list_for_monitor(namespace: str, monitor: str) -> list[ListedJob]:
     """The RetrainingJobs whose monitorRef names the monitor (owned by it or created by hand)."""
-    listed = cast(dict[str, Any], client.custom_objects().list_namespaced_custom_object(GROUP, VERSION, namespace,
-                                                                                        api.PLURAL))
-    return [i for i in listed.get("items") or [] if (i.get("spec") or {}).get("monitorRef", {}).get("name") == monitor]
+    listed = cast(
+        dict[str, Any], client.custom_objects().list_namespaced_custom_object(GROUP, VERSION, namespace, api.PLURAL)
+    )
+    return [job for job in _read_all(list(listed.get("items") or [])) if job.monitor == monitor]
 
 
-def active_names(items: list[dict[str, Any]]) -> list[str]:
+def active_names(items: list[ListedJob]) -> list[str]:
     """Names of the RetrainingJobs in an active phase (or not yet given one), oldest first."""
-    active = [i for i in items if not (i.get("metadata") or {}).get("deletionTimestamp")
-              and ((i.get("status") or {}).get("phase") or "Pending") in api.ACTIVE_PHASES]
-    active.sort(key=lambda i: (i["metadata"].get("creationTimestamp") or "", i["metadata"]["name"]))
-    return [i["metadata"]["name"] for i in active]
+    active = sorted((job for job in items if not job.deleting and job.active), key=lambda job: (job.created, job.name))
+    return [job.name for job in active]
 
 
-def past_jobs(items: list[dict[str, Any]], *, monitor_uid: str) -> list[PastJob]:
+def past_jobs(items: list[ListedJob], *, monitor_uid: str) -> list[PastJob]:
     """The RetrainingJobs as the history planner sees them: phase, times, owned by the monitor or not."""
-    jobs = []
-    for item in items:
-        meta, status = item["metadata"], item.get("status") or {}
-        owners = {o.get("uid") for o in meta.get("ownerReferences") or []}
-        jobs.append(PastJob(name=meta["name"], uid=str(meta.get("uid") or ""), phase=status.get("phase"),
-                            completed=status.get("completionTime"), created=meta.get("creationTimestamp"),
-                            owned=monitor_uid in owners, deleting=bool(meta.get("deletionTimestamp"))))
-    return jobs
+    return [
+        PastJob(
+            name=job.name,
+            uid=job.uid,
+            phase=job.phase.value if job.phase else None,
+            completed=job.completed,
+            created=job.created or None,
+            owned=monitor_uid in job.owners,
+            deleting=job.deleting,
+        )
+        for job in items
+    ]
 
 
 def delete_retraining_job(namespace: str, name: str, *, uid: str) -> None:
     """Delete one RetrainingJob (that very object: uid precondition); its training Job and pods follow by
     the garbage collector. Gone already, or replaced by a namesake, is fine."""
-    options = kubernetes.client.V1DeleteOptions(propagation_policy="Background",
-                                                preconditions=kubernetes.client.V1Preconditions(uid=uid))
+    options = kubernetes.client.V1DeleteOptions(
+        propagation_policy="Background", preconditions=kubernetes.client.V1Preconditions(uid=uid)
+    )
     try:
-        client.custom_objects().delete_namespaced_custom_object(GROUP, VERSION, namespace, api.PLURAL, name,
-                                                                body=options)
+        client.custom_objects().delete_namespaced_custom_object(
+            GROUP, VERSION, namespace, api.PLURAL, name, body=options
+        )
     except kubernetes.client.ApiException as error:
         if error.status not in (404, 409):
             raise
@@ -86,75 +164,78 @@ def running_training_jobs(namespaces: list[str]) -> int:
         items = batch.list_job_for_all_namespaces(label_selector=selector).items
     else:
         items = [j for ns in namespaces for j in batch.list_namespaced_job(ns, label_selector=selector).items]
-    jobs = [_serialised(job) for job in items]
-    return sum(1 for job in jobs if not job["metadata"].get("deletionTimestamp") and _outcome(job) is None)
+    return len([job for job in items if not _deleting(job) and _outcome(job) is None])
 
 
-def queued(items: list[dict[str, Any]]) -> list[QueuedJob]:
+def queued(items: list[ListedJob]) -> list[QueuedJob]:
     """The RetrainingJobs waiting for a training slot (Pending, not suspended, not deleted)."""
-    waiting = []
-    for item in items:
-        meta, spec, status = item["metadata"], item.get("spec") or {}, item.get("status") or {}
-        if meta.get("deletionTimestamp") or spec.get("suspend") or status.get("jobName"):
-            continue
-        if (status.get("phase") or "Pending") != "Pending":
-            continue
-        waiting.append(QueuedJob(namespace=meta["namespace"], name=meta["name"],
-                                 priority=str(spec.get("priority") or "medium"),
-                                 created=str(meta.get("creationTimestamp") or ""),
-                                 monitor=str((spec.get("monitorRef") or {}).get("name") or "")))
-    return waiting
+    return [
+        QueuedJob(
+            namespace=job.namespace, name=job.name, priority=job.priority, created=job.created, monitor=job.monitor
+        )
+        for job in items
+        if not (job.deleting or job.suspended or job.job_name) and (job.phase or Phase.PENDING) == Phase.PENDING
+    ]
 
 
-def busy_monitors(items: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+def busy_monitors(items: list[ListedJob]) -> dict[tuple[str, str], str]:
     """(namespace, monitor) -> the RetrainingJob that is training, validating or rolling out its model."""
-    busy: dict[tuple[str, str], str] = {}
-    for item in items:
-        meta, spec, status = item["metadata"], item.get("spec") or {}, item.get("status") or {}
-        if status.get("phase") in ("Training", "Validating", "RollingOut") and not meta.get("deletionTimestamp"):
-            busy[(meta["namespace"], str((spec.get("monitorRef") or {}).get("name") or ""))] = meta["name"]
-    return busy
+    return {(job.namespace, job.monitor): job.name for job in items if job.phase in _BUSY and not job.deleting}
 
 
-def _outcome(job: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
-    for condition in (job.get("status") or {}).get("conditions") or []:
-        if condition.get("type") in ("Complete", "Failed") and condition.get("status") == "True":
-            return condition["type"], condition.get("reason"), condition.get("message")
+def _deleting(job: kubernetes.client.V1Job) -> bool:
+    return bool(job.metadata is not None and job.metadata.deletion_timestamp)
+
+
+def _created(pod: kubernetes.client.V1Pod) -> Any:
+    return pod.metadata.creation_timestamp if pod.metadata is not None else None
+
+
+def _outcome(job: kubernetes.client.V1Job) -> tuple[str, str | None, str | None] | None:
+    for condition in (job.status.conditions if job.status else None) or []:
+        if condition.type in ("Complete", "Failed") and condition.status == "True":
+            return str(condition.type), condition.reason, condition.message
     return None
 
 
 def observe_job(namespace: str, name: str) -> JobState | None:
     """The training Job's state, with the termination of its deciding pod once it finished."""
     try:
-        job = _serialised(client.batch().read_namespaced_job(name, namespace))
+        job = client.batch().read_namespaced_job(name, namespace)
     except kubernetes.client.ApiException as error:
         if error.status == 404:
             return None
         raise
     outcome = _outcome(job)
-    deleting = bool(job["metadata"].get("deletionTimestamp"))
+    deleting = _deleting(job)
     if outcome is None:
         return JobState(name=name, outcome=None, deleting=deleting)
     kind, reason, message = outcome
-    return JobState(name=name, outcome=kind, failure_reason=reason if kind == "Failed" else None,
-                    failure_message=message if kind == "Failed" else None,
-                    termination=_termination(namespace, name, succeeded=kind == "Complete"), deleting=deleting)
+    return JobState(
+        name=name,
+        outcome=kind,
+        failure_reason=reason if kind == "Failed" else None,
+        failure_message=message if kind == "Failed" else None,
+        termination=_termination(namespace, name, succeeded=kind == "Complete"),
+        deleting=deleting,
+    )
 
 
 def _termination(namespace: str, job: str, *, succeeded: bool) -> Termination | None:
     """How the first container of the Job's deciding pod ended: the Succeeded pod, else the last Failed one."""
-    pods = [_serialised(p) for p in client.core().list_namespaced_pod(namespace, label_selector=f"job-name={job}").items]
+    pods = client.core().list_namespaced_pod(namespace, label_selector=f"job-name={job}").items
     wanted = "Succeeded" if succeeded else "Failed"
-    pods = [p for p in pods if (p.get("status") or {}).get("phase") == wanted] or pods
-    pods.sort(key=lambda p: p["metadata"].get("creationTimestamp") or "")
+    pods = [p for p in pods if p.status is not None and p.status.phase == wanted] or pods
+    # oldest first, a pod without a creation time first (as an empty stamp sorted before any)
+    pods.sort(key=lambda p: (_created(p) is not None, _created(p) or 0))
     for pod in reversed(pods):
-        first = ((pod.get("spec") or {}).get("containers") or [{}])[0].get("name")
-        for status in (pod.get("status") or {}).get("containerStatuses") or []:
-            terminated = (status.get("state") or {}).get("terminated") or \
-                (status.get("lastState") or {}).get("terminated")
-            if status.get("name") == first and terminated:
-                return Termination(exit_code=terminated.get("exitCode"), reason=terminated.get("reason"),
-                                   message=terminated.get("message"))
+        first = pod.spec.containers[0].name if pod.spec is not None and pod.spec.containers else None
+        for status in (pod.status.container_statuses if pod.status else None) or []:
+            terminated = (status.state.terminated if status.state else None) or (
+                status.last_state.terminated if status.last_state else None
+            )
+            if status.name == first and terminated:
+                return Termination(exit_code=terminated.exit_code, reason=terminated.reason, message=terminated.message)
     return None
 
 
@@ -166,11 +247,12 @@ def create_job(manifest: dict[str, Any], *, owner_uid: str) -> None:
     except kubernetes.client.ApiException as error:
         if error.status != 409:
             raise
-        live = _serialised(client.batch().read_namespaced_job(meta["name"], meta["namespace"]))
-        owners = [o.get("uid") for o in live["metadata"].get("ownerReferences") or []]
+        live = client.batch().read_namespaced_job(meta["name"], meta["namespace"])
+        owners = [o.uid for o in (live.metadata.owner_references if live.metadata else None) or []]
         if owner_uid not in owners:
             raise kubernetes.client.ApiException(
-                status=409, reason=f"a Job named {meta['name']} exists and belongs to someone else") from error
+                status=409, reason=f"a Job named {meta['name']} exists and belongs to someone else"
+            ) from error
 
 
 def delete_job(namespace: str, name: str) -> None:
@@ -186,9 +268,16 @@ def create_retraining_job(manifest: dict[str, Any]) -> bool:
     """Create a RetrainingJob; False when it exists already (a decision repeated after a crash)."""
     try:
         client.custom_objects().create_namespaced_custom_object(
-            GROUP, VERSION, manifest["metadata"]["namespace"], api.PLURAL, manifest)
+            GROUP, VERSION, manifest["metadata"]["namespace"], api.PLURAL, manifest
+        )
         return True
     except kubernetes.client.ApiException as error:
         if error.status == 409:
             return False
         raise
+
+
+def stored_phase(body: Mapping[str, Any]) -> str | None:
+    """A RetrainingJob's ``status.phase`` as stored, unparsed: what kopf's filters and the step loop compare
+    with phase words before anything is parsed (they see every event, so they stay cheap)."""
+    return (body.get("status") or {}).get("phase")

@@ -33,9 +33,9 @@ import pydantic
 
 from modelmon.api.monitor import ModelMonitorSpec
 from modelmon.api.performance import PerformanceSpec
-from modelmon.api.retraining import RestoreSpec, TrainedModel
+from modelmon.api.retraining import RestoreSpec, RetrainingJobStatus
 from modelmon.api.status import ActiveModel
-from modelmon.conditions import ConditionType, MonitorReason
+from modelmon.conditions import ConditionType, MonitorReason, RetrainingPhase
 from modelmon.policies import conditions as cond
 
 #: Models kept in ``status.previousModels`` (the CRD's bound).
@@ -151,18 +151,15 @@ class Promotion:
 def plan_promotion(
     *,
     retraining_job: str,
-    rtj_status: Mapping[str, Any],
+    rtj_status: RetrainingJobStatus,
     restore: RestoreSpec | None,
     monitor: Mapping[str, Any],
     now: str,
 ) -> Promotion | None:
     """The monitor's status once RetrainingJob ``retraining_job`` promoted its model; None when it did not
-    promote one (not Succeeded, or no rollout) or the monitor already records it."""
-    if rtj_status.get("phase") != "Succeeded" or not rtj_status.get("rollout"):
-        return None
-    try:
-        model = TrainedModel.model_validate(rtj_status.get("model") or {})
-    except pydantic.ValidationError:
+    promote one (not Succeeded, no rollout, or no model) or the monitor already records it."""
+    model = rtj_status.model
+    if rtj_status.phase != RetrainingPhase.SUCCEEDED or rtj_status.rollout is None or model is None:
         return None
     spec, status = monitor.get("spec") or {}, monitor.get("status") or {}
     active, previous = parse(status)

@@ -24,7 +24,10 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from modelmon.api.retraining import ACTIVE_PHASES, FINISHED_PHASES, RetrainingJobSpec, RetrainingJobStatus, TrainedModel
+import pydantic
+
+from modelmon.api.retraining import (ACTIVE_PHASES, FINISHED_PHASES, MonitorRetrainingStatus, RetrainingJobSpec,
+                                    RetrainingJobStatus, TrainedModel)
 from modelmon.conditions import RetrainingCondition as Cond
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason
@@ -267,27 +270,35 @@ def _model_status(model: TrainedModel) -> dict[str, Any]:
 # --- the monitor's view -----------------------------------------------------------------------
 
 
-def monitor_view(*, name: str, spec_reason: str | None, status: Mapping[str, Any], created: str | None,
-                 monitor_retraining: Mapping[str, Any] | None) -> dict[str, Any]:
+def monitor_view(*, name: str, spec_reason: str | None, status: RetrainingJobStatus, created: str | None,
+                 monitor_retraining: MonitorRetrainingStatus | None) -> dict[str, Any]:
     """The patch of the monitor's ``status.retraining`` telling this RetrainingJob's state ({} if current).
 
     An active one is ``active``; a finished one becomes ``last`` and leaves ``active`` if it held it.
     """
-    current = monitor_retraining or {}
-    phase = status.get("phase") or Phase.PENDING.value
+    current = monitor_retraining or MonitorRetrainingStatus()
+    phase = (status.phase or Phase.PENDING).value
     if phase in ACTIVE_PHASES:
         entry = {"name": name, "phase": phase, "reason": spec_reason, "startedAt": created}
-        return {} if current.get("active") == _present(entry) else {"active": entry}
-    last = {"name": name, "phase": phase, "reason": spec_reason, "finishedAt": status.get("completionTime"),
-            "message": status.get("message")}
-    # null, not absent: a merge patch would keep the previous last's model or message otherwise
-    last["model"] = status["model"] if isinstance(status.get("model"), dict) else None
+        return {} if _stored(current.active) == _present(entry) else {"active": entry}
+    last = {"name": name, "phase": phase, "reason": spec_reason, "finishedAt": status.completion_time,
+            "message": status.message,
+            # null, not absent: a merge patch would keep the previous last's model or message otherwise
+            "model": _stored(status.model)}
     patch: dict[str, Any] = {}
-    if (current.get("active") or {}).get("name") == name:
+    if current.active is not None and current.active.name == name:
         patch["active"] = None
-    if current.get("last") != _present(last):
+    if _stored(current.last) != _present(last):
         patch["last"] = last
     return patch
+
+
+def _stored(model: pydantic.BaseModel | None) -> dict[str, Any] | None:
+    """``model`` as it was read from status: the fields it was given, none of the defaults it filled in
+    (a default written back would make a stored entry look changed)."""
+    if model is None:
+        return None
+    return model.model_dump(by_alias=True, exclude_unset=True, exclude_none=True, mode="json")
 
 
 def _present(entry: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,13 +45,21 @@ def rtj_status(
     }
     if reference:
         model["reference"] = {"uri": reference}
-    return {"phase": phase, "model": model, **({"rollout": {"phase": "Succeeded"}} if rollout else {})}
+    return {"phase": phase, "model": model, **({"rollout": ROLLED_OUT} if rollout else {})}
+
+
+#: A finished rollout as the rollout controller stores it.
+ROLLED_OUT = {"strategy": "canary", "phase": "Succeeded", "startedAt": NOW, "stepStartedAt": NOW, "progressAt": NOW}
 
 
 def promote(monitor: dict, name: str, status: dict, *, now: str = NOW, restore: RestoreSpec | None = None) -> dict:
     """The monitor after the promotion's merge patch (top-level fields replaced, as the tests need)."""
     plan = active_model.plan_promotion(
-        retraining_job=name, rtj_status=status, restore=restore, monitor=monitor, now=now
+        retraining_job=name,
+        rtj_status=RetrainingJobStatus.model_validate(status),
+        restore=restore,
+        monitor=monitor,
+        now=now,
     )
     assert plan is not None
     merged = dict(monitor.get("status") or {})
@@ -86,13 +94,23 @@ def test_no_promotion_without_a_rollout_that_succeeded_nor_twice():
         rtj_status("2.0", SHA2, phase="RolledBack"),
     ):
         assert (
-            active_model.plan_promotion(retraining_job="r", rtj_status=status, restore=None, monitor=monitor(), now=NOW)
+            active_model.plan_promotion(
+                retraining_job="r",
+                rtj_status=RetrainingJobStatus.model_validate(status),
+                restore=None,
+                monitor=monitor(),
+                now=NOW,
+            )
             is None
         )
     once = promote(monitor(), "r", rtj_status("2.0", SHA2))
     assert (
         active_model.plan_promotion(
-            retraining_job="r", rtj_status=rtj_status("2.0", SHA2), restore=None, monitor=once, now=NOW
+            retraining_job="r",
+            rtj_status=RetrainingJobStatus.model_validate(rtj_status("2.0", SHA2)),
+            restore=None,
+            monitor=once,
+            now=NOW,
         )
         is None
     )

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from modelmon.api.retraining import RetrainingJobSpec, RetrainingJobStatus
+from modelmon.api.retraining import MonitorRetrainingStatus, RetrainingJobSpec, RetrainingJobStatus
 from modelmon.policies.retraining_job import JobState, Observed, Termination, monitor_view, plan_step
 
 NOW = "2026-03-10T12:00:00Z"
@@ -183,23 +183,24 @@ def test_invalid_spec_fails_naming_the_field():
     assert planned.status["message"] == "invalid spec: spec.jobTemplate: containers must list the training container"
 
 
+def view(status: dict, memory: dict | None, *, reason: str = "drift") -> dict:
+    """monitor_view as the controller calls it: both statuses parsed into their models."""
+    return monitor_view(name="r", spec_reason=reason, status=RetrainingJobStatus.model_validate(status), created="t0",
+                        monitor_retraining=MonitorRetrainingStatus.model_validate(memory) if memory is not None else None)
+
+
 def test_monitor_view_active_then_last():
-    active = monitor_view(name="r", spec_reason="drift", status={"phase": "Training"}, created="t0",
-                          monitor_retraining={})
+    active = view({"phase": "Training"}, {})
     assert active == {"active": {"name": "r", "phase": "Training", "reason": "drift", "startedAt": "t0"}}
-    assert monitor_view(name="r", spec_reason="drift", status={"phase": "Training"}, created="t0",
-                        monitor_retraining=active) == {}
-    finished = monitor_view(name="r", spec_reason="drift", status={"phase": "Failed", "message": "m",
-                                                                   "completionTime": "t1"},
-                            created="t0", monitor_retraining=active)
+    assert view({"phase": "Training"}, active) == {}
+    finished = view({"phase": "Failed", "message": "m", "completionTime": "t1"}, active)
     assert finished == {"active": None, "last": {"name": "r", "phase": "Failed", "reason": "drift", "finishedAt": "t1",
                                                  "message": "m", "model": None}}
 
 
 def test_monitor_view_leaves_another_active_one_alone():
     other = {"active": {"name": "newer", "phase": "Pending"}}
-    patch = monitor_view(name="r", spec_reason="manual", status={"phase": "Succeeded"}, created="t0",
-                         monitor_retraining=other)
+    patch = view({"phase": "Succeeded"}, other, reason="manual")
     assert "active" not in patch and patch["last"]["name"] == "r"
 
 
