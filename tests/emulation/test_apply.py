@@ -4,9 +4,6 @@ its status (the reconciler classifies it), all through the calling thread's clie
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 import kubernetes
 import pytest
 
@@ -14,28 +11,9 @@ from modelmon.api import monitor as api
 from modelmon.k8s import apply, client
 from modelmon.manifests import checkjob
 from modelmon_kits.emulation import EmulatedCluster
+from support.monitors import monitor_body
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEC = {
-    "model": {"name": "credit", "version": "1"},
-    "schedule": "*/30 * * * *",
-    "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
-    "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}},
-}
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with EmulatedCluster(crds=[ROOT / "crds" / "modelmonitors.yaml"]) as emulated:
-        yield emulated
-
-
-@pytest.fixture
-def namespace(cluster):
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    cluster.create_namespace(name)
-    with client.use(cluster.api_client()):
-        yield name
+SPEC = monitor_body("credit")["spec"]
 
 
 def children(namespace: str, **spec: object) -> list[dict]:

@@ -12,28 +12,20 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 from typing import Any
 
 import kubernetes
 import pytest
 from kubernetes.client import ApiException
 
-from modelmon_kits.emulation import EmulatedCluster, running_operator
+from modelmon_kits.emulation import running_operator
 from modelmon.metrics import OperatorMetrics
 from modelmon.settings import OperatorSettings
 from support import waiting
 
 wait_for = functools.partial(waiting.wait_for, timeout=30.0, interval=0.1)  # the emulator answers at once
 
-ROOT = Path(__file__).resolve().parents[2]
 GROUP, VERSION, PLURAL = "modelmon.io", "v1alpha1", "modelmonitors"
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with EmulatedCluster(crds=[ROOT / "crds" / "modelmonitors.yaml"]) as emulated:
-        yield emulated
 
 
 @pytest.fixture(scope="module")

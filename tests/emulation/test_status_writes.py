@@ -4,46 +4,15 @@ fresh read until its write lands."""
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from modelmon.api import monitor as api
 from modelmon.k8s import client, objects, status_writes
-from modelmon_kits.emulation import EmulatedCluster
-
-ROOT = Path(__file__).resolve().parents[2]
-SPEC = {
-    "model": {"name": "credit", "version": "1"},
-    "schedule": "*/30 * * * *",
-    "reference": {"configMapKeyRef": {"name": "credit-data", "key": "reference.csv"}},
-    "current": {"configMapKeyRef": {"name": "credit-data", "key": "current.csv"}},
-}
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with EmulatedCluster(crds=[ROOT / "crds" / "modelmonitors.yaml"]) as emulated:
-        yield emulated
-
-
-@pytest.fixture
-def namespace(cluster):
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    cluster.create_namespace(name)
-    with client.use(cluster.api_client()):
-        yield name
+from support.monitors import monitor_body
 
 
 def monitor(namespace: str) -> dict[str, Any]:
-    body = {
-        "apiVersion": f"{api.GROUP}/{api.VERSION}",
-        "kind": "ModelMonitor",
-        "metadata": {"name": "credit", "namespace": namespace},
-        "spec": SPEC,
-    }
+    body = monitor_body("credit")
     client.custom_objects().create_namespaced_custom_object(api.GROUP, api.VERSION, namespace, api.PLURAL, body)
     live = objects.get_monitor(namespace, "credit")
     assert live is not None
