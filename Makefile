@@ -102,7 +102,8 @@ FORMATTED += operator/modelmon/policies/monitor_state.py operator/modelmon/contr
 FORMATTED += tests/unit/test_vocabularies.py
 # The RetrainingJob's monitor side and the listing of RetrainingJobs on typed status (#16).
 FORMATTED += operator/modelmon/k8s/retraining.py tests/unit/k8s/test_retraining_listing.py \
-	tests/unit/controller/test_retraining_unreadable.py tests/unit/policies/test_retraining_monitor_golden.py
+	tests/unit/controller/test_retraining_unreadable.py tests/unit/policies/test_retraining_monitor_golden.py \
+	tests/unit/controller/test_retraining_filters.py tests/unit/policies/test_retraining_monitor_plan.py
 lint:
 	$(PYTHON) -m ruff check
 	$(PYTHON) -m ruff format --check $(FORMATTED)

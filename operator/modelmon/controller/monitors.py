@@ -115,7 +115,11 @@ class MonitorController:
             ready = _ready(monitor, ok=False, reason=MonitorReason(held.reason), message=held.message)
         # a spec change may override the active model (or stop doing so): ActiveModel says which one wins
         told = active_model.plan_condition(
-            {**raw, "status": monitor_state.applied(monitor, ready)}, now=timestamps.format_time(timestamps.now())
+            spec=raw.get("spec") or {},
+            active=monitor.status.active_model,
+            conditions=monitor_state.applied(monitor, ready).get("conditions"),
+            generation=monitor.generation,
+            now=timestamps.format_time(timestamps.now()),
         )
         patch.status.update({**ready, **({"conditions": told} if told is not None else {})})
 

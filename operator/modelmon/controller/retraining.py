@@ -37,6 +37,7 @@ from modelmon import timestamps
 from modelmon.api import errors as api_errors
 from modelmon.api import monitor as monitor_api
 from modelmon.api import retraining as api
+from modelmon.api.status import ModelMonitorStatus
 from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import MonitorReason, RetrainingReason
 from modelmon.controller import rollout as rollouts
@@ -54,6 +55,8 @@ RTJ = (monitor_api.GROUP, monitor_api.VERSION, api.PLURAL)
 #: Phases that hold a training slot or their monitor's turn (StrEnum members: a stored word is found too).
 _HOLDING = frozenset({Phase.TRAINING, Phase.VALIDATING})
 MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
+#: The fields of a monitor's status a promotion reads.
+_PROMOTION_READS = ("activeModel", "previousModels", "conditions")
 #: Phases stepped by the training controller (RollingOut is ticked by the rollout's).
 _STEPPED = frozenset({Phase.PENDING, Phase.TRAINING, Phase.VALIDATING})
 
@@ -235,8 +238,16 @@ class RetrainingController:
         planned: list[active_model.Promotion] = []
 
         def promotion(fresh: dict[str, Any]) -> dict[str, Any] | None:
-            plan = active_model.plan_promotion(retraining_job=meta["name"], rtj_status=status, restore=restore,
-                                               monitor=fresh, now=timestamps.format_time(timestamps.now()))
+            models, unreadable = read_models(fresh)
+            if models is None:
+                log.error("ModelMonitor %s/%s: RetrainingJob %s's model is not promoted: %s", meta["namespace"],
+                          monitor["metadata"]["name"], meta["name"], unreadable)
+                return None
+            plan = active_model.plan_promotion(
+                retraining_job=meta["name"], rtj_status=status, restore=restore, spec=fresh.get("spec") or {},
+                active=models.active_model, previous=models.previous_models,
+                conditions=(fresh.get("status") or {}).get("conditions"),
+                generation=fresh["metadata"].get("generation"), now=timestamps.format_time(timestamps.now()))
             planned[:] = [plan] if plan is not None else []
             return plan.status if plan is not None else None
         written = status_writes.update_status(status_writes.MONITORS, meta["namespace"], monitor["metadata"]["name"],
@@ -284,6 +295,10 @@ class RetrainingController:
         annotations = dict(meta.get("annotations") or {})
         if not triggers_may_act(body):
             return
+        memory, unreadable = read_memory(body)
+        if unreadable:  # nothing started, consumed or remembered on a guess
+            log.error("ModelMonitor %s/%s: its retraining triggers wait: %s", namespace, name, unreadable)
+            return
         try:
             spec = api.RetrainingSpec.model_validate(raw_spec) if raw_spec is not None else None
         except pydantic.ValidationError as error:
@@ -301,7 +316,7 @@ class RetrainingController:
         active = k8s.active_names(items)
         if api.UNDO in annotations:
             active += self._undo(body, spec, patch, active=active, deployment=deployment)
-        plan = triggers.plan_monitor(spec=spec, status=status, annotations=annotations, active=active,
+        plan = triggers.plan_monitor(spec=spec, memory=memory, status=status, annotations=annotations, active=active,
                                      created=timestamps.parse_time(meta.get("creationTimestamp")) or moment, now=moment)
         decision, update = plan.decision, plan.memory
         if decision.create and spec is not None and spec.template is not None:
@@ -318,7 +333,7 @@ class RetrainingController:
                                           f"{decision.priority} priority): {decision.why}")
         elif decision.consume_annotation:
             events.post_event(body=body, type="Warning", reason="RetrainNowIgnored", message=decision.why)
-        changed = triggers.changed_fields(status.get("retraining"), update)
+        changed = triggers.changed_fields(memory, update)
         # Watch events can carry a copy older than this handler's last write, so the memory is
         # written only onto the version it was computed from (a stale copy gets a 409 and a
         # fresher event decides) -- except after a start: the RetrainingJob exists, so its start
@@ -326,10 +341,15 @@ class RetrainingController:
         # planned again on a fresh read.
         # A repeat from a stale copy names the same RetrainingJob (deterministic name): no second one.
         if changed and decision.create:
-            def memory(fresh: dict[str, Any]) -> dict[str, Any] | None:
-                fields = triggers.changed_fields((fresh.get("status") or {}).get("retraining"), update)
+            def remember(fresh: dict[str, Any]) -> dict[str, Any] | None:
+                held, unreadable = read_memory(fresh)
+                if unreadable:
+                    log.error("ModelMonitor %s/%s: the start of a RetrainingJob is not remembered: %s", namespace,
+                              name, unreadable)
+                    return None
+                fields = triggers.changed_fields(held, update)
                 return {"retraining": fields} if fields else None
-            status_writes.update_status(status_writes.MONITORS, namespace, name, memory, body=body)
+            status_writes.update_status(status_writes.MONITORS, namespace, name, remember, body=body)
         elif changed and not status_writes.write_monitor_status(namespace, name, {"retraining": changed},
                                                                 resource_version=meta["resourceVersion"]):
             log.info("monitor %s/%s changed while its triggers were evaluated; the next event decides", namespace, name)
@@ -376,9 +396,9 @@ class RetrainingController:
         events.post_event(body=body, type="Normal", reason="RetrainingHistoryPruned", message=plan.message)
 
     def _note(self, body: dict[str, Any], why: str) -> None:
-        memory = (body.get("status") or {}).get("retraining") or {}
+        memory, _ = read_memory(body)  # unreadable: the spec's problem is told all the same
         meta = body["metadata"]
-        if memory.get("decision") != why and status_writes.write_monitor_status(
+        if (memory.decision if memory else None) != why and status_writes.write_monitor_status(
                 meta["namespace"], meta["name"], {"retraining": {"decision": why}},
                 resource_version=meta["resourceVersion"]):
             events.post_event(body=body, type="Warning", reason="InvalidRetrainingSpec", message=why)
@@ -399,6 +419,17 @@ def read_memory(monitor: dict[str, Any]) -> tuple[api.MonitorRetrainingStatus | 
     except pydantic.ValidationError as error:
         return None, f"its status.retraining is unreadable (fix or remove it): " \
                      f"{api_errors.describe(error, prefix='status.retraining')}"
+
+
+def read_models(monitor: dict[str, Any]) -> tuple[ModelMonitorStatus | None, str | None]:
+    """The monitor's ``activeModel``, ``previousModels`` and ``conditions`` (all a promotion reads of its
+    status) parsed once, the rest left out: (status holding them, None), or (None, the field that cannot
+    be read and the fix). Its lastCheck, the largest part, is not parsed for it."""
+    stored = monitor.get("status") or {}
+    try:
+        return ModelMonitorStatus.model_validate({k: stored[k] for k in _PROMOTION_READS if k in stored}), None
+    except pydantic.ValidationError as error:
+        return None, f"its status is unreadable (fix or remove it): {api_errors.describe(error, prefix='status')}"
 
 
 def _parse(body: dict[str, Any]) -> tuple[api.RetrainingJobSpec | None, str | None]:

@@ -30,6 +30,7 @@ from modelmon.conditions import RetrainingPhase as Phase
 from modelmon.conditions import RetrainingReason
 from modelmon.controller.locks import ObjectLocks
 from modelmon.k8s import events, objects, secrets, status_writes
+from modelmon.k8s import retraining as retraining_k8s
 from modelmon.k8s import rollout as k8s
 from modelmon.manifests import rollout as manifests
 from modelmon.metrics import OperatorMetrics
@@ -39,6 +40,8 @@ from modelmon.metric_providers import Context, measure
 
 log = logging.getLogger(__name__)
 RTJ = (monitor_api.GROUP, monitor_api.VERSION, retraining_api.PLURAL)
+#: Final phases from which a rollout is retried on ``modelmon.io/retry``.
+_RETRIABLE = frozenset({Phase.ROLLED_BACK, Phase.FAILED})
 
 
 class RolloutController:
@@ -193,16 +196,15 @@ def _model(status: retraining_api.RetrainingJobStatus) -> dict[str, str]:
 
 def _serves(body: Any) -> bool:
     """RollingOut, or a finished rollout a person asked to retry."""
-    status = body.get("status") or {}
-    if status.get("phase") == Phase.ROLLING_OUT.value:
+    phase = retraining_k8s.stored_phase(body)
+    if phase == Phase.ROLLING_OUT:
         return True
     annotations = (body.get("metadata") or {}).get("annotations") or {}
-    return bool(status.get("rollout")) and status.get("phase") in (Phase.ROLLED_BACK.value, Phase.FAILED.value) and \
-        api.RETRY in annotations
+    return phase in _RETRIABLE and api.RETRY in annotations and retraining_k8s.has_rollout(body)
 
 
 def rolling_out(body: kopf.Body, **_: Any) -> bool:
-    return (body.get("status") or {}).get("phase") == Phase.ROLLING_OUT.value
+    return retraining_k8s.stored_phase(body) == Phase.ROLLING_OUT
 
 
 def steered(body: kopf.Body, **_: Any) -> bool:

@@ -281,3 +281,8 @@ def stored_phase(body: Mapping[str, Any]) -> str | None:
     """A RetrainingJob's ``status.phase`` as stored, unparsed: what kopf's filters and the step loop compare
     with phase words before anything is parsed (they see every event, so they stay cheap)."""
     return (body.get("status") or {}).get("phase")
+
+
+def has_rollout(body: Mapping[str, Any]) -> bool:
+    """Whether a RetrainingJob's stored status holds a rollout (one ran, so it can be retried)."""
+    return bool((body.get("status") or {}).get("rollout"))

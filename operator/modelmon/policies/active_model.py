@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pydantic
@@ -78,9 +78,19 @@ def parse(status: Mapping[str, Any] | None) -> tuple[ActiveModel | None, list[Ac
 def in_force(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> ActiveModel | None:
     """The active model when it wins over the spec (the rule above), else None."""
     active, _ = parse(status)
+    return _wins(spec, active)
+
+
+def _wins(spec: Mapping[str, Any], active: ActiveModel | None) -> ActiveModel | None:
+    """``active`` when it wins over ``spec`` (the rule above), else None."""
     if active is None or active.spec_digest != spec_digest(spec):
         return None
     return active
+
+
+def _present(active: ActiveModel | None) -> ActiveModel | None:
+    """An ``activeModel`` stored empty (``{}``) is none, as :func:`parse` reads it."""
+    return active if active is not None and active.model_fields_set else None
 
 
 def judged_version(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> str | None:
@@ -153,23 +163,29 @@ def plan_promotion(
     retraining_job: str,
     rtj_status: RetrainingJobStatus,
     restore: RestoreSpec | None,
-    monitor: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    active: ActiveModel | None,
+    previous: Sequence[ActiveModel],
+    conditions: Sequence[dict[str, Any]] | None,
+    generation: int | None,
     now: str,
 ) -> Promotion | None:
     """The monitor's status once RetrainingJob ``retraining_job`` promoted its model; None when it did not
-    promote one (not Succeeded, no rollout, or no model) or the monitor already records it."""
+    promote one (not Succeeded, no rollout, or no model) or the monitor already records it.
+
+    The monitor as its status was read (by the caller, once): its ``activeModel`` and ``previousModels``,
+    its ``conditions`` as stored, and ``metadata.generation``; ``spec`` as written (its digest is taken)."""
     model = rtj_status.model
     if rtj_status.phase != RetrainingPhase.SUCCEEDED or rtj_status.rollout is None or model is None:
         return None
-    spec, status = monitor.get("spec") or {}, monitor.get("status") or {}
-    active, previous = parse(status)
+    active = _present(active)
     if active is not None and active.retraining_job == retraining_job:
         return None
     if restore is not None:
         baseline, note = dict(restore.baseline), ""
     else:
         baseline, note = _baseline(spec, model.metrics)
-    judged = in_force(spec, status) or ActiveModel(version=(spec.get("model") or {}).get("version"))
+    judged = _wins(spec, active) or ActiveModel(version=(spec.get("model") or {}).get("version"))
     new = ActiveModel(
         version=model.version,
         uri=model.uri,
@@ -187,27 +203,35 @@ def plan_promotion(
         f"{source} and " + ("its validation metrics as baseline" if baseline else "the spec's baseline") + note
     )
     patch: dict[str, Any] = {
-        "activeModel": replacing(status.get("activeModel"), _dump(new)),
+        # the stored one's every field is in the model's dump, so each one it loses is sent as null
+        "activeModel": replacing(_dump(active) if active is not None else None, _dump(new)),
         "previousModels": [_dump(p, compact=True) for p in kept[:MAX_PREVIOUS]],
         "retraining": {"samplesSinceLast": 0},
-        "conditions": cond.merge_conditions(status.get("conditions"), [_condition(True, message, monitor)], now=now),
+        "conditions": cond.merge_conditions(conditions, [_condition(True, message, generation)], now=now),
     }
     return Promotion(status=patch, message=message)
 
 
-def plan_condition(monitor: Mapping[str, Any], *, now: str) -> list[dict[str, Any]] | None:
-    """The monitor's conditions with ``ActiveModel`` told from spec and status; None when unchanged
-    (or there is no active model)."""
-    spec, status = monitor.get("spec") or {}, monitor.get("status") or {}
-    active, _ = parse(status)
+def plan_condition(
+    *,
+    spec: Mapping[str, Any],
+    active: ActiveModel | None,
+    conditions: Sequence[dict[str, Any]] | None,
+    generation: int | None,
+    now: str,
+) -> list[dict[str, Any]] | None:
+    """The monitor's conditions with ``ActiveModel`` told from its spec and its active model (the status
+    parsed by the caller; ``conditions`` as they will be stored); None when unchanged (or there is no
+    active model)."""
+    active = _present(active)
     if active is None:
         return None
-    if in_force(spec, status) is not None:
+    if _wins(spec, active) is not None:
         wanted = _condition(
             True,
             f"checks judge model {active.version}, promoted by RetrainingJob "
             f"{active.retraining_job} at {active.promoted_at}",
-            monitor,
+            generation,
         )
     else:
         wanted = _condition(
@@ -215,22 +239,22 @@ def plan_condition(monitor: Mapping[str, Any], *, now: str) -> list[dict[str, An
             f"spec.model.version, spec.reference or spec.performance.baseline changed after "
             f"model {active.version} was promoted at {active.promoted_at}: checks judge the "
             f"spec's until the next promotion",
-            monitor,
+            generation,
         )
-    held = cond.find(status.get("conditions"), ConditionType.ACTIVE_MODEL.value)
+    held = cond.find(conditions, ConditionType.ACTIVE_MODEL.value)
     if held is not None and all(held.get(k) == wanted[k] for k in ("status", "reason")):
         return None
-    return cond.merge_conditions(status.get("conditions"), [wanted], now=now)
+    return cond.merge_conditions(conditions, [wanted], now=now)
 
 
-def _condition(wins: bool, message: str, monitor: Mapping[str, Any]) -> dict[str, Any]:
+def _condition(wins: bool, message: str, generation: int | None) -> dict[str, Any]:
     reason = MonitorReason.PROMOTED if wins else MonitorReason.SPEC_OVERRIDES
     return cond.condition(
         type=ConditionType.ACTIVE_MODEL.value,
         status=wins,
         reason=reason.value,
         message=message[:1024],
-        generation=(monitor.get("metadata") or {}).get("generation"),
+        generation=generation,
     )
 
 

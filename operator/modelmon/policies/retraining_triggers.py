@@ -247,14 +247,17 @@ class MonitorPlan:
     """The fields of ``status.retraining`` this evaluation sets (``active: None`` forgets a gone RetrainingJob)."""
 
 
-def plan_monitor(*, spec: RetrainingSpec | None, status: Mapping[str, Any], annotations: Mapping[str, str],
-                 active: Sequence[str], created: datetime.datetime, now: datetime.datetime) -> MonitorPlan:
+def plan_monitor(*, spec: RetrainingSpec | None, memory: MonitorRetrainingStatus | None, status: Mapping[str, Any],
+                 annotations: Mapping[str, str], active: Sequence[str], created: datetime.datetime,
+                 now: datetime.datetime) -> MonitorPlan:
     """Count the samples, decide, and say what the monitor's memory becomes.
 
+    ``memory``: the monitor's ``status.retraining``, parsed by the caller (None: it has none);
+    ``status``: the rest of its status, whose last check and active model are read.
     ``active``: names of the monitor's RetrainingJobs still active; a remembered active one
     that is not among them was deleted while nobody watched, and is forgotten.
     """
-    memory = MonitorRetrainingStatus.model_validate(status.get("retraining") or {})  # typed, once
+    memory = memory or MonitorRetrainingStatus()
     samples = _count(memory, status.get("lastCheck"))
     decision = _plan(spec=spec, status=status, memory=memory, annotations=annotations, active=active,
                      samples=samples.count, created=created, now=now)
@@ -274,7 +277,9 @@ def started(plan: MonitorPlan, *, name: str, now: datetime.datetime) -> dict[str
             "decision": f"started RetrainingJob {name}: {plan.decision.why}"}
 
 
-def changed_fields(memory: Mapping[str, Any] | None, update: Mapping[str, Any]) -> dict[str, Any]:
+def changed_fields(memory: MonitorRetrainingStatus | None, update: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of ``update`` that differ from what ``status.retraining`` holds (nothing to write when empty)."""
-    held = memory or {}
+    # compared as stored: the fields it was read with, not the defaults the model fills in (an absent
+    # samplesSinceLast is not 0 to a merge patch, so 0 is written)
+    held = memory.model_dump(by_alias=True, exclude_unset=True, exclude_none=True, mode="json") if memory else {}
     return {key: value for key, value in update.items() if held.get(key) != value}

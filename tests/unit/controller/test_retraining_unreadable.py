@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import kopf
 import pytest
 
 from modelmon.api.retraining import RetrainingJobStatus
@@ -111,3 +112,51 @@ def test_a_deleted_active_job_stops_its_job_and_tells_the_monitor(controller, mo
     (told,) = writes
     last = told["retraining"]["last"]
     assert (last["phase"], last["message"]) == ("Cancelled", "deleted while Validating; its training Job was stopped")
+
+
+def test_triggers_with_an_unreadable_memory_start_nothing_and_keep_the_annotation(controller, monkeypatch, caplog):
+    listed: list[str] = []
+    monkeypatch.setattr(retraining.k8s, "list_for_monitor", lambda namespace, name: listed.append(name) or [])
+    body = monitor({"lastStartedAt": 5})
+    body["metadata"].update(uid="u", annotations={"modelmon.io/retrain-now": "ticket-1"})
+    body["spec"] = {"retraining": {"enabled": False}}
+    patch = kopf.Patch()
+    with caplog.at_level(logging.ERROR, logger="modelmon.controller.retraining"):
+        controller.evaluate_triggers(body, patch)
+    assert listed == [] and not patch  # nothing listed, started, consumed or written
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "risk/credit" in line and "status.retraining.lastStartedAt" in line and "fix or remove it" in line
+
+
+def test_a_promotion_onto_unreadable_models_is_not_planned(controller, writes, caplog):
+    status = RetrainingJobStatus.model_validate(
+        {
+            "phase": "Succeeded",
+            "model": {"uri": "s3://m/2", "version": "2", "sha256": "2" * 64},
+            "rollout": {
+                "strategy": "canary",
+                "phase": "Succeeded",
+                "startedAt": "t",
+                "stepStartedAt": "t",
+                "progressAt": "t",
+            },
+        }
+    )
+    damaged = monitor({})
+    damaged["spec"] = {"model": {"name": "credit", "version": "1"}}
+    damaged["status"]["previousModels"] = [{"version": 2}]
+    with caplog.at_level(logging.ERROR, logger="modelmon.controller.retraining"):
+        controller._promote(rtj({}), status, monitor=damaged)
+    assert writes == [None]
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "not promoted" in line and "status.previousModels.0.version" in line and "fix or remove it" in line
+
+
+def test_a_promotion_reads_the_monitors_models_only():
+    """Its last check (the largest part of the status) is not parsed for a promotion, so no damage there
+    holds a promotion back."""
+    body = monitor({})
+    body["status"].update(lastCheck={"time": "t"}, activeModel={"version": "1.4", "promotedAt": "t0"})
+    models, unreadable = retraining.read_models(body)
+    assert unreadable is None and models is not None
+    assert models.active_model is not None and models.active_model.version == "1.4" and models.last_check is None

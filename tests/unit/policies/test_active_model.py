@@ -11,6 +11,7 @@ from modelmon import timestamps
 from modelmon.api.status import ModelMonitorStatus
 from modelmon.policies import active_model, alert_updates, retraining_job, retraining_triggers, undo
 from modelmon.policies.alerts import Policy
+from modelmon.controller.retraining import read_models
 from modelmon.policies.monitor_state import read_monitor
 
 NOW = "2026-03-10T12:00:00Z"
@@ -52,15 +53,28 @@ def rtj_status(
 ROLLED_OUT = {"strategy": "canary", "phase": "Succeeded", "startedAt": NOW, "stepStartedAt": NOW, "progressAt": NOW}
 
 
-def promote(monitor: dict, name: str, status: dict, *, now: str = NOW, restore: RestoreSpec | None = None) -> dict:
-    """The monitor after the promotion's merge patch (top-level fields replaced, as the tests need)."""
-    plan = active_model.plan_promotion(
+def plan_promotion(
+    monitor: dict, name: str, status: dict, *, now: str = NOW, restore: RestoreSpec | None = None
+) -> active_model.Promotion | None:
+    """plan_promotion as the controller calls it: both statuses read once into their models."""
+    models, _ = read_models(monitor)
+    assert models is not None
+    return active_model.plan_promotion(
         retraining_job=name,
         rtj_status=RetrainingJobStatus.model_validate(status),
         restore=restore,
-        monitor=monitor,
+        spec=monitor["spec"],
+        active=models.active_model,
+        previous=models.previous_models,
+        conditions=monitor["status"].get("conditions"),
+        generation=monitor["metadata"].get("generation"),
         now=now,
     )
+
+
+def promote(monitor: dict, name: str, status: dict, *, now: str = NOW, restore: RestoreSpec | None = None) -> dict:
+    """The monitor after the promotion's merge patch (top-level fields replaced, as the tests need)."""
+    plan = plan_promotion(monitor, name, status, now=now, restore=restore)
     assert plan is not None
     merged = dict(monitor.get("status") or {})
     for key, value in plan.status.items():
@@ -93,27 +107,9 @@ def test_no_promotion_without_a_rollout_that_succeeded_nor_twice():
         rtj_status("2.0", SHA2, rollout=False),
         rtj_status("2.0", SHA2, phase="RolledBack"),
     ):
-        assert (
-            active_model.plan_promotion(
-                retraining_job="r",
-                rtj_status=RetrainingJobStatus.model_validate(status),
-                restore=None,
-                monitor=monitor(),
-                now=NOW,
-            )
-            is None
-        )
+        assert plan_promotion(monitor(), "r", status) is None
     once = promote(monitor(), "r", rtj_status("2.0", SHA2))
-    assert (
-        active_model.plan_promotion(
-            retraining_job="r",
-            rtj_status=RetrainingJobStatus.model_validate(rtj_status("2.0", SHA2)),
-            restore=None,
-            monitor=once,
-            now=NOW,
-        )
-        is None
-    )
+    assert plan_promotion(once, "r", rtj_status("2.0", SHA2)) is None
 
 
 def test_checks_judge_the_active_models_reference_and_baseline_and_the_spec_otherwise():
@@ -135,7 +131,7 @@ def test_a_later_change_of_the_spec_s_model_reference_or_baseline_wins_and_the_c
     after = promote(monitor(), "r", rtj_status("2.0", SHA2, reference="s3://data/2.0/ref.parquet"))
     thresholds = {**SPEC, "drift": {"driftShare": 0.3}}  # not a field the active model stands in for
     assert active_model.in_force(thresholds, after["status"]) is not None
-    assert active_model.plan_condition({**after, "spec": thresholds}, now=NOW) is None  # unchanged: True/Promoted
+    assert plan_condition({**after, "spec": thresholds}) is None  # unchanged: True/Promoted
     for changed in (
         {**SPEC, "model": {"name": "credit", "version": "2.1"}},
         {**SPEC, "reference": {"uri": "file:///data/reference-2.csv"}},
@@ -144,9 +140,21 @@ def test_a_later_change_of_the_spec_s_model_reference_or_baseline_wins_and_the_c
         assert active_model.in_force(changed, after["status"]) is None
         parsed = ModelMonitorSpec.model_validate(changed)
         assert active_model.judged_spec(parsed, raw_spec=changed, status=after["status"]) is parsed
-        (condition,) = active_model.plan_condition({**after, "spec": changed}, now=NOW)
+        (condition,) = plan_condition({**after, "spec": changed})
         assert (condition["status"], condition["reason"]) == ("False", "SpecOverrides")
         assert "checks judge the spec's until the next promotion" in condition["message"]
+
+
+def plan_condition(body: dict) -> list | None:
+    """plan_condition as the controller calls it: on the monitor's status read once."""
+    state = read_monitor(body)
+    return active_model.plan_condition(
+        spec=body["spec"],
+        active=state.status.active_model,
+        conditions=state.stored.get("conditions"),
+        generation=state.generation,
+        now=NOW,
+    )
 
 
 def test_a_result_whose_metrics_cannot_be_a_baseline_leaves_the_spec_s():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from modelmon.api.retraining import RetrainingSpec
+from modelmon.api.retraining import MonitorRetrainingStatus, RetrainingSpec
 from modelmon.policies import retraining_triggers as policy
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
@@ -16,9 +16,21 @@ CHECK = {"time": "2026-03-10T11:00:00Z", "currentRows": 500, "dataset": {"drifte
 
 
 def plan(status, *, spec=SPEC, active=(), annotations=None):
+    """plan_monitor as the controller calls it: status.retraining parsed once into its model."""
+    memory = MonitorRetrainingStatus.model_validate(status["retraining"]) if "retraining" in status else None
     return policy.plan_monitor(
-        spec=spec, status=status, annotations=annotations or {}, active=list(active), created=CREATED, now=NOW
+        spec=spec,
+        memory=memory,
+        status=status,
+        annotations=annotations or {},
+        active=list(active),
+        created=CREATED,
+        now=NOW,
     )
+
+
+def held(memory: dict) -> MonitorRetrainingStatus:
+    return MonitorRetrainingStatus.model_validate(memory)
 
 
 def test_a_critical_drift_decides_a_start_and_counts_the_check_once():
@@ -60,8 +72,12 @@ def test_the_schedule_slot_served_is_remembered():
 
 
 def test_only_changed_fields_are_written():
-    held = {"samplesSinceLast": 500, "lastCountedCheck": "2026-03-10T11:00:00Z", "decision": "same"}
+    stored = {"samplesSinceLast": 500, "lastCountedCheck": "2026-03-10T11:00:00Z", "decision": "same"}
     update = {"samplesSinceLast": 500, "lastCountedCheck": "2026-03-10T11:00:00Z", "decision": "new", "active": None}
-    assert policy.changed_fields(held, update) == {"decision": "new"}  # absent and None: the same to a merge patch
-    assert policy.changed_fields(held, held) == {}
-    assert policy.changed_fields({"active": {"name": "gone"}}, {"active": None}) == {"active": None}
+    assert policy.changed_fields(held(stored), update) == {
+        "decision": "new"
+    }  # absent and None: the same to a merge patch
+    assert policy.changed_fields(held(stored), stored) == {}
+    assert policy.changed_fields(held({"active": {"name": "gone", "phase": "Training"}}), {"active": None}) == {
+        "active": None
+    }
