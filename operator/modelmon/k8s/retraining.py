@@ -24,13 +24,15 @@ from modelmon.api.retraining_phases import RetrainingPhase as Phase
 from modelmon.k8s import client
 from modelmon.manifests.training import LABEL_RETRAINING_JOB
 from modelmon.policies.retraining_history import PastJob
-from modelmon.policies.retraining_job import JobState, Termination
+from modelmon.policies.retraining_job import JOB_COMPLETE, JOB_FAILED, JobState, Termination
 from modelmon.policies.training_queue import QueuedJob
 
 GROUP, VERSION = monitor_api.GROUP, monitor_api.VERSION
 log = logging.getLogger(__name__)
 #: The status fields a listing needs; only these are parsed, so a damage elsewhere does not hide a job.
 _LISTED_STATUS = ("phase", "jobName", "completionTime")
+#: The phases of a training pod that decide how its Job ended (core/v1 PodPhase).
+_POD_SUCCEEDED, _POD_FAILED = "Succeeded", "Failed"
 #: Phases in which a RetrainingJob holds its monitor's turn.
 _BUSY = frozenset({Phase.TRAINING, Phase.VALIDATING, Phase.ROLLING_OUT})
 
@@ -131,7 +133,7 @@ def past_jobs(items: list[ListedJob], *, monitor_uid: str) -> list[PastJob]:
         PastJob(
             name=job.name,
             uid=job.uid,
-            phase=job.phase.value if job.phase else None,
+            phase=job.phase,
             completed=job.completed,
             created=job.created or None,
             owned=monitor_uid in job.owners,
@@ -193,7 +195,7 @@ def _created(pod: kubernetes.client.V1Pod) -> Any:
 
 def _outcome(job: kubernetes.client.V1Job) -> tuple[str, str | None, str | None] | None:
     for condition in (job.status.conditions if job.status else None) or []:
-        if condition.type in ("Complete", "Failed") and condition.status == "True":
+        if condition.type in (JOB_COMPLETE, JOB_FAILED) and condition.status == "True":
             return str(condition.type), condition.reason, condition.message
     return None
 
@@ -214,9 +216,9 @@ def observe_job(namespace: str, name: str) -> JobState | None:
     return JobState(
         name=name,
         outcome=kind,
-        failure_reason=reason if kind == "Failed" else None,
-        failure_message=message if kind == "Failed" else None,
-        termination=_termination(namespace, name, succeeded=kind == "Complete"),
+        failure_reason=reason if kind == JOB_FAILED else None,
+        failure_message=message if kind == JOB_FAILED else None,
+        termination=_termination(namespace, name, succeeded=kind == JOB_COMPLETE),
         deleting=deleting,
     )
 
@@ -224,7 +226,7 @@ def observe_job(namespace: str, name: str) -> JobState | None:
 def _termination(namespace: str, job: str, *, succeeded: bool) -> Termination | None:
     """How the first container of the Job's deciding pod ended: the Succeeded pod, else the last Failed one."""
     pods = client.core().list_namespaced_pod(namespace, label_selector=f"job-name={job}").items
-    wanted = "Succeeded" if succeeded else "Failed"
+    wanted = _POD_SUCCEEDED if succeeded else _POD_FAILED
     pods = [p for p in pods if p.status is not None and p.status.phase == wanted] or pods
     # oldest first, a pod without a creation time first (as an empty stamp sorted before any)
     pods.sort(key=lambda p: (_created(p) is not None, _created(p) or 0))

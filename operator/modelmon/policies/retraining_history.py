@@ -23,9 +23,8 @@ import datetime
 from collections.abc import Sequence
 
 from modelmon import timestamps
-from modelmon.api.retraining import FINISHED_PHASES
+from modelmon.api.retraining import FINISHED_PHASES, Phase
 
-SUCCEEDED = "Succeeded"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
@@ -35,7 +34,7 @@ class PastJob:
 
     name: str
     uid: str
-    phase: str | None
+    phase: Phase | None
     """status.phase (None: not yet given one, so Pending)."""
     completed: str | None = None
     """status.completionTime."""
@@ -71,8 +70,8 @@ class HistoryPlan:
 def plan_history(*, jobs: Sequence[PastJob], successful_limit: int, failed_limit: int) -> HistoryPlan:
     """The finished RetrainingJobs the monitor owns beyond its limits; see the module docstring."""
     finished = [job for job in jobs if job.owned and not job.deleting and job.phase in FINISHED_PHASES]
-    successful = _newest_first([job for job in finished if job.phase == SUCCEEDED])
-    failed = _newest_first([job for job in finished if job.phase != SUCCEEDED])
+    successful = _newest_first([job for job in finished if job.phase == Phase.SUCCEEDED])
+    failed = _newest_first([job for job in finished if job.phase != Phase.SUCCEEDED])
     beyond = successful[successful_limit:] + failed[failed_limit:]
     return HistoryPlan(
         delete=tuple(sorted(beyond, key=_age)),

@@ -35,6 +35,8 @@ from modelmon.policies import conditions as cond
 from modelmon.policies import active_model, training_results
 
 _MESSAGE_EXCERPT = 512
+#: How a training Job ended: the batch/v1 Job condition types (JobState.outcome).
+JOB_COMPLETE, JOB_FAILED = "Complete", "Failed"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -146,9 +148,9 @@ def _training(status: RetrainingJobStatus, *, generation: int | None, observed: 
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, reason=RetrainingReason.JOB_LOST,
                       message=f"the training Job {name} was deleted before it finished; create a new RetrainingJob "
                               "to retry")
-    if job.outcome == "Failed":
+    if job.outcome == JOB_FAILED:
         return finish(status, generation=generation, now=now, phase=Phase.FAILED, **_training_failure(job))
-    if job.outcome != "Complete":
+    if job.outcome != JOB_COMPLETE:
         return _only_changed(status, generation=generation, message=f"training: Job {job.name} running")
     message = job.termination.message if job.termination else None
     try:
