@@ -308,7 +308,11 @@ class RetrainingController:
         untargeted = spec.template.untargeted(deployment=deployment) if spec and spec.template else None
         if untargeted:
             return self._note(body, f"spec.retraining is invalid: {untargeted}")
-        status = dict(body.get("status") or {})
+        models, unreadable = read_models(body)
+        if models is None:  # the cooldown runs from the active model's promotion: not guessed
+            log.error("ModelMonitor %s/%s: its retraining triggers wait: %s", namespace, name, unreadable)
+            return
+        promoted = models.active_model.promoted_at if models.active_model is not None else None
         moment = timestamps.now()
         items = k8s.list_for_monitor(namespace, name)
         if spec is not None:
@@ -316,7 +320,8 @@ class RetrainingController:
         active = k8s.active_names(items)
         if api.UNDO in annotations:
             active += self._undo(body, spec, patch, active=active, deployment=deployment)
-        plan = triggers.plan_monitor(spec=spec, memory=memory, status=status, annotations=annotations, active=active,
+        plan = triggers.plan_monitor(spec=spec, memory=memory, last_check=(body.get("status") or {}).get("lastCheck"),
+                                     promoted_at=promoted, annotations=annotations, active=active,
                                      created=timestamps.parse_time(meta.get("creationTimestamp")) or moment, now=moment)
         decision, update = plan.decision, plan.memory
         if decision.create and spec is not None and spec.template is not None:

@@ -109,13 +109,13 @@ def plan_trigger(*, spec: RetrainingSpec | None, status: Mapping[str, Any], anno
                  now: datetime.datetime) -> TriggerDecision:
     """Whether a RetrainingJob starts now; see the module docstring for the rules."""
     memory = MonitorRetrainingStatus.model_validate(status.get("retraining") or {})
-    return _plan(spec=spec, status=status, memory=memory, annotations=annotations, active=active, samples=samples,
-                 created=created, now=now)
+    return _plan(spec=spec, last_check=status.get("lastCheck"), promoted_at=active_model.promoted_at(status),
+                 memory=memory, annotations=annotations, active=active, samples=samples, created=created, now=now)
 
 
-def _plan(*, spec: RetrainingSpec | None, status: Mapping[str, Any], memory: MonitorRetrainingStatus,
-          annotations: Mapping[str, str], active: Sequence[str], samples: int, created: datetime.datetime,
-          now: datetime.datetime) -> TriggerDecision:
+def _plan(*, spec: RetrainingSpec | None, last_check: Mapping[str, Any] | None, promoted_at: str | None,
+          memory: MonitorRetrainingStatus, annotations: Mapping[str, str], active: Sequence[str], samples: int,
+          created: datetime.datetime, now: datetime.datetime) -> TriggerDecision:
     manual = annotations.get(RETRAIN_NOW)
     if spec is None or not spec.enabled:
         return TriggerDecision(create=False, why="retraining is not enabled (spec.retraining.enabled)",
@@ -129,7 +129,8 @@ def _plan(*, spec: RetrainingSpec | None, status: Mapping[str, Any], memory: Mon
                                    consume_annotation=True)
         return _fire(spec, reason="manual", key=f"manual/{manual}/{generation}",
                      why=f"started by {RETRAIN_NOW}" + (f" ({manual})" if manual else ""), consume_annotation=True)
-    fired = _decay(spec, status=status, memory=memory, samples=samples, now=now, generation=generation)
+    fired = _decay(spec, last_check=last_check, promoted_at=promoted_at, memory=memory, samples=samples, now=now,
+                   generation=generation)
     slot = _schedule_slot(spec, memory=memory, created=created, now=now)
     if fired is not None and fired.create:
         return dataclasses.replace(fired, schedule_time=slot)
@@ -150,14 +151,15 @@ def _fire(spec: RetrainingSpec, *, reason: TriggerReason, key: str, why: str, co
                            consume_annotation=consume_annotation, schedule_time=schedule_time)
 
 
-def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: MonitorRetrainingStatus, samples: int,
-           now: datetime.datetime, generation: str) -> TriggerDecision | None:
+def _decay(spec: RetrainingSpec, *, last_check: Mapping[str, Any] | None, promoted_at: str | None,
+           memory: MonitorRetrainingStatus, samples: int, now: datetime.datetime,
+           generation: str) -> TriggerDecision | None:
     """Performance-critical or critical-drift firing for the last check, or why it is held back.
 
     Reads the dataset verdict and the performance verdict only, never ``status.health``: a
     data-quality finding alone turns health Critical and must not retrain the model.
     """
-    last_check = _mapping(status.get("lastCheck"))
+    last_check = _mapping(last_check)
     performance = _mapping(last_check.get("performance"))
     candidates: list[tuple[TriggerReason, str]] = []
     metrics: tuple[str, ...] = ()
@@ -175,7 +177,7 @@ def _decay(spec: RetrainingSpec, *, status: Mapping[str, Any], memory: MonitorRe
     # A promotion starts a generation too: a check before it judged the old model, and the cooldown
     # runs from whichever came last, the last start or the promotion.
     starts = [t for t in (timestamps.parse_time(memory.last_started_at),
-                          timestamps.parse_time(active_model.promoted_at(status))) if t is not None]
+                          timestamps.parse_time(promoted_at)) if t is not None]
     started = max(starts) if starts else None
     checked = timestamps.parse_time(check_time)
     if started is not None and (checked is None or checked <= started):
@@ -247,20 +249,23 @@ class MonitorPlan:
     """The fields of ``status.retraining`` this evaluation sets (``active: None`` forgets a gone RetrainingJob)."""
 
 
-def plan_monitor(*, spec: RetrainingSpec | None, memory: MonitorRetrainingStatus | None, status: Mapping[str, Any],
-                 annotations: Mapping[str, str], active: Sequence[str], created: datetime.datetime,
-                 now: datetime.datetime) -> MonitorPlan:
+def plan_monitor(*, spec: RetrainingSpec | None, memory: MonitorRetrainingStatus | None,
+                 last_check: Mapping[str, Any] | None, promoted_at: str | None, annotations: Mapping[str, str],
+                 active: Sequence[str], created: datetime.datetime, now: datetime.datetime) -> MonitorPlan:
     """Count the samples, decide, and say what the monitor's memory becomes.
 
     ``memory``: the monitor's ``status.retraining``, parsed by the caller (None: it has none);
-    ``status``: the rest of its status, whose last check and active model are read.
+    ``promoted_at``: its active model's promotion time (read by the caller with the model);
+    ``last_check``: its ``status.lastCheck`` as stored, read here for a few fields (not yet typed: the
+    monitor's planners parse it only while it is unassessed, policies/monitor_state.py, and this runs
+    on every evaluation).
     ``active``: names of the monitor's RetrainingJobs still active; a remembered active one
     that is not among them was deleted while nobody watched, and is forgotten.
     """
     memory = memory or MonitorRetrainingStatus()
-    samples = _count(memory, status.get("lastCheck"))
-    decision = _plan(spec=spec, status=status, memory=memory, annotations=annotations, active=active,
-                     samples=samples.count, created=created, now=now)
+    samples = _count(memory, last_check)
+    decision = _plan(spec=spec, last_check=last_check, promoted_at=promoted_at, memory=memory, annotations=annotations,
+                     active=active, samples=samples.count, created=created, now=now)
     update: dict[str, Any] = {"samplesSinceLast": samples.count, "lastCountedCheck": samples.last_counted_check,
                               "decision": decision.why}
     stale = memory.active.name if memory.active else None

@@ -160,3 +160,19 @@ def test_a_promotion_reads_the_monitors_models_only():
     models, unreadable = retraining.read_models(body)
     assert unreadable is None and models is not None
     assert models.active_model is not None and models.active_model.version == "1.4" and models.last_check is None
+
+
+def test_triggers_wait_while_the_active_model_cannot_be_read(controller, monkeypatch, caplog):
+    """The cooldown runs from the active model's promotion: a damaged one is not read as none."""
+    listed: list[str] = []
+    monkeypatch.setattr(retraining.k8s, "list_for_monitor", lambda namespace, name: listed.append(name) or [])
+    body = monitor({})
+    body["status"]["activeModel"] = {"promotedAt": ["not", "a", "time"]}
+    body["metadata"].update(uid="u", annotations={"modelmon.io/retrain-now": "ticket-1"})
+    body["spec"] = {"retraining": {"enabled": False}}
+    patch = kopf.Patch()
+    with caplog.at_level(logging.ERROR, logger="modelmon.controller.retraining"):
+        controller.evaluate_triggers(body, patch)
+    assert listed == [] and not patch
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "risk/credit" in line and "status.activeModel.promotedAt" in line

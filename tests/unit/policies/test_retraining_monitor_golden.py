@@ -11,7 +11,7 @@ statuses as the API server returned them). Monitor bodies are trimmed to what th
 and must give the recorded output, value for value: the RetrainingJob's status parsed into
 RetrainingJobStatus, the monitor's status.retraining into MonitorRetrainingStatus (read_memory), its
 models for a promotion by read_models and for the ActiveModel condition by read_monitor. The triggers'
-lastCheck and undo still read the status dict (not yet typed), so they replay as recorded.
+lastCheck (handed over as stored) and undo's status are still dicts, and replay as recorded.
 """
 
 from __future__ import annotations
@@ -120,8 +120,16 @@ def _replay(call: str, args: dict[str, Any]) -> Any:
             generation=state.generation,
             **kwargs,
         )
-    if call == "plan_monitor":  # the controller reads status.retraining once and hands it on
-        return retraining_triggers.plan_monitor(memory=_memory(kwargs["status"].get("retraining")), **kwargs)
+    if call == "plan_monitor":  # the controller reads status.retraining and the active model once
+        status = kwargs.pop("status")
+        models, _ = read_models({"status": status})
+        assert models is not None
+        return retraining_triggers.plan_monitor(
+            memory=_memory(status.get("retraining")),
+            last_check=status.get("lastCheck"),
+            promoted_at=models.active_model.promoted_at if models.active_model is not None else None,
+            **kwargs,
+        )
     if call == "changed_fields":
         return retraining_triggers.changed_fields(_memory(kwargs["memory"]), kwargs["update"])
     if call == "started":

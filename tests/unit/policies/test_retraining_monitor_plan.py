@@ -21,7 +21,8 @@ def plan(status, *, spec=SPEC, active=(), annotations=None):
     return policy.plan_monitor(
         spec=spec,
         memory=memory,
-        status=status,
+        last_check=status.get("lastCheck"),
+        promoted_at=None,
         annotations=annotations or {},
         active=list(active),
         created=CREATED,
