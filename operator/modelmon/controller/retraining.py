@@ -23,6 +23,7 @@ the same slot. The running count comes from the live Jobs, so a restart loses no
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import threading
@@ -289,6 +290,9 @@ class RetrainingController:
     # --- ModelMonitor -------------------------------------------------------------------------
 
     def evaluate_triggers(self, body: dict[str, Any], patch: kopf.Patch) -> None:
+        """The monitor's retraining triggers (policies/retraining_triggers.py): its memory and models read once,
+        the plan, the RetrainingJob it starts (or the undo asked for), the memory written, a served
+        ``modelmon.io/retrain-now`` removed."""
         meta = body["metadata"]
         namespace, name = meta["namespace"], meta["name"]
         raw_spec = (body.get("spec") or {}).get("retraining")
@@ -325,27 +329,47 @@ class RetrainingController:
                                      created=timestamps.parse_time(meta.get("creationTimestamp")) or moment, now=moment)
         decision, update = plan.decision, plan.memory
         if decision.create and spec is not None and spec.template is not None:
-            rtj = training.build_retraining_job(
-                monitor=name, namespace=namespace, uid=meta["uid"], template=spec.template,
-                name=training.retraining_job_name(name, uid=meta["uid"], key=str(decision.key)),
-                reason=str(decision.reason), priority=str(decision.priority), trigger=triggers.record(decision),
-                deployment=deployment)
-            fresh = k8s.create_retraining_job(rtj)
-            update = triggers.started(plan, name=rtj["metadata"]["name"], now=moment)
-            if fresh:
-                events.post_event(body=body, type="Normal", reason="RetrainingStarted",
-                                  message=f"RetrainingJob {rtj['metadata']['name']} ({decision.reason}, "
-                                          f"{decision.priority} priority): {decision.why}")
+            update = self._start(body, spec.template, plan, deployment=deployment, now=moment)
         elif decision.consume_annotation:
             events.post_event(body=body, type="Warning", reason="RetrainNowIgnored", message=decision.why)
+        if not self._remember(body, memory, update, started=decision.create):
+            return
+        if decision.consume_annotation:
+            patch.metadata.annotations[api.RETRAIN_NOW] = None
+
+    def _start(self, body: dict[str, Any], template: api.RetrainingTemplate, plan: triggers.MonitorPlan, *,
+               deployment: str | None, now: datetime.datetime) -> dict[str, Any]:
+        """Create the RetrainingJob the triggers decided on; returns the memory that records its start."""
+        meta, decision = body["metadata"], plan.decision
+        name = meta["name"]
+        rtj = training.build_retraining_job(
+            monitor=name, namespace=meta["namespace"], uid=meta["uid"], template=template,
+            name=training.retraining_job_name(name, uid=meta["uid"], key=str(decision.key)),
+            reason=str(decision.reason), priority=str(decision.priority), trigger=triggers.record(decision),
+            deployment=deployment)
+        started = rtj["metadata"]["name"]
+        if k8s.create_retraining_job(rtj):
+            events.post_event(body=body, type="Normal", reason="RetrainingStarted",
+                              message=f"RetrainingJob {started} ({decision.reason}, {decision.priority} priority): "
+                                      f"{decision.why}")
+        return triggers.started(plan, name=started, now=now)
+
+    def _remember(self, body: dict[str, Any], memory: api.MonitorRetrainingStatus | None, update: dict[str, Any], *,
+                  started: bool) -> bool:
+        """Write the fields of the monitor's ``status.retraining`` this evaluation changed; False when the
+        monitor changed meanwhile (the next event decides)."""
+        meta = body["metadata"]
+        namespace, name = meta["namespace"], meta["name"]
         changed = triggers.changed_fields(memory, update)
+        if not changed:
+            return True
         # Watch events can carry a copy older than this handler's last write, so the memory is
         # written only onto the version it was computed from (a stale copy gets a 409 and a
         # fresher event decides) -- except after a start: the RetrainingJob exists, so its start
         # is recorded whatever else changed meanwhile (its own first status change, typically),
         # planned again on a fresh read.
         # A repeat from a stale copy names the same RetrainingJob (deterministic name): no second one.
-        if changed and decision.create:
+        if started:
             def remember(fresh: dict[str, Any]) -> dict[str, Any] | None:
                 held, unreadable = read_memory(fresh)
                 if unreadable:
@@ -355,12 +379,12 @@ class RetrainingController:
                 fields = triggers.changed_fields(held, update)
                 return {"retraining": fields} if fields else None
             status_writes.update_status(status_writes.MONITORS, namespace, name, remember, body=body)
-        elif changed and not status_writes.write_monitor_status(namespace, name, {"retraining": changed},
-                                                                resource_version=meta["resourceVersion"]):
-            log.info("monitor %s/%s changed while its triggers were evaluated; the next event decides", namespace, name)
-            return
-        if decision.consume_annotation:
-            patch.metadata.annotations[api.RETRAIN_NOW] = None
+            return True
+        if status_writes.write_monitor_status(namespace, name, {"retraining": changed},
+                                              resource_version=meta["resourceVersion"]):
+            return True
+        log.info("monitor %s/%s changed while its triggers were evaluated; the next event decides", namespace, name)
+        return False
 
     def _undo(self, body: dict[str, Any], spec: api.RetrainingSpec | None, patch: kopf.Patch, *, active: list[str],
               deployment: str | None) -> list[str]:
