@@ -65,6 +65,16 @@ def register(
         if rest is not None:
             await asyncio.to_thread(rest)
 
+    # A cron slot of a retraining schedule is no watch event: such monitors' triggers are asked on a timer too.
+    @kopf.timer(
+        *RESOURCE,
+        interval=min(60.0, settings.retraining_poll_seconds * 4),
+        when=retraining.scheduled,
+        registry=registry,
+    )
+    def monitor_schedule_tick(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
+        retrainings.evaluate_triggers(dict(body), patch)
+
     @kopf.on.event(api.GROUP, api.VERSION, "retrainingjobs", registry=registry)
     def index_retraining_job(event: kopf.RawEvent, body: kopf.Body, **_: Any) -> None:
         """Every RetrainingJob's status into the metrics' index (its phase and rollout series)."""

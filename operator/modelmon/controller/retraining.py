@@ -12,8 +12,8 @@ slot frees elsewhere.
 RollingOut: the timer ticks the rollout (controller/rollout.py), and so does an event that
 carries a manual annotation.
 
-ModelMonitor: each event (from its one event handler, controller/handlers.py), and a timer on
-monitors with a retraining schedule, evaluate the
+ModelMonitor: each event and, on monitors with a retraining schedule, a timer (both its handlers
+are in controller/handlers.py) evaluate the
 trigger policy (:mod:`modelmon.policies.retraining_triggers`) and start a RetrainingJob when it says so.
 
 Admission to the training queue is serialised in this process (one active operator replica,
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 RTJ = (monitor_api.GROUP, monitor_api.VERSION, api.PLURAL)
 #: Phases that hold a training slot or their monitor's turn (StrEnum members: a stored word is found too).
 _HOLDING = frozenset({Phase.TRAINING, Phase.VALIDATING})
-MONITOR = (monitor_api.GROUP, monitor_api.VERSION, monitor_api.PLURAL)
 #: The fields of a monitor's status a promotion reads.
 _PROMOTION_READS = ("activeModel", "previousModels", "conditions")
 #: Phases stepped by the training controller (RollingOut is ticked by the rollout's).
@@ -500,7 +499,8 @@ def _ticking(body: kopf.Body, **_: Any) -> bool:
     return _active(body) or rollouts.rolling_out(body)
 
 
-def _scheduled(spec: kopf.Spec, **_: Any) -> bool:
+def scheduled(spec: kopf.Spec, **_: Any) -> bool:
+    """A monitor whose retraining has a schedule: its cron slots come on a timer, not as watch events."""
     retraining = spec.get("retraining") or {}
     return bool(retraining.get("enabled") and (retraining.get("triggers") or {}).get("schedule"))
 
@@ -581,10 +581,5 @@ def register(registry: kopf.OperatorRegistry, *, settings: OperatorSettings,
         if event.get("type") == "DELETED":
             return
         step(str(body.metadata.namespace), body.metadata.labels[training.LABEL_RETRAINING_JOB])
-
-    @kopf.timer(*MONITOR, interval=min(60.0, settings.retraining_poll_seconds * 4), when=_scheduled,
-                registry=registry)
-    def monitor_schedule_tick(body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:
-        controller.evaluate_triggers(dict(body), patch)
 
     return controller
