@@ -53,8 +53,8 @@ def register(
     @kopf.on.resume(*RESOURCE, registry=registry)
     @kopf.on.create(*RESOURCE, registry=registry)
     @kopf.on.update(*RESOURCE, registry=registry)
-    def reconcile_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, **_: Any) -> None:
-        controller.reconcile(dict(body), patch, retry=retry)
+    def reconcile_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, reason: str, **_: Any) -> None:
+        controller.reconcile(dict(body), patch, retry=retry, created=reason == kopf.Reason.CREATE)
 
     @kopf.on.event(*RESOURCE, registry=registry)
     async def observe_monitor(event: kopf.RawEvent, body: kopf.Body, patch: kopf.Patch, **_: Any) -> None:

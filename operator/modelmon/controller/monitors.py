@@ -72,9 +72,10 @@ class MonitorController:
 
     # --- children --------------------------------------------------------------------------
 
-    def reconcile(self, raw: dict[str, Any], patch: kopf.Patch, *, retry: int) -> None:
-        """Apply the children; Ready (or why not) goes into ``patch.status``. A spec that cannot
-        work is permanent; a transient API error is retried with backoff."""
+    def reconcile(self, raw: dict[str, Any], patch: kopf.Patch, *, retry: int, created: bool = False) -> None:
+        """Apply the children, then tell Ready (or why not): on creation in ``patch.status``, else onto
+        the version planned from. A spec that cannot work is permanent; a transient API error is
+        retried with backoff."""
         # None: the status cannot be read (logged); the children are still reconciled, Ready is not written.
         monitor = read_status(raw, what="reconcile")
         try:
@@ -108,6 +109,24 @@ class MonitorController:
         changed = ", ".join(f"{kind} {what}" for kind, what in outcome.items() if what != "unchanged")
         if monitor is None:
             return
+        if created:  # kopf's patch: a new monitor's one status write (observe's first alert record rides along)
+            patch.status.update(self._told_ready(raw, monitor, changed=changed))
+            return
+
+        # Written onto the version the Ready was planned from, planned again on a fresh read after a conflict:
+        # a check pod's verdict (Ready False, ImagePullFailed) stored since kopf read this body must not be
+        # overwritten by a Ready True planned without it.
+        def planned(fresh: dict[str, Any]) -> dict[str, Any] | None:
+            if fresh["metadata"].get("generation") != raw["metadata"].get("generation"):
+                return None  # a newer spec: its own reconcile tells Ready
+            state = read_status(fresh, what="reconcile")
+            return self._told_ready(raw, state, changed=changed) if state is not None else None
+
+        meta = raw["metadata"]
+        status_writes.update_status(status_writes.MONITORS, meta["namespace"], meta["name"], planned, body=raw)
+
+    def _told_ready(self, raw: dict[str, Any], monitor: MonitorState, *, changed: str) -> dict[str, Any]:
+        """The status patch of Ready (and ActiveModel) after the children were applied."""
         held = check_pods.holds_ready(monitor)
         if held is None:
             ready = _ready(monitor, ok=True, reason=MonitorReason.RECONCILED, message=changed or "children up to date")
@@ -121,7 +140,7 @@ class MonitorController:
             generation=monitor.generation,
             now=timestamps.format_time(timestamps.now()),
         )
-        patch.status.update({**ready, **({"conditions": told} if told is not None else {})})
+        return {**ready, **({"conditions": told} if told is not None else {})}
 
     def restore_child(self, namespace: str, monitor: str) -> None:
         try:
