@@ -2,6 +2,7 @@
 and the product's wheel holds the product only (the kits stay in the repository)."""
 
 import os
+import re
 import shutil
 import subprocess
 import tomllib
@@ -56,3 +57,18 @@ def test_the_status_of_our_objects_has_one_writer():
     }
     assert writers <= allowed, sorted(map(str, writers - allowed))
     assert Path("operator/modelmon/k8s/status_writes.py") in writers
+
+
+def test_the_readme_states_the_layers_of_the_contract():
+    """The README's layering sentence names the same layers, in the same order, as the contract."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
+    contract = [{name.strip().removeprefix("modelmon.") for name in re.split(r"[|:]", layer)} for layer in layers]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    sentence = readme.split("The layering, top to bottom: ", 1)[1].split(". It is an import-linter", 1)[0]
+
+    def named(part: str) -> set[str]:
+        modules = {name.rstrip("/") for name in re.findall(r"`([^`]+)`", part)}
+        return modules | ({"modelmon_kits"} if "the kits" in part else set())
+
+    assert [named(part) for part in sentence.split(" > ")] == contract
