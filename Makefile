@@ -90,7 +90,7 @@ FORMATTED += operator/modelmon/k8s/apply.py operator/modelmon/k8s/client.py test
 # The drift check's verdict onto its monitor, one writer for check pods and check Jobs.
 FORMATTED += operator/modelmon/controller/check_verdicts.py
 # The RetrainingJob phase, one enum for the CRD schema, the policies and the CLI (#16).
-FORMATTED += operator/modelmon/api/retraining_phases.py operator/modelmon/k8s/status_writes.py tests/emulation/test_status_writes.py tests/emulation/conftest.py tests/emulation/test_reconcile_ready.py
+FORMATTED += operator/modelmon/api/retraining_phases.py operator/modelmon/k8s/status_writes.py tests/emulation/test_status_writes.py tests/emulation/conftest.py tests/emulation/test_reconcile_ready.py tests/emulation/test_check_job_last_words.py
 # Vocabularies defined once: the monitor's health (#16).
 FORMATTED += operator/modelmon/api/health.py operator/modelmon/k8s/rollout.py tests/unit/k8s/test_rollout_reads.py \
 	operator/modelmon/k8s/events.py tests/unit/k8s/test_events.py hack/figures_16.py tests/unit/test_figures_16.py

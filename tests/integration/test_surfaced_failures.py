@@ -123,7 +123,13 @@ def test_a_failed_check_job_is_check_failed_on_the_monitor(kube, operator, names
         "spec": {
             "backoffLimit": 0,
             "template": {
-                "metadata": {"labels": labels, "annotations": {"kwok.modelmon.io/exit-code": "1"}},
+                "metadata": {
+                    "labels": labels,
+                    "annotations": {
+                        "kwok.modelmon.io/exit-code": "1",
+                        "kwok.modelmon.io/termination-message": "OSError: [Errno 30] Read-only file system: '/x'",
+                    },
+                },
                 "spec": {"restartPolicy": "Never", "containers": [{"name": "check", "image": "modelmon:test"}]},
             },
         },
@@ -133,6 +139,10 @@ def test_a_failed_check_job_is_check_failed_on_the_monitor(kube, operator, names
     assert failed["reason"] == "BackoffLimitExceeded"
     assert failed["message"].startswith("check Job credit-check-crash failed (BackoffLimitExceeded")
     assert "spec.checkJob.image" in failed["message"]
+    # what the pod's check container ended with (its termination message's last line) is quoted
+    assert "its pod never wrote a report and ended with: OSError: [Errno 30] Read-only file system: '/x'. " in failed[
+        "message"
+    ]
     assert wait_for(
         lambda: [e for e in events_of(kube, namespace, "credit") if e.reason == "CheckFailed"],
         what="a CheckFailed Event",

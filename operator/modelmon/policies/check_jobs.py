@@ -16,11 +16,12 @@ CheckFailed True since 10:05: CheckFailed False, reason CheckSucceeded.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from modelmon import timestamps
 from modelmon.api.base import Condition
+from modelmon.policies.check_pods import scrub
 from modelmon.policies.conditions import ConditionUpdate, condition_update, find_condition, merge
 
 from modelmon.policies.monitor_state import MonitorState, status_patch
@@ -60,8 +61,37 @@ def _after(when: str, than: str | None) -> bool:
     return first is None or second is None or first >= second
 
 
-def plan_check_job(job: Mapping[str, Any], monitor: MonitorState, *, now: str) -> CheckJobVerdict | None:
-    """The CheckFailed condition a finished check Job calls for; None when it changes nothing."""
+def failed(job: Mapping[str, Any]) -> bool:
+    """The Job ended Failed (its pods' last words are then worth reading)."""
+    finished = _finished(job)
+    return finished is not None and finished[0] == "Failed"
+
+
+def last_words(pods: Sequence[Mapping[str, Any]]) -> str | None:
+    """What the check container of a failed Job's last pod ended with: the last line of its termination
+    message (the check's one-line error, or the log's last line: ``FallbackToLogsOnError``), else the
+    kubelet's reason and exit code (``OOMKilled, exit 137``); redacted and cut (check_pods.scrub).
+    None when no container ended with an error."""
+    ended: list[tuple[str, Mapping[str, Any]]] = []
+    for pod in pods:
+        for container in (pod.get("status") or {}).get("containerStatuses") or []:
+            for state in (container.get("state"), container.get("lastState")):
+                terminated = (state or {}).get("terminated") or {}
+                if terminated and terminated.get("exitCode") not in (0, None):
+                    ended.append((str(terminated.get("finishedAt") or ""), terminated))
+    if not ended:
+        return None
+    terminated = max(ended, key=lambda pair: pair[0])[1]
+    lines = [line for line in str(terminated.get("message") or "").splitlines() if line.strip()]
+    said = lines[-1] if lines else f"{terminated.get('reason') or 'Error'}, exit {terminated.get('exitCode')}"
+    return scrub(said)
+
+
+def plan_check_job(
+    job: Mapping[str, Any], monitor: MonitorState, *, now: str, pod_said: str | None = None
+) -> CheckJobVerdict | None:
+    """The CheckFailed condition a finished check Job calls for; None when it changes nothing.
+    ``pod_said``: what its pod's check container ended with (:func:`last_words`), quoted when given."""
     finished = _finished(job)
     if finished is None:
         return None
@@ -86,7 +116,7 @@ def plan_check_job(job: Mapping[str, Any], monitor: MonitorState, *, now: str) -
         return None  # already said
     message = (
         f"check Job {name} failed ({reason or 'Failed'}: {detail or 'no detail'}): its pod never wrote a "
-        f"report. Look at `kubectl describe job {name}` and its pod's events: an image that cannot be pulled "
+        f"report{f' and ended with: {pod_said}' if pod_said else ''}. Look at `kubectl describe job {name}` and its pod's events: an image that cannot be pulled "
         f"or run (spec.checkJob.image), a Secret of spec.checkJob.env that does not exist, or a pod killed "
         f"at spec.checkJob.activeDeadlineSeconds"
     )

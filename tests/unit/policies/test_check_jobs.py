@@ -104,3 +104,49 @@ def test_a_completed_job_clears_the_condition_and_an_older_one_does_not():
 def test_a_running_job_or_a_healthy_monitor_changes_nothing():
     assert plan_check_job({"metadata": {"name": "j"}, "status": {"active": 1}}, {}, generation=1) is None
     assert plan_check_job(job("k", "Complete", "2026-12-01T11:05:00Z"), {}, generation=1) is None
+
+
+def pod(*terminated: dict, waiting: bool = False) -> dict:
+    """A check pod whose container ended as ``terminated`` (the last first: state, then lastState)."""
+    states = [{"terminated": t} for t in terminated]
+    container = {"name": "check", "state": {"waiting": {"reason": "CrashLoopBackOff"}} if waiting else states[0]}
+    if len(states) > (0 if waiting else 1):
+        container["lastState"] = states[-1]
+    return {"status": {"containerStatuses": [container]}}
+
+
+def test_a_crashed_check_pod_is_quoted_by_its_last_line():
+    log_tail = (
+        'Traceback (most recent call last):\n  File "/opt/modelmon/check_job.py", line 9\n'
+        "OSError: [Errno 30] Read-only file system: '/opt/modelmon/last-check'\n"
+    )
+    ended = {"exitCode": 1, "reason": "Error", "message": log_tail, "finishedAt": "2026-12-01T10:04:00Z"}
+    said = check_jobs.last_words([pod(ended)])
+    assert said == "OSError: [Errno 30] Read-only file system: '/opt/modelmon/last-check'"
+
+    verdict = plan_check_job(job("j", "Failed", "2026-12-01T10:05:00Z"), None, generation=1)
+    quoted = check_jobs.plan_check_job(
+        job("j", "Failed", "2026-12-01T10:05:00Z"),
+        read_monitor({"metadata": {"generation": 1}, "status": None}),
+        now="2026-12-01T12:00:00Z",
+        pod_said=said,
+    )
+    assert verdict is not None and quoted is not None
+    assert f"its pod never wrote a report and ended with: {said}. Look at" in quoted.condition["message"]
+    assert quoted.condition["message"].replace(f" and ended with: {said}", "") == verdict.condition["message"]
+
+
+def test_the_last_pod_to_end_speaks_and_a_silent_kill_is_named_by_the_kubelet():
+    first = {"exitCode": 1, "message": "first try\n", "finishedAt": "2026-12-01T10:01:00Z"}
+    oom = {"exitCode": 137, "reason": "OOMKilled", "finishedAt": "2026-12-01T10:03:00Z"}
+    assert check_jobs.last_words([pod(first), pod(oom, waiting=True)]) == "OOMKilled, exit 137"
+    assert check_jobs.last_words([pod({"exitCode": 0, "message": "done"})]) is None
+    assert check_jobs.last_words([]) is None
+
+
+def test_what_a_pod_said_is_redacted_and_cut():
+    secret = "https://user:s3cr3t@minio.example:9000/bucket?X-Amz-Signature=abcdef0123456789"
+    said = check_jobs.last_words([pod({"exitCode": 2, "message": f"cannot read {secret} " + "x" * 500})])
+    assert said is not None
+    assert "s3cr3t" not in said and "abcdef0123456789" not in said
+    assert len(said) <= 240
