@@ -140,9 +140,10 @@ def test_a_failed_check_job_is_check_failed_on_the_monitor(kube, operator, names
     assert failed["message"].startswith("check Job credit-check-crash failed (BackoffLimitExceeded")
     assert "spec.checkJob.image" in failed["message"]
     # what the pod's check container ended with (its termination message's last line) is quoted
-    assert "its pod never wrote a report and ended with: OSError: [Errno 30] Read-only file system: '/x'. " in failed[
-        "message"
-    ]
+    assert (
+        "its pod never wrote a report and ended with: OSError: [Errno 30] Read-only file system: '/x'. "
+        in failed["message"]
+    )
     assert wait_for(
         lambda: [e for e in events_of(kube, namespace, "credit") if e.reason == "CheckFailed"],
         what="a CheckFailed Event",
