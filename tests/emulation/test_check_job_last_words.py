@@ -102,3 +102,27 @@ def test_pods_that_cannot_be_listed_leave_the_verdict_unquoted(namespace: str, m
     stored = objects.get_monitor(namespace, "credit") or {}
     failed = next(c for c in stored["status"]["conditions"] if c["type"] == "CheckFailed")
     assert "its pod never wrote a report. Look at" in failed["message"]
+
+
+def test_pods_are_listed_only_for_a_verdict_to_tell(namespace: str, monkeypatch) -> None:
+    client.custom_objects().create_namespaced_custom_object(
+        api.GROUP, api.VERSION, namespace, api.PLURAL, monitor_body("credit")
+    )
+    crashed_pod(namespace, "credit-check-3")
+    core = client.core()
+    listed: list[str] = []
+    original = core.list_namespaced_pod
+
+    def counting(*args: object, **kwargs: object) -> object:
+        listed.append(str(kwargs.get("label_selector")))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(core, "list_namespaced_pod", counting)
+    monkeypatch.setattr(client, "core", lambda: core)
+    job = failed_job("credit-check-3")
+    job["metadata"]["namespace"] = namespace
+
+    observe_check_job(job, monitor="credit")
+    observe_check_job(job, monitor="credit")  # the same failure again (a resync): already said
+
+    assert listed == ["job-name=credit-check-3"]

@@ -27,10 +27,14 @@ def observe_check_job(job: dict[str, Any], *, monitor: str) -> None:
     state = read_status(body, what="check Job")
     if state is None:
         return
-    said = check_jobs.last_words(_pods(job)) if check_jobs.failed(job) else None
-    verdict = check_jobs.plan_check_job(job, state, now=timestamps.format_time(timestamps.now()), pod_said=said)
+    now = timestamps.format_time(timestamps.now())
+    verdict = check_jobs.plan_check_job(job, state, now=now)
     if verdict is None:
         return
+    if check_jobs.failed(job):  # listed only for a verdict to tell: a failed Job's later events list nothing
+        verdict = check_jobs.plan_check_job(job, state, now=now, pod_said=check_jobs.last_words(_pods(job)))
+        if verdict is None:
+            return
     record_verdict(namespace, monitor, body, verdict.status, verdict.event, what="check Job", recorded="CheckFailed")
 
 
